@@ -1,0 +1,39 @@
+# memkit's Makefile: the habits of the seed documents (`make gc-profile duration=600`)
+# on top of the CLI. Every target installs and builds what is missing first.
+#
+#   make gc-profile duration=600 scenario=lru-cache variant=stable-key
+#   make test            # the test suite (README)
+#   make bench           # benchmarks: ratios measured in the same run
+#
+# Extra CLI flags go in ARGS, e.g. make gc-profile ARGS="--node-arg=--max-semi-space-size=64"
+
+NODE   ?= node
+MEMKIT := $(NODE) bin/memkit.js
+SRC    := $(shell find src scenarios -name '*.ts' 2>/dev/null) tsconfig.json
+
+# opt(flag,value): the flag only when the make variable was given.
+opt = $(if $(2),$(1) $(2))
+
+.PHONY: install build test bench clean gc-profile
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci
+	@touch $@
+
+install: node_modules/.package-lock.json
+
+dist/.built: node_modules/.package-lock.json $(SRC)
+	npx tsc -p tsconfig.json
+	@touch $@
+
+build: dist/.built
+
+test: build
+	npx vitest run
+
+gc-profile: build
+	$(MEMKIT) gc-profile $(call opt,--duration,$(duration)) $(call opt,--scenario,$(scenario)) \
+	  $(call opt,--variant,$(variant)) $(call opt,--interval,$(interval)) $(call opt,--out,$(out)) $(ARGS)
+
+clean:
+	rm -rf dist

@@ -1,0 +1,66 @@
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { UsageError, describeFsError } from '../cli/errors.js';
+import { writeFileAtomic } from '../fsx/atomic-write.js';
+import { findBaselineProblem } from './validate.js';
+import type { Baseline } from './schema.js';
+
+/** The one place baselines are read and written. */
+
+/** Reads and validates a baseline; any problem is a UsageError naming the file (exit 2). */
+export function readBaseline(path: string): Baseline {
+  let text: string;
+  try {
+    if (statSync(path).isDirectory()) throw Object.assign(new Error('dir'), { code: 'EISDIR' });
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(describeFsError(err, path) ?? `${path}: cannot read (${(err as Error).message})`);
+  }
+  return parseBaseline(text, path);
+}
+
+export function parseBaseline(text: string, path: string): Baseline {
+  if (text.trim() === '') throw new UsageError(`${path}: empty file, not a memkit baseline`);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`${path}: ${describeJsonError(text, err as Error)}`);
+  }
+  const problem = findBaselineProblem(doc);
+  if (problem) throw new UsageError(`${path}: ${problem}`);
+  return doc as Baseline;
+}
+
+/** Truncated files are the common case (a killed writer, a partial download): say so. */
+function describeJsonError(text: string, err: Error): string {
+  const m = /position (\d+)/.exec(err.message);
+  const pos = m ? Number(m[1]) : undefined;
+  if (/Unexpected end of JSON input|Unterminated/.test(err.message) || (pos !== undefined && pos >= text.trimEnd().length - 1)) {
+    return `truncated JSON (the file ends at byte ${Buffer.byteLength(text)} before the document does)`;
+  }
+  return `malformed JSON${pos !== undefined ? ` at byte ${pos}` : ''} (${err.message.replace(/^.*?: /, '')})`;
+}
+
+/**
+ * Writes a baseline atomically, creating its folder. A folder that cannot be created
+ * is bad input (exit 2), not a crash.
+ */
+export function writeBaseline(path: string, baseline: Baseline): void {
+  ensureParentDir(path);
+  try {
+    writeFileAtomic(path, JSON.stringify(baseline, null, 2) + '\n');
+  } catch (err) {
+    throw new UsageError(describeFsError(err, path) ?? `${path}: cannot write (${(err as Error).message})`);
+  }
+}
+
+export function ensureParentDir(path: string): void {
+  const dir = dirname(path);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    const why = describeFsError(err, dir) ?? (err as Error).message;
+    throw new UsageError(`cannot create the folder for ${path}: ${why}`);
+  }
+}

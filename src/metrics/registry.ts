@@ -1,0 +1,107 @@
+/**
+ * The metric registry: every metric name memkit writes, with its unit and which
+ * direction is better. Names carry their unit (DESIGN.md); patterns cover families
+ * whose members are named at run time (custom.<counter>, heap.class.<Ctor>.*).
+ */
+
+export type Unit = 'bytes' | 'ms' | 'count' | 'ratio' | 'bytes_per_s' | 'bytes_per_min' | 'per_s' | 'none';
+export type Better = 'lower' | 'higher' | 'none';
+/** Families share default diff thresholds (see analyze/diff). */
+export type Family = 'memory' | 'slope' | 'gc-count' | 'gc-pause' | 'gc-ratio' | 'rate' | 'latency' | 'custom' | 'heap-class' | 'time';
+
+export interface MetricSpec {
+  unit: Unit;
+  better: Better;
+  family: Family;
+  description: string;
+  /** A count or size can never be below zero; a value that is means a corrupt file. */
+  nonNegative: boolean;
+}
+
+const spec = (unit: Unit, better: Better, family: Family, description: string, nonNegative = true): MetricSpec => ({
+  unit,
+  better,
+  family,
+  description,
+  nonNegative,
+});
+
+export const METRICS: Readonly<Record<string, MetricSpec>> = {
+  'rss.start_bytes': spec('bytes', 'lower', 'memory', 'RSS of the child when measurement started (sampled from outside)'),
+  'rss.end_bytes': spec('bytes', 'lower', 'memory', 'RSS of the child when measurement ended'),
+  'rss.peak_bytes': spec('bytes', 'lower', 'memory', 'highest RSS sampled'),
+  'rss.growth_bytes': spec('bytes', 'lower', 'memory', 'RSS at the end minus RSS at the start (after warm-up)', false),
+  'rss.slope_bytes_per_min': spec('bytes_per_min', 'lower', 'slope', 'least-squares slope of RSS over time', false),
+  'heap.used.start_bytes': spec('bytes', 'lower', 'memory', 'V8 heap used at the start checkpoint (after a forced GC)'),
+  'heap.used.end_bytes': spec('bytes', 'lower', 'memory', 'V8 heap used at the end checkpoint (after a forced GC)'),
+  'heap.used.peak_bytes': spec('bytes', 'lower', 'memory', 'highest V8 heap used sampled'),
+  'heap.used.growth_bytes': spec('bytes', 'lower', 'memory', 'live heap growth between the start and end checkpoints', false),
+  'heap.used.slope_bytes_per_min': spec('bytes_per_min', 'lower', 'slope', 'least-squares slope of heap used after each GC', false),
+  'heap.total.peak_bytes': spec('bytes', 'lower', 'memory', 'highest V8 heap reserved (heapTotal) sampled'),
+  'external.peak_bytes': spec('bytes', 'lower', 'memory', 'highest external + array buffer memory sampled'),
+  'gc.count.minor': spec('count', 'lower', 'gc-count', 'minor GCs (Scavenge)'),
+  'gc.count.major': spec('count', 'lower', 'gc-count', 'major GCs (Mark-Compact)'),
+  'gc.count.incremental': spec('count', 'lower', 'gc-count', 'incremental marking rounds'),
+  'gc.count.weakcb': spec('count', 'lower', 'gc-count', 'weak-callback processing passes'),
+  'gc.pause.p50_ms': spec('ms', 'lower', 'gc-pause', 'median GC pause'),
+  'gc.pause.p95_ms': spec('ms', 'lower', 'gc-pause', '95th percentile GC pause'),
+  'gc.pause.p99_ms': spec('ms', 'lower', 'gc-pause', '99th percentile GC pause'),
+  'gc.pause.max_ms': spec('ms', 'lower', 'gc-pause', 'longest GC pause'),
+  'gc.pause.total_ms': spec('ms', 'lower', 'gc-pause', 'sum of all GC pauses'),
+  'gc.time_ratio': spec('ratio', 'lower', 'gc-ratio', 'share of wall time spent in GC pauses'),
+  'alloc.rate_bytes_per_s': spec('bytes_per_s', 'lower', 'rate', 'bytes allocated on the V8 heap per second (from heap before/after each GC)'),
+  'cpu.user_ms': spec('ms', 'lower', 'time', 'CPU time used by the child (user + system), from outside'),
+  'ops.count': spec('count', 'none', 'custom', 'steps (signals) completed'),
+  'ops.rate_per_s': spec('per_s', 'higher', 'rate', 'steps (signals) completed per second'),
+  'latency.p50_ms': spec('ms', 'lower', 'latency', 'median step latency'),
+  'latency.p95_ms': spec('ms', 'lower', 'latency', '95th percentile step latency'),
+  'latency.p99_ms': spec('ms', 'lower', 'latency', '99th percentile step latency'),
+  'latency.max_ms': spec('ms', 'lower', 'latency', 'longest step latency'),
+  'duration_ms': spec('ms', 'none', 'time', 'measured wall time'),
+};
+
+/** Unit from the name's suffix: the convention DESIGN.md fixes for every name. */
+export function unitFromName(name: string): Unit {
+  if (name.endsWith('_bytes_per_s')) return 'bytes_per_s';
+  if (name.endsWith('_bytes_per_min')) return 'bytes_per_min';
+  if (name.endsWith('_bytes') || name.endsWith('.bytes')) return 'bytes';
+  if (name.endsWith('_ms')) return 'ms';
+  if (name.endsWith('_per_s')) return 'per_s';
+  if (name.endsWith('_ratio') || name.endsWith('.ratio')) return 'ratio';
+  if (name.endsWith('.count') || name.includes('.count.')) return 'count';
+  return 'none';
+}
+
+/**
+ * The spec of a metric, including the open families. Custom metrics say nothing about
+ * direction except by convention: ratios of hits are better high, lost records and
+ * errors better low; anything else is informational unless a threshold names it.
+ */
+export function lookupMetric(name: string): MetricSpec | undefined {
+  const known = METRICS[name];
+  if (known) return known;
+  if (name.startsWith('heap.class.')) {
+    const unit = unitFromName(name);
+    return spec(unit, 'lower', 'heap-class', 'per-constructor figure from a heap snapshot');
+  }
+  if (name.startsWith('heap.') && name.endsWith('_bytes')) {
+    return spec('bytes', 'lower', 'memory', 'heap figure');
+  }
+  if (name.startsWith('custom.')) {
+    const unit = unitFromName(name);
+    let better: Better = 'none';
+    if (/hit_ratio$|\.hits?$|throughput/.test(name)) better = 'higher';
+    else if (/\.(lost|errors?|miss(es)?|dropped|failed)$/.test(name)) better = 'lower';
+    return spec(unit, better, 'custom', 'scenario counter or gauge', false);
+  }
+  if (name.startsWith('similarity.')) {
+    const unit = unitFromName(name);
+    return spec(unit, unit === 'per_s' ? 'higher' : 'lower', unit === 'ms' ? 'time' : 'memory', 'similarity-build figure');
+  }
+  return undefined;
+}
+
+/** Every exact name, for "unknown metric" messages. */
+export function knownMetricNames(): string[] {
+  return Object.keys(METRICS).sort();
+}
