@@ -150,7 +150,7 @@ describe('what the test can reach', () => {
     expect(minAttainablePValue(1, 1)).toBe(1);
   });
 
-  it('erfc matches reference values (CPython's math.erfc, 17 digits)', () => {
+  it("erfc matches reference values (CPython's math.erfc, 17 digits)", () => {
     expect(erfc(0)).toBe(1);
     expect(erfc(0.5)).toBeCloseTo(0.4795001221869535, 15);
     expect(erfc(1)).toBeCloseTo(0.1572992070502851, 15);

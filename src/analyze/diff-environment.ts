@@ -36,7 +36,8 @@ export function compareEnvironments(base: readonly Environment[], current: reado
 
 export function describeEnvironmentDifference(d: EnvironmentDifference): string {
   const show = (v: string[]) => v.map((s) => (s === '' ? "''" : s)).join(' | ');
-  return `${d.label} differs: base ${show(d.base)}, current ${show(d.current)}; the numbers are not directly comparable`;
+  const verb = d.field === 'nodeFlags' ? 'differ' : 'differs';
+  return `${d.label} ${verb}: base ${show(d.base)}, current ${show(d.current)}; the numbers are not directly comparable`;
 }
 
 function unique(values: string[]): string[] {

@@ -169,7 +169,8 @@ function splitParts(spec: string, where: string): SpecPart[] {
   return raw.map((text) => {
     const sign = text.startsWith('+') ? '+' : text.startsWith('-') ? '-' : '';
     const body = sign ? text.slice(1).trim() : text;
-    const q = splitQuantity(body);
+    // A rate's "/s" or "/min" is checked against the metric's unit when the rule is applied.
+    const q = splitQuantity(body.replace(/\s*\/\s*(s|min)$/i, ''));
     if (!q || q.value < 0) throw new UsageError(`${where}: '${text}' is not an amount (e.g. 10%, 2MB, 5ms, 3)`);
     if (q.unit === '%') return { sign, relative: q.value / 100, text: body };
     return { sign, text: body };

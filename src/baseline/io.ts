@@ -56,11 +56,13 @@ export async function readBaselines(patterns: readonly string[], what: string): 
     }
     // Loaded only for globs: diff's cold start stays free of it for plain paths.
     const { glob } = await import('tinyglobby');
-    const found = (await glob(pattern, { onlyFiles: true, expandDirectories: false, absolute: false })).sort();
+    // Paths come back the way the pattern was written: absolute for an absolute pattern.
+    const found = (await glob(pattern, { onlyFiles: true, expandDirectories: false, absolute: isAbsolute(pattern) })).sort();
     if (found.length === 0) throw new UsageError(`${what}: no file matches '${pattern}'`);
     paths.push(...found);
   }
-  const unique = [...new Set(paths)];
+  const seen = new Set<string>();
+  const unique = paths.filter((p) => !seen.has(resolve(p)) && seen.add(resolve(p)));
   return unique.map((path) => ({ path, baseline: readBaseline(path) }));
 }
 
