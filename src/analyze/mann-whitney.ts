@@ -51,7 +51,7 @@ export function mannWhitneyU(x: ArrayLike<number>, y: ArrayLike<number>): MannWh
   const base = { n1, n2, u1, u2, rankSum1, ties };
 
   if (n1 + n2 <= EXACT_MAX_N) {
-    return { ...base, method: 'exact', pValue: exactTwoSidedP(ranks, n1, rankSum1) };
+    return { ...base, method: 'exact', pValue: exactTwoSidedP(tieSizes, n1, rankSum1) };
   }
   const { z, pValue } = normalTwoSidedP(u1, n1, n2, tieSizes);
   return { ...base, method: 'normal', z, pValue };
@@ -86,14 +86,46 @@ export function midRanks(values: ArrayLike<number>): { ranks: Float64Array; tieS
 
 /**
  * Exact two-sided p from the permutation distribution of the first sample's rank sum.
- * Mid-ranks are multiples of 1/2, so the scores are doubled to integers and the
- * distribution is counted by dynamic programming over (items taken, score sum):
- * O(N * n1 * N^2) additions, a few million at N = 50. Counts stay below C(50, 25) ~ 1.3e14,
- * exact in doubles.
+ * The distribution depends only on n1 and the tie pattern (which fixes the multiset of
+ * mid-ranks), so it is computed once per pattern: a diff of 20 metrics of 5 runs each
+ * mostly shares one distribution, which keeps `memkit diff`'s cold start short.
  */
-function exactTwoSidedP(ranks: Float64Array, n1: number, rankSum1: number): number {
-  const n = ranks.length;
-  const scores = Array.from(ranks, (r) => Math.round(r * 2));
+function exactTwoSidedP(tieSizes: readonly number[], n1: number, rankSum1: number): number {
+  const dist = nullDistribution(tieSizes, n1);
+  const observed = Math.round(rankSum1 * 2);
+  let total = 0;
+  let atOrBelow = 0;
+  let atOrAbove = 0;
+  for (let t = 0; t < dist.length; t++) {
+    const w = dist[t]!;
+    if (w === 0) continue;
+    total += w;
+    if (t <= observed) atOrBelow += w;
+    if (t >= observed) atOrAbove += w;
+  }
+  return Math.min(1, (2 * Math.min(atOrBelow, atOrAbove)) / total);
+}
+
+const distributions = new Map<string, Float64Array>();
+
+/**
+ * Number of ways each doubled rank sum arises when n1 of the pooled values are drawn.
+ * Mid-ranks are multiples of 1/2, so the scores are doubled to integers and counted by
+ * dynamic programming over (items taken, score sum): O(N * n1 * N^2) additions, a few
+ * million at N = 50. Counts stay below C(50, 25) ~ 1.3e14, exact in doubles.
+ */
+function nullDistribution(tieSizes: readonly number[], n1: number): Float64Array {
+  const key = `${n1}:${tieSizes.join(',')}`;
+  const cached = distributions.get(key);
+  if (cached) return cached;
+  const scores: number[] = [];
+  let rank = 0;
+  for (const t of tieSizes) {
+    const doubledMidRank = 2 * rank + t + 1; // 2 * mean of ranks rank+1 .. rank+t
+    for (let i = 0; i < t; i++) scores.push(doubledMidRank);
+    rank += t;
+  }
+  const n = scores.length;
   const maxSum = scores.reduce((a, b) => a + b, 0);
   const ways: Float64Array[] = Array.from({ length: n1 + 1 }, () => new Float64Array(maxSum + 1));
   ways[0]![0] = 1;
@@ -108,19 +140,9 @@ function exactTwoSidedP(ranks: Float64Array, n1: number, rankSum1: number): numb
       }
     }
   }
-  const dist = ways[n1]!;
-  const observed = Math.round(rankSum1 * 2);
-  let total = 0;
-  let atOrBelow = 0;
-  let atOrAbove = 0;
-  for (let t = 0; t <= maxSum; t++) {
-    const w = dist[t]!;
-    if (w === 0) continue;
-    total += w;
-    if (t <= observed) atOrBelow += w;
-    if (t >= observed) atOrAbove += w;
-  }
-  return Math.min(1, (2 * Math.min(atOrBelow, atOrAbove)) / total);
+  if (distributions.size >= 256) distributions.clear();
+  distributions.set(key, ways[n1]!);
+  return ways[n1]!;
 }
 
 function normalTwoSidedP(u1: number, n1: number, n2: number, tieSizes: number[]): { z: number; pValue: number } {
