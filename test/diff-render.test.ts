@@ -57,3 +57,18 @@ describe('renderers', () => {
     expect(renderDiffTable(r, { color: true })).toMatch(/\u001b\[31m/);
   });
 });
+
+describe('cell formatting', () => {
+  it('keeps the fraction of per-op byte counts and the magnitude rules of negative rates', async () => {
+    const { formatValue, formatP } = await import('../src/report/diff-values.js');
+    expect(formatValue(16.75, 'bytes')).toBe('16.75 B');
+    expect(formatValue(-0.25, 'bytes', true)).toBe('-0.25 B');
+    expect(formatValue(2_500_000, 'bytes', true)).toBe('+2.50 MB');
+    expect(formatValue(-294790.27, 'per_s', true)).toBe('-294,790 /s');
+    expect(formatValue(0.0172, 'ratio')).toBe('1.72%');
+    expect(formatValue(-0.0002, 'ratio', true)).toBe('-0.02 pp');
+    expect(formatP(2 / 252)).toBe('0.0079');
+    expect(formatP(3.0198e-11)).toBe('3.0e-11');
+    expect(formatP(1)).toBe('1');
+  });
+});

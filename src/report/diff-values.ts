@@ -9,6 +9,8 @@ export function formatValue(value: number, unit: Unit, signed = false): string {
   const sign = signed && value > 0 ? '+' : '';
   switch (unit) {
     case 'bytes':
+      // Per-op allocations are a few bytes: keep their fraction ("16.75 B", "-0.25 B").
+      if (Math.abs(value) < 100 && !Number.isInteger(value)) return `${sign}${value.toFixed(2)} B`;
       return formatBytes(value, { signed });
     case 'bytes_per_s':
       return `${formatBytes(value, { signed })}/s`;
@@ -20,7 +22,8 @@ export function formatValue(value: number, unit: Unit, signed = false): string {
       // A change of a ratio is in percentage points; a ratio itself as a percentage.
       return signed ? `${sign}${(value * 100).toFixed(2)} pp` : formatPercent(value, 2);
     case 'per_s':
-      return sign + formatRate(value, '/s');
+      // formatRate picks its decimals by magnitude, so it gets the magnitude.
+      return (value < 0 ? '-' : sign) + formatRate(Math.abs(value), '/s');
     case 'count':
       return sign + formatCount(value);
     case 'none':
