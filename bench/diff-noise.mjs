@@ -7,6 +7,7 @@
 //   node bench/diff-noise.mjs                         (make bench-diff)
 //   ROUNDS=20 DURATION=2s REPEAT=5 node bench/diff-noise.mjs
 //   REUSE=1 node bench/diff-noise.mjs                 re-diff the runs already measured
+//   TAG=fresh node bench/diff-noise.mjs               measure a new set beside the old one
 //   SCENARIO=small-objects VARIANT=objects BAD_PARAM=chunk=48 node bench/diff-noise.mjs
 //                                                     a subtler ~20 % extra allocation
 //
@@ -25,7 +26,8 @@ const badVariant = process.env.BAD_VARIANT ?? (process.env.BAD_PARAM ? variant :
 const badParam = process.env.BAD_PARAM;
 const reuse = process.env.REUSE === '1';
 const bin = resolve('bin/memkit.js');
-const dir = resolve('.bench/diff-noise', `${scenario}-${variant}-vs-${badVariant}${badParam ? `-${badParam.replace(/[^\w.-]/g, '_')}` : ''}`);
+const tag = process.env.TAG ? `-${process.env.TAG}` : '';
+const dir = resolve('.bench/diff-noise', `${scenario}-${variant}-vs-${badVariant}${badParam ? `-${badParam.replace(/[^\w.-]/g, '_')}` : ''}${tag}`);
 mkdirSync(dir, { recursive: true });
 
 function profile(out, v, params) {

@@ -55,10 +55,22 @@ describe('threshold syntax', () => {
 
   it('family defaults apply without a rule; the last matching rule wins, globs included', () => {
     expect(resolveThreshold('gc.pause.p95_ms', 'ms', [])).toEqual({ ...FAMILY_DEFAULTS['gc-pause'], bad: 'increase', source: 'default (gc-pause)' });
-    expect(resolveThreshold('ops.rate_per_s', 'per_s', [])).toMatchObject({ relative: 0.1, bad: 'decrease' });
+    expect(resolveThreshold('alloc.bytes_per_op', 'bytes', [])).toMatchObject({ relative: 0.1, bad: 'increase', source: 'default (rate)' });
+    expect(resolveThreshold('custom.cache.hit_ratio', 'ratio', [])).toMatchObject({ relative: 0.1, bad: 'decrease' });
     const rules = [rule('gc.pause.*=30%'), rule('gc.pause.p95_ms=5%'), parseThresholdRule('gc.pause.p9?_ms=7%', 'memkit.config.json')];
     expect(resolveThreshold('gc.pause.p95_ms', 'ms', rules)).toMatchObject({ relative: 0.07, source: 'memkit.config.json' });
     expect(resolveThreshold('gc.pause.max_ms', 'ms', rules)).toMatchObject({ relative: 0.3 });
+  });
+
+  it('what a fixed-duration run measures against the wall clock only decides on large changes', () => {
+    const wallClock = { relative: 0.5, source: 'default (rate, wall-clock bound)' };
+    expect(resolveThreshold('ops.rate_per_s', 'per_s', [])).toMatchObject({ ...wallClock, bad: 'decrease' });
+    expect(resolveThreshold('alloc.rate_bytes_per_s', 'bytes_per_s', [])).toMatchObject({ ...wallClock, bad: 'increase' });
+    expect(resolveThreshold('custom.cache.hit', 'none', [])).toMatchObject({ relative: 0.5, bad: 'decrease', source: 'default (custom, wall-clock bound)' });
+    expect(resolveThreshold('cpu.time_ms', 'ms', [])).toMatchObject({ relative: 0.5, absolute: 100 });
+    expect(resolveThreshold('rss.start_bytes', 'bytes', [])).toMatchObject({ relative: 0.25, absolute: 5e6, source: 'default (rss.start_bytes)' });
+    // A rule still replaces the default.
+    expect(resolveThreshold('ops.rate_per_s', 'per_s', [rule('ops.rate_per_s=5%')])).toMatchObject({ relative: 0.05 });
   });
 
   it('bad rules are one-line usage errors naming the option', () => {

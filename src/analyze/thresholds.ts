@@ -57,12 +57,15 @@ export interface Bound {
   source: string;
 }
 
+type Parts = { relative?: number; absolute?: number };
+
 /**
- * Family defaults, chosen against run-to-run noise measured on a busy 2-core machine
- * (bench/diff-noise.mjs): GC pauses and latencies jitter by tens of percent between runs
- * of the same code, sizes and counts by a few percent.
+ * Family defaults, chosen against run-to-run noise measured with bench/diff-noise.mjs on
+ * a busy 2-core machine (20 rounds of lru-cache, --repeat 5 per side, interleaved): sizes
+ * and per-op allocation move by a few percent between runs of the same code, GC pauses by
+ * tens of percent (sub-millisecond ones by more, hence the absolute floor).
  */
-export const FAMILY_DEFAULTS: Readonly<Record<Family, { relative?: number; absolute?: number }>> = {
+export const FAMILY_DEFAULTS: Readonly<Record<Family, Parts>> = {
   memory: { relative: 0.1, absolute: 1e6 },
   slope: { relative: 0.25, absolute: 1e6 },
   'gc-count': { relative: 0.1, absolute: 2 },
@@ -72,14 +75,41 @@ export const FAMILY_DEFAULTS: Readonly<Record<Family, { relative?: number; absol
   latency: { relative: 0.2, absolute: 0.5 },
   custom: { relative: 0.1 },
   'heap-class': { relative: 0.1, absolute: 64e3 },
-  time: { relative: 0.2, absolute: 50 },
+  time: { relative: 0.5, absolute: 100 },
+};
+
+/**
+ * What a fixed-duration run measures against the wall clock moves with the machine's
+ * load as much as with the code: per-second rates, counters of work done (a cache's hits
+ * grow with throughput) and CPU time. Between interleaved runs of the same code the
+ * noise benchmark saw throughput differ by 35-40 % with p = 0.03, so these decide only
+ * on large changes (a collapse, not a drift); alloc.bytes_per_op is the load-independent
+ * measure of allocation and keeps the tight rate default.
+ */
+export const WALL_CLOCK_DEFAULT: Parts = { relative: 0.5 };
+
+/**
+ * Single metrics noisier than their family. RSS at the start of the window is read from
+ * outside while the child is still settling after setup: 33-54 MB across runs of the same
+ * code in the noise benchmark.
+ */
+export const METRIC_DEFAULTS: Readonly<Record<string, Parts>> = {
+  'rss.start_bytes': { relative: 0.25, absolute: 5e6 },
 };
 
 /** The built-in threshold of a metric; undefined for metrics with no better direction. */
-export function defaultThreshold(spec: MetricSpec): Threshold | undefined {
+export function defaultThreshold(name: string, spec: MetricSpec): Threshold | undefined {
   if (spec.better === 'none') return undefined;
-  const d = FAMILY_DEFAULTS[spec.family];
-  return { ...d, bad: badDirectionOf(spec.better), source: `default (${spec.family})` };
+  const bad = badDirectionOf(spec.better);
+  const own = METRIC_DEFAULTS[name];
+  if (own) return { ...own, bad, source: `default (${name})` };
+  if (isWallClockBound(spec)) return { ...WALL_CLOCK_DEFAULT, bad, source: `default (${spec.family}, wall-clock bound)` };
+  return { ...FAMILY_DEFAULTS[spec.family], bad, source: `default (${spec.family})` };
+}
+
+function isWallClockBound(spec: MetricSpec): boolean {
+  if (spec.unit === 'per_s' || spec.unit === 'bytes_per_s') return true;
+  return spec.family === 'custom' && (spec.unit === 'count' || spec.unit === 'none');
 }
 
 function badDirectionOf(better: Better): BadDirection {
@@ -110,7 +140,7 @@ export function resolveThreshold(name: string, unit: Unit, rules: readonly Thres
   const spec = lookupMetric(name);
   let rule: ThresholdRule | undefined;
   for (const r of rules) if (metricMatches(r.pattern, name)) rule = r;
-  if (!rule) return spec ? defaultThreshold(spec) : undefined;
+  if (!rule) return spec ? defaultThreshold(name, spec) : undefined;
   return parseThresholdSpec(rule, name, unit, spec?.better ?? 'none');
 }
 
