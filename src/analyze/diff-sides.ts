@@ -122,6 +122,18 @@ export function compareTargets(base: Side, current: Side): string[] {
   const b = new Set(base.targets.map((t) => describeTarget(t.target)));
   const c = new Set(current.targets.map((t) => describeTarget(t.target)));
   if (b.size === 1 && c.size === 1 && [...b][0] === [...c][0]) return [];
+  const bt = base.targets[0]!.target;
+  const ct = current.targets[0]!.target;
+  if (b.size === 1 && c.size === 1 && bt.type === 'scenario' && ct.type === 'scenario') {
+    // Name only what differs: a variant comparison should read as one.
+    const parts: string[] = [];
+    if (bt.scenario !== ct.scenario) parts.push(`scenario ${bt.scenario} vs ${ct.scenario}`);
+    if (bt.variant !== ct.variant) parts.push(`variant ${bt.variant} vs ${ct.variant}`);
+    const keys = [...new Set([...Object.keys(bt.params ?? {}), ...Object.keys(ct.params ?? {})])];
+    const params = keys.filter((k) => bt.params?.[k] !== ct.params?.[k]).map((k) => `${k}=${bt.params?.[k] ?? '(unset)'} vs ${ct.params?.[k] ?? '(unset)'}`);
+    if (params.length > 0) parts.push(`params ${params.join(', ')}`);
+    return [`the sides ran different targets (base vs current): ${parts.join('; ')}`];
+  }
   return [`the sides ran different targets: base ${[...b].join('; ')} / current ${[...c].join('; ')}`];
 }
 

@@ -128,6 +128,12 @@ async function runDiff(baseArg: string | undefined, currentArg: string | undefin
     const { writeFileAtomic } = await import('../fsx/atomic-write.js');
     writeFileAtomic(opts.output, rendered);
   } else {
+    // `memkit diff ... | head` closes the pipe early; the verdict (the exit code) stands.
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? report.exitCode);
+      process.stderr.write(`memkit: error: cannot write the report: ${err.message}\n`);
+      process.exit(2);
+    });
     process.stdout.write(rendered);
   }
 
