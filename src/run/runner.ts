@@ -207,6 +207,7 @@ export function startRun(spec: RunSpec): RunHandle {
         error: data.error,
         stderrTail: tail.text(),
         heapSizeLimitBytes: data.hello?.heapSizeLimitBytes,
+        nodeFlags: data.hello?.execArgv ?? spec.nodeArgs,
         timeoutMs: spec.timeoutMs,
         command: isCommand,
       });
