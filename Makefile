@@ -14,7 +14,7 @@ SRC    := $(shell find src scenarios -name '*.ts' 2>/dev/null) tsconfig.json
 # opt(flag,value): the flag only when the make variable was given.
 opt = $(if $(2),$(1) $(2))
 
-.PHONY: install build test bench clean gc-profile
+.PHONY: install build test bench bench-agent clean gc-profile
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci
@@ -34,6 +34,13 @@ test: build
 gc-profile: build
 	$(MEMKIT) gc-profile $(call opt,--duration,$(duration)) $(call opt,--scenario,$(scenario)) \
 	  $(call opt,--variant,$(variant)) $(call opt,--interval,$(interval)) $(call opt,--out,$(out)) $(ARGS)
+
+# Benchmarks print ratios against a reference measured in the same run (a shared,
+# noisy machine); they are not part of `make test`.
+bench: bench-agent
+
+bench-agent: build
+	$(NODE) bench/agent-overhead.mjs
 
 clean:
 	rm -rf dist

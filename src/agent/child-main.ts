@@ -92,7 +92,8 @@ async function main(cfg: AgentConfig, sc: NonNullable<AgentConfig['scenario']>):
   };
   if (cfg.checkpoints?.includes(0)) await checkpoint(0, 0);
 
-  const heapStart = collector ? collector.gc.forceCheckpointGc(gc) : undefined;
+  // Bare mode (the overhead benchmark's reference) starts from the same clean heap.
+  const heapStart = collector ? collector.gc.forceCheckpointGc(gc) : (gc(), undefined);
   channel.send({ type: 'mark', label: 'measure-start', tMs: nowMs(), steps: 0, heapUsedAfterGcBytes: heapStart });
 
   const reason = await runStepLoop(def, state, runCtx, {
