@@ -86,6 +86,14 @@ export async function stressScenario(s: MemStressSettings): Promise<MemStressRes
 
   const build = (runs: MeasuredRun<StressAnalysis>[], partial: boolean): { baseline: Baseline; assertions: AssertionResult[]; leak: { verdict: LeakVerdictKind; reason: string } } => {
     const leak = overallLeak(runs.map((r) => r.analysis.leak));
+    const notes = partial ? ['partial: written while the run was still going (memkit stopped before it ended)'] : [];
+    const achieved = runs.map((r) => r.analysis.metrics['ops.rate_per_s']).filter((x): x is number => x !== undefined);
+    if (s.ratePerSec && achieved.length && Math.min(...achieved) < 0.95 * s.ratePerSec) {
+      notes.push(
+        `the program did not keep up with --rate ${s.ratePerSec}/s (it completed ${Math.round(Math.min(...achieved))}/s): ` +
+          'latencies include the queueing this caused',
+      );
+    }
     const draft = buildBaseline({
       kind: 'mem-stress',
       runId,
@@ -95,7 +103,7 @@ export async function stressScenario(s: MemStressSettings): Promise<MemStressRes
       environment: describeEnvironment(nodeFlags, runs[0]?.outcome.data.hello),
       settings,
       runs,
-      notes: partial ? ['partial: written while the run was still going (memkit stopped before it ended)'] : [],
+      notes,
       extra: { runs: runs.map((r) => ({ ...gcRunExtra(r), ...stressExtra(r.analysis) })), leak },
     });
     const assertions = evaluateAssertions(s.assertions, draft.metrics);
