@@ -16,7 +16,7 @@ SRC    := $(shell find src scenarios -name '*.ts' 2>/dev/null) tsconfig.json
 # opt(flag,value): the flag only when the make variable was given.
 opt = $(if $(2),$(1) $(2))
 
-.PHONY: install build test bench bench-diff clean gc-profile diff
+.PHONY: install build test bench bench-agent bench-soak bench-diff clean gc-profile mem-stress diff
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci
@@ -33,20 +33,33 @@ build: dist/.built
 test: build
 	npx vitest run
 
-# Every benchmark script; each prints its ratios against a reference measured in the same run.
-bench: build
-	@set -e; for f in bench/*.mjs; do echo "== $$f"; $(NODE) $$f; done
-
-bench-diff: build
-	$(NODE) bench/diff-cold-start.mjs
-	$(NODE) bench/diff-noise.mjs
-
 diff: build
 	$(MEMKIT) diff $(base) $(current) $(call opt,--format,$(format)) $(ARGS)
 
 gc-profile: build
 	$(MEMKIT) gc-profile $(call opt,--duration,$(duration)) $(call opt,--scenario,$(scenario)) \
 	  $(call opt,--variant,$(variant)) $(call opt,--interval,$(interval)) $(call opt,--out,$(out)) $(ARGS)
+
+# Benchmarks print ratios against a reference measured in the same run (a shared,
+# noisy machine); they are not part of `make test`.
+bench: bench-agent bench-soak bench-diff
+
+bench-agent: build
+	$(NODE) bench/agent-overhead.mjs
+
+# Seed 000's W1 table, measured: a soak of lru-cache before/after (10 min each by default).
+bench-soak: build
+	$(NODE) bench/soak-w1.mjs $(call opt,--duration,$(duration))
+
+# diff's cold start against node -e 0, and its false/caught regressions on real runs (~12 min).
+bench-diff: build
+	$(NODE) bench/diff-cold-start.mjs
+	$(NODE) bench/diff-noise.mjs
+
+mem-stress: build
+	$(MEMKIT) mem-stress $(call opt,--signals,$(signals)) $(call opt,--duration,$(duration)) \
+	  $(call opt,--scenario,$(scenario)) $(call opt,--variant,$(variant)) $(call opt,--rate,$(rate)) \
+	  $(call opt,--warmup,$(warmup)) $(call opt,--out,$(out)) $(ARGS)
 
 clean:
 	rm -rf dist

@@ -1,11 +1,23 @@
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 /**
- * vitest.config.ts names this file. CLI tests run the built bin, so fail at once, with
- * the fix, when dist/ is missing (`make test` builds it first).
+ * CLI tests run the built bin (dist/), as users do. `make test` builds first; running
+ * vitest directly rebuilds here when dist/ is missing or older than a source file's
+ * build stamp, so a stale build can never be what a test measures.
  */
 export default function setup(): void {
-  if (!existsSync('dist/src/cli/main.js')) {
-    throw new Error('dist/ is not built: run `make test` (or `npx tsc -p .` before `npx vitest run`)');
-  }
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const main = `${root}/dist/src/cli/main.js`;
+  const stamp = `${root}/dist/.built`;
+  const stale = !existsSync(main) || !existsSync(stamp) || newestSource(root) > statSync(stamp).mtimeMs;
+  if (stale) execFileSync(process.execPath, [`${root}/node_modules/typescript/bin/tsc`, '-p', root], { stdio: 'inherit' });
+}
+
+function newestSource(root: string): number {
+  const out = execFileSync('find', [`${root}/src`, `${root}/scenarios`, '-name', '*.ts', '-newer', `${root}/dist/.built`], {
+    encoding: 'utf8',
+  });
+  return out.trim() ? Infinity : 0;
 }
