@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { makeBaseline, writeFixture } from './fixtures/baselines/builder.mjs';
 
 // The real, built CLI (make test builds dist/ first) on fixture baselines.
@@ -17,6 +17,38 @@ function memkit(args: string[], opts: { cwd?: string; nodeArgs?: string[]; env?:
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '', MEMKIT_DEBUG: '', ...opts.env },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * The same CLI entry (dist/src/cli/main.js) called in this process: exit code, stdout
+ * and stderr as the bin would give them, without a node start-up per case, so the long
+ * list of bad-input classes stays inside the suite's time budget. The real bin is
+ * spawned for the exit-code contract itself and for the cold-start trace.
+ */
+async function inProcess(args: string[], opts: { cwd?: string } = {}) {
+  const { main } = await import('../dist/src/cli/main.js');
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
+  const cwd = process.cwd();
+  const saved = process.exitCode;
+  process.exitCode = undefined;
+  const env = { NO_COLOR: process.env.NO_COLOR };
+  process.env.NO_COLOR = '1';
+  try {
+    if (opts.cwd) process.chdir(opts.cwd);
+    await main(['node', 'memkit', ...args]);
+  } finally {
+    process.chdir(cwd);
+    out.mockRestore();
+    err.mockRestore();
+    if (env.NO_COLOR === undefined) delete process.env.NO_COLOR;
+    else process.env.NO_COLOR = env.NO_COLOR;
+  }
+  const code = process.exitCode ?? 0;
+  process.exitCode = saved;
+  return { code, stdout, stderr };
 }
 
 const P95 = [10, 10.4, 9.8, 10.2, 9.9];
@@ -40,7 +72,7 @@ beforeAll(() => {
   f.negative = writeFixture(dir, 'negative.json', text.replace('"values":[3,3,4,3,3]', '"values":[3,-3,4,3,3]'));
 });
 
-function expectOneLineError(r: ReturnType<typeof memkit>, message: RegExp) {
+function expectOneLineError(r: { code: number | null | string; stdout: string; stderr: string }, message: RegExp) {
   expect(r.code).toBe(2);
   const lines = r.stderr.trim().split('\n');
   expect(lines).toHaveLength(1);
@@ -64,11 +96,16 @@ describe('exit codes of the real bin', () => {
     expect(r.stdout).toMatch(/result: 1 regression \(gc\.pause\.p95_ms\)/);
   });
 
-  it('1: a broken --max even when nothing changed; 0 when --metrics or --threshold excuse the change', () => {
-    expect(memkit(['diff', f.base!, f.same!, '--max', 'rss.growth_bytes=400KB']).code).toBe(1);
-    expect(memkit(['diff', f.base!, f.same!, '--max', 'rss.growth_bytes=5MB']).code).toBe(0);
-    expect(memkit(['diff', f.base!, f.worse!, '--metrics', 'rss.*,gc.count.*']).code).toBe(0);
-    expect(memkit(['diff', f.base!, f.worse!, '--threshold', 'gc.pause.p95_ms=50%']).code).toBe(0);
+  it('2: bad input, from the real bin: one line, no stack trace', () => {
+    expectOneLineError(memkit(['diff', f.base!, join(dir, 'nope.json')]), /nope\.json: no such file or directory/);
+    expectOneLineError(memkit(['diff', f.base!, f.truncated!]), /truncated\.json: truncated JSON/);
+  });
+
+  it('1: a broken --max even when nothing changed; 0 when --metrics or --threshold excuse the change', async () => {
+    expect((await inProcess(['diff', f.base!, f.same!, '--max', 'rss.growth_bytes=400KB'])).code).toBe(1);
+    expect((await inProcess(['diff', f.base!, f.same!, '--max', 'rss.growth_bytes=5MB'])).code).toBe(0);
+    expect((await inProcess(['diff', f.base!, f.worse!, '--metrics', 'rss.*,gc.count.*'])).code).toBe(0);
+    expect((await inProcess(['diff', f.base!, f.worse!, '--threshold', 'gc.pause.p95_ms=50%'])).code).toBe(0);
   });
 
   const bad: Array<[string, () => string[], RegExp]> = [
@@ -89,19 +126,19 @@ describe('exit codes of the real bin', () => {
     ['shell-expanded globs', () => ['diff', f.base!, f.same!, f.worse!], /diff takes two files, BASE and CURRENT, but got 3/],
   ];
   for (const [what, args, message] of bad) {
-    it(`2: ${what}`, () => expectOneLineError(memkit(args()), message));
+    it(`2: ${what}`, async () => expectOneLineError(await inProcess(args()), message));
   }
 
-  it('a metric on one side only is a warning on stderr, not a failure', () => {
-    const r = memkit(['diff', f.base!, f.fewer!]);
+  it('a metric on one side only is a warning on stderr, not a failure', async () => {
+    const r = await inProcess(['diff', f.base!, f.fewer!]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/^memkit: warning: metric gc\.count\.major is only in the base run/m);
   });
 });
 
-describe('formats and files', () => {
-  it('--format json: versioned, stable, parseable; warnings included', () => {
-    const r = memkit(['diff', f.base!, f.newNode!, '--format', 'json']);
+describe('formats and files', async () => {
+  it('--format json: versioned, stable, parseable; warnings included', async () => {
+    const r = await inProcess(['diff', f.base!, f.newNode!, '--format', 'json']);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.schema).toBe('memkit.diff/1');
@@ -114,22 +151,22 @@ describe('formats and files', () => {
     expect(r.stderr).toMatch(/memkit: warning: Node\.js version differs/);
   });
 
-  it('several files per side pool their runs (quoted glob, --base/--current)', () => {
-    const viaGlob = JSON.parse(memkit(['diff', f.base!, join(dir, 'split', 'cur-*.json'), '--format', 'json']).stdout);
+  it('several files per side pool their runs (quoted glob, --base/--current)', async () => {
+    const viaGlob = JSON.parse((await inProcess(['diff', f.base!, join(dir, 'split', 'cur-*.json'), '--format', 'json'])).stdout);
     expect(viaGlob.current.files).toEqual([f.split1, f.split2]);
     expect(viaGlob.metrics.find((m: { name: string }) => m.name === 'gc.pause.p95_ms')).toMatchObject({ name: 'gc.pause.p95_ms', verdict: 'regressed', current: { n: 5 } });
-    const r = memkit(['diff', '--base', f.base!, '--current', f.split1!, f.split2!, '--format', 'json', '--metrics', 'gc.pause.*']);
+    const r = await inProcess(['diff', '--base', f.base!, '--current', f.split1!, f.split2!, '--format', 'json', '--metrics', 'gc.pause.*']);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).current.runs).toBe(5);
   });
 
-  it('--format markdown and junit; --output writes the report to a file', () => {
-    const md = memkit(['diff', f.base!, f.worse!, '--format', 'markdown']);
+  it('--format markdown and junit; --output writes the report to a file', async () => {
+    const md = await inProcess(['diff', f.base!, f.worse!, '--format', 'markdown']);
     expect(md.code).toBe(1);
     expect(md.stdout).toMatch(/^### ❌ memkit diff \(gc-profile\): 1 regression/);
     expect(md.stdout).toMatch(/\| `gc\.pause\.p95_ms` \| 10\.0 ms \\\[9\.80–10\.4\\\] \| 14\.0 ms .* \| \*\*regressed\*\* \|/);
     const out = join(dir, 'reports', 'diff.xml');
-    const junit = memkit(['diff', f.base!, f.worse!, '--format', 'junit', '--output', out]);
+    const junit = await inProcess(['diff', f.base!, f.worse!, '--format', 'junit', '--output', out]);
     expect(junit.code).toBe(1);
     expect(junit.stdout).toBe('');
     const xml = readFileSync(out, 'utf8');
@@ -137,29 +174,29 @@ describe('formats and files', () => {
     expect(xml).toMatch(/<testcase classname="memkit\.diff\.gc-profile" name="gc\.pause\.p95_ms" time="0">\s*<failure type="regression" message="regressed: p=0\.0079 &lt;= 0\.05;/);
   });
 
-  it('the config file in the working folder applies; --no-config ignores it', () => {
+  it('the config file in the working folder applies; --no-config ignores it', async () => {
     const cwd = join(dir, 'with-config');
     writeFixture(cwd, 'memkit.config.json', { diff: { max: { 'rss.growth_bytes': '400KB' } } });
-    expect(memkit(['diff', f.base!, f.same!], { cwd }).code).toBe(1);
-    expect(memkit(['diff', f.base!, f.same!, '--no-config'], { cwd }).code).toBe(0);
+    expect((await inProcess(['diff', f.base!, f.same!], { cwd })).code).toBe(1);
+    expect((await inProcess(['diff', f.base!, f.same!, '--no-config'], { cwd })).code).toBe(0);
   });
 });
 
-describe('accepting a run as the new baseline', () => {
-  it('diff --update-baseline shows the diff, replaces the baseline and exits 0', () => {
+describe('accepting a run as the new baseline', async () => {
+  it('diff --update-baseline shows the diff, replaces the baseline and exits 0', async () => {
     const base = writeFixture(join(dir, 'accept'), 'base.json', JSON.parse(readFileSync(f.base!, 'utf8')));
-    const r = memkit(['diff', base, f.worse!, '--update-baseline']);
+    const r = await inProcess(['diff', base, f.worse!, '--update-baseline']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/regressed/);
     expect(r.stderr).toMatch(/baseline updated: .*base\.json <- .*worse\.json \(accepting 1 regression\(s\)\)/);
-    expect(memkit(['diff', base, f.worse!]).code).toBe(0);
+    expect((await inProcess(['diff', base, f.worse!])).code).toBe(0);
   });
 
-  it('baseline accept CURRENT BASE creates or replaces; refuses a crashed run', () => {
+  it('baseline accept CURRENT BASE creates or replaces; refuses a crashed run', async () => {
     const base = join(dir, 'accept', 'new', 'base.json');
-    expect(memkit(['baseline', 'accept', f.worse!, base]).code).toBe(0);
+    expect((await inProcess(['baseline', 'accept', f.worse!, base])).code).toBe(0);
     expect(JSON.parse(readFileSync(base, 'utf8')).metrics['gc.pause.p95_ms'].values).toEqual(P95.map((v) => v + 4));
-    expectOneLineError(memkit(['baseline', 'accept', f.crashed!, base]), /crashed\.json: the run is crashed; .*--allow-partial/);
+    expectOneLineError(await inProcess(['baseline', 'accept', f.crashed!, base]), /crashed\.json: the run is crashed; .*--allow-partial/);
     expect(existsSync(base)).toBe(true);
   });
 });

@@ -128,12 +128,7 @@ async function runDiff(baseArg: string | undefined, currentArg: string | undefin
     const { writeFileAtomic } = await import('../fsx/atomic-write.js');
     writeFileAtomic(opts.output, rendered);
   } else {
-    // `memkit diff ... | head` closes the pipe early; the verdict (the exit code) stands.
-    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') process.exit(process.exitCode ?? report.exitCode);
-      process.stderr.write(`memkit: error: cannot write the report: ${err.message}\n`);
-      process.exit(2);
-    });
+    keepVerdictOnClosedPipe();
     process.stdout.write(rendered);
   }
 
@@ -144,6 +139,19 @@ async function runDiff(baseArg: string | undefined, currentArg: string | undefin
     return ExitCode.Ok;
   }
   return report.exitCode;
+}
+
+let pipeGuarded = false;
+
+/** `memkit diff ... | head` closes the pipe early; the verdict (the exit code) stands. */
+function keepVerdictOnClosedPipe(): void {
+  if (pipeGuarded) return;
+  pipeGuarded = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    process.stderr.write(`memkit: error: cannot write the report: ${err.message}\n`);
+    process.exit(ExitCode.Usage);
+  });
 }
 
 async function render(format: Format, report: import('../analyze/diff.js').DiffReport, toStdout: boolean): Promise<string> {
