@@ -69,6 +69,8 @@ describe('threshold syntax', () => {
     expect(resolveThreshold('custom.cache.hit', 'none', [])).toMatchObject({ relative: 0.5, bad: 'decrease', source: 'default (custom, wall-clock bound)' });
     expect(resolveThreshold('cpu.time_ms', 'ms', [])).toMatchObject({ relative: 0.5, absolute: 100 });
     expect(resolveThreshold('rss.start_bytes', 'bytes', [])).toMatchObject({ relative: 0.25, absolute: 5e6, source: 'default (rss.start_bytes)' });
+    expect(resolveThreshold('gc.pause.max_ms', 'ms', [])).toMatchObject({ relative: 1, absolute: 5 });
+    expect(resolveThreshold('heap.used.slope_bytes_per_min', 'bytes_per_min', [])).toMatchObject({ relative: 0.5, absolute: 2e6 });
     // A rule still replaces the default.
     expect(resolveThreshold('ops.rate_per_s', 'per_s', [rule('ops.rate_per_s=5%')])).toMatchObject({ relative: 0.05 });
   });
