@@ -6,6 +6,7 @@
 //
 //   node bench/diff-noise.mjs                         (make bench-diff)
 //   ROUNDS=20 DURATION=2s REPEAT=5 node bench/diff-noise.mjs
+//   STEPS=6000000 DURATION=4s node bench/diff-noise.mjs   work-bounded runs (what CI should do)
 //   REUSE=1 node bench/diff-noise.mjs                 re-diff the runs already measured
 //   TAG=fresh node bench/diff-noise.mjs               measure a new set beside the old one
 //   SCENARIO=small-objects VARIANT=objects BAD_PARAM=chunk=48 node bench/diff-noise.mjs
@@ -19,6 +20,9 @@ import { join, resolve } from 'node:path';
 
 const rounds = Number(process.env.ROUNDS ?? 20);
 const duration = process.env.DURATION ?? '2s';
+// Work-bounded runs (--steps, with --duration as a cap): a fixed amount of work makes
+// memory figures independent of how fast the shared machine happens to be.
+const steps = process.env.STEPS;
 const repeat = process.env.REPEAT ?? '5';
 const scenario = process.env.SCENARIO ?? 'lru-cache';
 const variant = process.env.VARIANT ?? 'stable-key';
@@ -26,13 +30,14 @@ const badVariant = process.env.BAD_VARIANT ?? (process.env.BAD_PARAM ? variant :
 const badParam = process.env.BAD_PARAM;
 const reuse = process.env.REUSE === '1';
 const bin = resolve('bin/memkit.js');
-const tag = process.env.TAG ? `-${process.env.TAG}` : '';
+const tag = (process.env.TAG ? `-${process.env.TAG}` : '') + (steps ? `-steps${steps}` : '');
 const dir = resolve('.bench/diff-noise', `${scenario}-${variant}-vs-${badVariant}${badParam ? `-${badParam.replace(/[^\w.-]/g, '_')}` : ''}${tag}`);
 mkdirSync(dir, { recursive: true });
 
 function profile(out, v, params) {
   if (reuse && existsSync(out)) return;
   const args = [bin, 'gc-profile', '--scenario', scenario, '--variant', v, '--duration', duration, '--repeat', repeat, '--out', out, '--no-progress'];
+  if (steps) args.push('--steps', steps);
   for (const p of params) args.push('--param', p);
   const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`gc-profile exited ${r.status}: ${r.stderr.trim().split('\n').pop()}`);
@@ -71,7 +76,7 @@ for (let i = 0; i < rounds; i++) {
 }
 const top = (map) => [...map].sort((x, y) => y[1] - x[1]).map(([n, c]) => `${n} (${c})`).join(', ') || 'none';
 const injected = badParam ? `variant ${variant} with --param ${badParam}` : `variant ${badVariant}`;
-console.log(`diff noise: ${scenario}, ${rounds} rounds, gc-profile --repeat ${repeat} --duration ${duration} per side`);
+console.log(`diff noise: ${scenario}, ${rounds} rounds, gc-profile --repeat ${repeat} --duration ${duration}${steps ? ` --steps ${steps}` : ''} per side`);
 console.log(`  same variant (${variant} vs ${variant}): ${falseAlarms}/${rounds} diffs called a regression (target <= 1): ${falseAlarms <= 1 ? 'met' : 'MISSED'}`);
 console.log(`    metrics that regressed: ${top(falseBy)}`);
 console.log(`  injected regression (${injected}): ${caught}/${rounds} caught (target >= 19): ${caught >= 19 ? 'met' : 'MISSED'}`);
