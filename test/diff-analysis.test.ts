@@ -207,6 +207,19 @@ describe('several files per side, environments', () => {
     expect(r.exitCode).toBe(0);
   });
 
+  it('warns when one side got much less CPU per wall-clock second (a busier machine)', () => {
+    const wall = [4000, 4000, 4000, 4000, 4000];
+    const quiet = { metrics: { 'gc.pause.p95_ms': BASE_P95, duration_ms: wall, 'cpu.time_ms': [1800, 1880, 1760, 1520, 1520] } };
+    const busy = { metrics: { 'gc.pause.p95_ms': BASE_P95, duration_ms: wall, 'cpu.time_ms': [1120, 720, 1080, 1160, 1880] } };
+    const r = diff(quiet, busy);
+    expect(r.warnings).toContain(
+      'the current runs got 36% less CPU per wall-clock second than the other side (median 0.44 vs 0.28 of a core): ' +
+        'the machine was busier, which inflates GC pauses, latencies and per-second rates; judge those with care or rerun',
+    );
+    expect(r.exitCode).toBe(0); // a warning, never a verdict
+    expect(diff(quiet, quiet).warnings.join('\n')).not.toMatch(/CPU per wall-clock second/);
+  });
+
   it('notes when the sides ran different variants (comparing variants is allowed)', () => {
     const r = diff(
       { metrics: { 'gc.pause.p95_ms': BASE_P95 } },

@@ -15,6 +15,7 @@ import {
 } from './thresholds.js';
 import { checkPartial, checkSameKind, compareTargets, type Side, type SideName } from './diff-sides.js';
 import { compareEnvironments, describeEnvironmentDifference, type EnvironmentDifference } from './diff-environment.js';
+import { compareCpuShare, describeCpuShareDifference } from './diff-cpu-share.js';
 import type { BaselineKind, RunStatus } from '../baseline/schema.js';
 
 /**
@@ -265,6 +266,8 @@ export function buildDiffReport(base: Side, current: Side, policy: DiffPolicy, o
     current.environments.map((e) => e.environment),
   );
   warnings.push(...environment.map(describeEnvironmentDifference));
+  const cpuShare = compareCpuShare(base, current);
+  if (cpuShare) warnings.push(describeCpuShareDifference(cpuShare));
   warnings.push(...base.warnings, ...current.warnings, ...compareTargets(base, current));
   const result = diffSides(base, current, policy);
   warnings.push(...result.warnings);
