@@ -145,6 +145,7 @@ export async function stressScenario(s: MemStressSettings): Promise<MemStressRes
           warmupMs: s.warmupMs,
           warmupSteps: s.warmupSteps,
           gcCheckpointEveryMs: s.gcCheckpointEveryMs,
+          settledCheckpoints: true,
         }),
         nodeArgs: s.nodeArgs,
         intervalMs: s.intervalMs,
