@@ -9,8 +9,10 @@ import { measureRuns, type MeasuredRun } from '../run/measure.js';
 import { findMark, type RunData } from '../run/run-data.js';
 import type { RunSpec } from '../run/runner.js';
 import type { GcProfileRunExtra } from '../report/gc-profile-table.js';
+import type { MetricsExporter } from '../prometheus/exporter.js';
+import type { PrometheusSettings } from '../prometheus/attach.js';
 import { formatBytes, formatClock } from '../units/format.js';
-import { resolveTarget, type TargetOptions } from './target.js';
+import { resolveTarget, type ResolvedTarget, type TargetOptions } from './target.js';
 
 export interface GcProfileSettings {
   target: TargetOptions;
@@ -25,6 +27,8 @@ export interface GcProfileSettings {
   argv: string[];
   /** Show a spinner (TTY) or periodic progress lines. */
   progress: boolean;
+  /** --prometheus: serve live metrics of the runs on /metrics. */
+  prometheus?: PrometheusSettings;
 }
 
 export interface GcProfileResult {
@@ -32,6 +36,8 @@ export interface GcProfileResult {
   baselinePath: string;
   runs: MeasuredRun[];
   interrupted?: InterruptSignal;
+  /** Still serving: the command closes it (finishExporter) once the baseline is written. */
+  exporter?: MetricsExporter;
 }
 
 /**
@@ -52,24 +58,31 @@ export async function profileGc(s: GcProfileSettings): Promise<GcProfileResult> 
     timeoutMs: s.timeoutMs ?? null,
   };
 
+  // Loaded only with --prometheus: prom-client stays out of every other start-up.
+  const prom = s.prometheus ? await import('../prometheus/attach.js') : undefined;
+  const exporter = prom && s.prometheus ? await prom.openExporter(s.prometheus, exporterLabels(resolved, runId)) : undefined;
+
   const guard = new InterruptGuard();
   const progress = new Progress(s.progress);
   try {
     const runs = await measureRuns({
       repeat: s.repeat,
       guard,
-      specFor: (index): RunSpec => ({
-        target: resolved.runTarget({ intervalMs: s.intervalMs, durationMs: s.durationMs, maxSteps: s.maxSteps }),
-        nodeArgs: s.nodeArgs,
-        intervalMs: s.intervalMs,
-        durationMs: s.durationMs,
-        timeoutMs: s.timeoutMs,
-        samplesPath: samplesPathFor(baselinePath, index, s.repeat),
-        header: { runId, index, target: resolved.target, settings },
-        onOutput: (chunk) => progress.print(chunk),
-        onRecord: (_record, control) =>
-          progress.update(progressText(resolved.label, index, s, control.data), () => plainProgress(index, s, control.data)),
-      }),
+      specFor: (index): RunSpec => {
+        const spec: RunSpec = {
+          target: resolved.runTarget({ intervalMs: s.intervalMs, durationMs: s.durationMs, maxSteps: s.maxSteps }),
+          nodeArgs: s.nodeArgs,
+          intervalMs: s.intervalMs,
+          durationMs: s.durationMs,
+          timeoutMs: s.timeoutMs,
+          samplesPath: samplesPathFor(baselinePath, index, s.repeat),
+          header: { runId, index, target: resolved.target, settings },
+          onOutput: (chunk) => progress.print(chunk),
+          onRecord: (_record, control) =>
+            progress.update(progressText(resolved.label, index, s, control.data), () => plainProgress(index, s, control.data)),
+        };
+        return prom ? prom.attachExporter(exporter, spec, index) : spec;
+      },
     });
     progress.stop();
 
@@ -94,11 +107,26 @@ export async function profileGc(s: GcProfileSettings): Promise<GcProfileResult> 
       notes,
       extra: { runs: runs.map(runExtra) },
     });
-    return { baseline, baselinePath, runs, interrupted: guard.signal };
+    return { baseline, baselinePath, runs, interrupted: guard.signal, exporter };
+  } catch (err) {
+    await exporter?.close();
+    throw err;
   } finally {
     progress.stop();
     guard.dispose();
   }
+}
+
+/** Labels on every Prometheus series of this command's runs. */
+function exporterLabels(resolved: ResolvedTarget, runId: string): Record<string, string> {
+  const t = resolved.target;
+  return {
+    command: 'gc-profile',
+    scenario: t.type === 'scenario' ? t.scenario : '',
+    variant: t.type === 'scenario' ? t.variant : '',
+    target: resolved.label,
+    run_id: runId,
+  };
 }
 
 function runExtra(run: MeasuredRun): GcProfileRunExtra | Record<string, never> {
