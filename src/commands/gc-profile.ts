@@ -3,7 +3,7 @@ import { action } from '../cli/action.js';
 import { ExitCode, UsageError } from '../cli/errors.js';
 import { parseCount, parseDurationMs } from '../units/parse.js';
 import type { GcProfileSettings } from '../profile/gc-profile.js';
-import { parseListenAddress } from '../prometheus/listen-address.js';
+import { addPrometheusOptions, parsePrometheusOptions } from '../prometheus/cli-options.js';
 
 /**
  * `memkit gc-profile`: options are parsed and checked here (exit 2 on bad input);
@@ -13,7 +13,7 @@ import { parseListenAddress } from '../prometheus/listen-address.js';
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function registerGcProfile(program: Command): void {
-  program
+  const command = program
     .command('gc-profile')
     .summary('run a scenario (or -- node app.js) and record every GC event, heap and RSS; write a baseline')
     .description(
@@ -34,9 +34,8 @@ export function registerGcProfile(program: Command): void {
     .option('-o, --out <file>', 'baseline file to write (default: reports/gc-profile-<target>-<time>.json)')
     .option('--json', 'print the baseline JSON on stdout instead of the tables')
     .option('--list', 'list the built-in scenarios, their variants and parameters, and exit')
-    .option('--no-progress', 'no spinner (TTY) or periodic progress lines (otherwise)')
-    .option('--prometheus [host:port]', 'serve live metrics on http://host:port/metrics while it runs (default 127.0.0.1:9464; loopback unless you write another host)')
-    .option('--prometheus-linger <time>', 'after the last run, serve until Prometheus has scraped the final values, at most this long (default 15s)')
+    .option('--no-progress', 'no spinner (TTY) or periodic progress lines (otherwise)');
+  addPrometheusOptions(command)
     .addHelpText(
       'after',
       `
@@ -118,16 +117,4 @@ export function parseGcProfileOptions(command: string[], opts: Record<string, un
     progress: opts.progress !== false,
     prometheus: parsePrometheusOptions(opts),
   };
-}
-
-function parsePrometheusOptions(opts: Record<string, unknown>): GcProfileSettings['prometheus'] {
-  if (opts.prometheus === undefined) {
-    if (opts.prometheusLinger !== undefined) throw new UsageError('--prometheus-linger needs --prometheus');
-    return undefined;
-  }
-  const lingerMs =
-    opts.prometheusLinger !== undefined
-      ? parseDurationMs(String(opts.prometheusLinger), { what: '--prometheus-linger', defaultUnit: 's' })
-      : 15_000;
-  return { listen: parseListenAddress(opts.prometheus as string | true), lingerMs };
 }

@@ -6,13 +6,12 @@ import { Progress } from '../cli/progress.js';
 import { describeEnvironment } from '../run/environment.js';
 import { InterruptGuard, type InterruptSignal } from '../run/interrupts.js';
 import { measureRuns, type MeasuredRun } from '../run/measure.js';
-import { findMark, type RunData } from '../run/run-data.js';
 import type { RunSpec } from '../run/runner.js';
-import type { GcProfileRunExtra } from '../report/gc-profile-table.js';
 import type { MetricsExporter } from '../prometheus/exporter.js';
-import type { PrometheusSettings } from '../prometheus/attach.js';
-import { formatBytes, formatClock } from '../units/format.js';
-import { resolveTarget, type ResolvedTarget, type TargetOptions } from './target.js';
+import type { PrometheusSettings } from '../prometheus/cli-options.js';
+import { gcRunExtra } from './run-extra.js';
+import { liveProgressText, plainProgressLine } from './progress-text.js';
+import { resolveTarget, type TargetOptions } from './target.js';
 
 export interface GcProfileSettings {
   target: TargetOptions;
@@ -60,7 +59,8 @@ export async function profileGc(s: GcProfileSettings): Promise<GcProfileResult> 
 
   // Loaded only with --prometheus: prom-client stays out of every other start-up.
   const prom = s.prometheus ? await import('../prometheus/attach.js') : undefined;
-  const exporter = prom && s.prometheus ? await prom.openExporter(s.prometheus, exporterLabels(resolved, runId)) : undefined;
+  const exporter = prom && s.prometheus ? await prom.openExporter(s.prometheus, prom.exporterLabels('gc-profile', resolved, runId)) : undefined;
+  const withExporter = (index: number, spec: RunSpec): RunSpec => (prom ? prom.attachExporter(exporter, spec, index) : spec);
 
   const guard = new InterruptGuard();
   const progress = new Progress(s.progress);
@@ -68,21 +68,18 @@ export async function profileGc(s: GcProfileSettings): Promise<GcProfileResult> 
     const runs = await measureRuns({
       repeat: s.repeat,
       guard,
-      specFor: (index): RunSpec => {
-        const spec: RunSpec = {
-          target: resolved.runTarget({ intervalMs: s.intervalMs, durationMs: s.durationMs, maxSteps: s.maxSteps }),
-          nodeArgs: s.nodeArgs,
-          intervalMs: s.intervalMs,
-          durationMs: s.durationMs,
-          timeoutMs: s.timeoutMs,
-          samplesPath: samplesPathFor(baselinePath, index, s.repeat),
-          header: { runId, index, target: resolved.target, settings },
-          onOutput: (chunk) => progress.print(chunk),
-          onRecord: (_record, control) =>
-            progress.update(progressText(resolved.label, index, s, control.data), () => plainProgress(index, s, control.data)),
-        };
-        return prom ? prom.attachExporter(exporter, spec, index) : spec;
-      },
+      specFor: (index): RunSpec => withExporter(index, {
+        target: resolved.runTarget({ intervalMs: s.intervalMs, durationMs: s.durationMs, maxSteps: s.maxSteps }),
+        nodeArgs: s.nodeArgs,
+        intervalMs: s.intervalMs,
+        durationMs: s.durationMs,
+        timeoutMs: s.timeoutMs,
+        samplesPath: samplesPathFor(baselinePath, index, s.repeat),
+        header: { runId, index, target: resolved.target, settings },
+        onOutput: (chunk) => progress.print(chunk),
+        onRecord: (_record, control) =>
+          progress.update(liveProgressText(resolved.label, index, s, control.data), () => plainProgressLine(index, s, control.data)),
+      }),
     });
     progress.stop();
 
@@ -105,7 +102,7 @@ export async function profileGc(s: GcProfileSettings): Promise<GcProfileResult> 
       settings,
       runs,
       notes,
-      extra: { runs: runs.map(runExtra) },
+      extra: { runs: runs.map(gcRunExtra) },
     });
     return { baseline, baselinePath, runs, interrupted: guard.signal, exporter };
   } catch (err) {
@@ -115,57 +112,4 @@ export async function profileGc(s: GcProfileSettings): Promise<GcProfileResult> 
     progress.stop();
     guard.dispose();
   }
-}
-
-/** Labels on every Prometheus series of this command's runs. */
-function exporterLabels(resolved: ResolvedTarget, runId: string): Record<string, string> {
-  const t = resolved.target;
-  return {
-    command: 'gc-profile',
-    scenario: t.type === 'scenario' ? t.scenario : '',
-    variant: t.type === 'scenario' ? t.variant : '',
-    target: resolved.label,
-    run_id: runId,
-  };
-}
-
-function runExtra(run: MeasuredRun): GcProfileRunExtra | Record<string, never> {
-  const { gc, memory } = run.analysis;
-  if (!gc) return {};
-  return {
-    gcByKind: gc.byKind,
-    gcLifetimeCounts: gc.lifetimeCounts,
-    gcCheckpointCount: gc.checkpointCount,
-    gcDesync: run.outcome.data.done?.gcDesync ?? 0,
-    heapBasis: memory.heapUsed?.basis,
-    heapSlopeBasis: memory.heapUsed?.slopeBasis,
-  };
-}
-
-function elapsedMs(data: RunData): number {
-  const start = findMark(data, 'measure-start')?.tMs ?? data.header?.startedAtMs ?? Date.now();
-  return Math.max(0, Date.now() - start);
-}
-
-function progressText(label: string, index: number, s: GcProfileSettings, data: RunData): string {
-  const elapsed = elapsedMs(data);
-  const parts = [label];
-  if (s.repeat > 1) parts.push(`run ${index + 1}/${s.repeat}`);
-  parts.push(s.durationMs ? `${formatClock(elapsed)} / ${formatClock(s.durationMs)}` : formatClock(elapsed));
-  const rss = data.proc.rssBytes[data.proc.rssBytes.length - 1];
-  if (rss !== undefined) parts.push(`RSS ${formatBytes(rss)}`);
-  const heap = data.mem.heapUsed[data.mem.heapUsed.length - 1];
-  if (heap !== undefined) parts.push(`heap ${formatBytes(heap)}`);
-  if (data.gc.tMs.length) parts.push(`${data.gc.tMs.length} GCs`);
-  return parts.join('  ');
-}
-
-function plainProgress(index: number, s: GcProfileSettings, data: RunData): string {
-  const elapsed = elapsedMs(data);
-  const run = s.repeat > 1 ? ` (run ${index + 1}/${s.repeat})` : '';
-  if (s.durationMs) {
-    const pct = Math.min(100, (elapsed / s.durationMs) * 100).toFixed(1);
-    return `Progress: ${Math.round(elapsed / 1000)}/${Math.round(s.durationMs / 1000)} s (${pct}%)${run}`;
-  }
-  return `Progress: ${Math.round(elapsed / 1000)} s${run}`;
 }

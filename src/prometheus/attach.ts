@@ -1,12 +1,13 @@
+import type { ResolvedTarget } from '../profile/target.js';
 import type { RunSpec } from '../run/runner.js';
-import type { ListenAddress } from './listen-address.js';
+import type { PrometheusSettings } from './cli-options.js';
 import { formatHostPort } from './listen-address.js';
 import { startMetricsExporter, type MetricsExporter } from './exporter.js';
 
 /**
  * How a measuring command uses the exporter, in three calls:
  *
- *   const exporter = await openExporter(s.prometheus, { command: 'mem-stress', ... });
+ *   const exporter = await openExporter(s.prometheus, exporterLabels('mem-stress', resolved, runId));
  *   specFor: (i) => attachExporter(exporter, spec(i), i),
  *   await finishExporter(exporter, s.prometheus, { interrupted })   // after the baseline is written
  *
@@ -14,10 +15,16 @@ import { startMetricsExporter, type MetricsExporter } from './exporter.js';
  * prom-client never slows `memkit --help` or `memkit diff`.
  */
 
-export interface PrometheusSettings {
-  listen: ListenAddress;
-  /** After the last run: serve until a scrape has read the final values, at most this long. */
-  lingerMs: number;
+/** Labels on every series of a command's runs. */
+export function exporterLabels(command: string, resolved: ResolvedTarget, runId: string): Record<string, string> {
+  const t = resolved.target;
+  return {
+    command,
+    scenario: t.type === 'scenario' ? t.scenario : '',
+    variant: t.type === 'scenario' ? t.variant : '',
+    target: resolved.label,
+    run_id: runId,
+  };
 }
 
 export async function openExporter(
