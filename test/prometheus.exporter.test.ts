@@ -216,11 +216,11 @@ describe('the other metrics', () => {
     expect(pick(samples, 'memkit_cache_hit_ratio')).toHaveLength(1);
   });
 
-  it('memory gauges, CPU, live heap and the allocation rate of the last minute', async () => {
+  it('memory gauges, CPU, live memory and the allocation rate of the last minute', async () => {
     const e = await exporter();
     const MB = 1e6;
     const records: SampleRecord[] = [
-      header(0), hello(0), mark('measure-start', 1000, 10 * MB),
+      header(0), hello(0), { ...mark('measure-start', 1000, 10 * MB), externalAfterGcBytes: 2 * MB },
       mem([1000, 10 * MB], [2000, 30 * MB]),
       // GCs: heap 30 → 12 MB at 2.5 s, then grows to 40 MB and drops to 10 MB at 4 s.
       gc([2500, Scavenge, 1, GcSource.Program, 30 * MB, 12 * MB], [4000, Scavenge, 1, GcSource.Program, 40 * MB, 10 * MB]),
@@ -234,7 +234,8 @@ describe('the other metrics', () => {
     expect(valueOf(samples, 'memkit_external_memory_bytes')).toBe(1 * MB);
     expect(valueOf(samples, 'memkit_process_resident_memory_bytes')).toBe(77 * MB);
     expect(valueOf(samples, 'memkit_process_cpu_seconds_total')).toBe(1.5);
-    expect(valueOf(samples, 'memkit_heap_live_bytes')).toBe(10 * MB);
+    expect(valueOf(samples, 'memkit_live_memory_bytes', { area: 'heap' })).toBe(10 * MB);
+    expect(valueOf(samples, 'memkit_live_memory_bytes', { area: 'external' })).toBe(2 * MB);
     // Allocated from 1 s to 5 s: (30 - 10) + (40 - 12) + (15 - 10) = 53 MB in 4 s.
     expect(valueOf(samples, 'memkit_allocation_rate_bytes_per_second')).toBeCloseTo((53 * MB) / 4, 3);
     // A minute later only the last minute counts: 20 MB allocated between 65 and 125 s.

@@ -83,10 +83,10 @@ export function createMetricFamilies(constLabels: Record<string, string>) {
       labelNames: ['run'],
       registers,
     }),
-    heapLive: new Gauge({
-      name: 'memkit_heap_live_bytes',
-      help: "V8 heap used right after memkit's latest forced GC (window edges and GC checkpoints): the live heap.",
-      labelNames: ['run'],
+    liveMemory: new Gauge({
+      name: 'memkit_live_memory_bytes',
+      help: "Memory still in use right after memkit's latest forced GC (window edges, warm-up end, GC checkpoints), by area (heap, external); their sum is what mem-stress's leak verdict follows.",
+      labelNames: ['run', 'area'],
       registers,
     }),
     allocationRate: new Gauge({

@@ -63,7 +63,8 @@ export class RunFeed {
         break;
       case 'mark':
         addRecord(this.edges, r);
-        if (r.heapUsedAfterGcBytes !== undefined) this.setGauge(this.m.heapLive, this.labels, r.heapUsedAfterGcBytes);
+        if (r.heapUsedAfterGcBytes !== undefined) this.setGauge(this.m.liveMemory, { ...this.labels, area: 'heap' }, r.heapUsedAfterGcBytes);
+        if (r.externalAfterGcBytes !== undefined) this.setGauge(this.m.liveMemory, { ...this.labels, area: 'external' }, r.externalAfterGcBytes);
         break;
       case 'mem': {
         const last = r.tMs.length - 1;
