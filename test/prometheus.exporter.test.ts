@@ -294,6 +294,8 @@ describe('lifecycle', () => {
     await scrape(e); // mid-run: not the final values
     expect(await e.waitForFinalScrape(50)).toBe(false);
     e.onRecord(end(2000));
+    expect((await fetch(e.url, { method: 'HEAD' })).status).toBe(200); // reads no values
+    expect(await e.waitForFinalScrape(50)).toBe(false);
     const waiting = e.waitForFinalScrape(10_000);
     await scrape(e);
     expect(await waiting).toBe(true);

@@ -107,8 +107,9 @@ class ExporterState {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found: try /metrics\n');
       return;
     }
-    // Whether this scrape reads the final values is decided before reading them.
-    const final = this.current?.hasEnded === true;
+    // Whether this scrape reads the final values is decided before reading them (a HEAD
+    // request reads nothing).
+    const final = this.current?.hasEnded === true && req.method === 'GET';
     try {
       this.current?.refreshAllocationRate();
       const body = await this.families.registry.metrics();
