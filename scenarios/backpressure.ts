@@ -76,7 +76,7 @@ function buildMessagePool(rand: () => number): { bytes: Buffer; offsets: Int32Ar
  *
  * - V8 kills the process when its *old generation* cannot hold what survives a full GC.
  *   Every live record ends up there: the young generation only holds it until two
- *   scavenges have passed. So the heap signal is all the heap in use, young generation
+ *   scavenges have passed. So the signal is all the heap in use, young generation
  *   included (recent records not yet promoted: up to a semi-space, 16 MiB, of them), against
  *   the old generation's limit. heap_size_limit is not that limit: it also counts the young
  *   generation's reserve (3 semi-spaces: 112 MiB for --max-old-space-size=64), which on a
@@ -84,17 +84,26 @@ function buildMessagePool(rand: () => number): { bytes: Buffer; offsets: Int32Ar
  *   (on the command line or in NODE_OPTIONS), is the limit exactly; without it V8 sized
  *   the heap from physical memory, its young generation is a few percent of it, and
  *   heap_size_limit is used. Both figures come from one getHeapSpaceStatistics() call.
- *   The young generation's garbage counts too, which is safe but timid when the old
- *   generation is not much bigger than a semi-space: at --max-old-space-size=32 the same
- *   run flushed 24 batches instead of 5 at 64 (--max-semi-space-size lowers that).
+ *   Young-generation garbage counts too: safe, and a little timid when the old generation
+ *   is not much bigger than a semi-space.
  * - A container's limit (process.constrainedMemory(), or `memoryLimit`) is on the whole
- *   process, so that signal is the RSS, read only when such a limit exists.
+ *   process, RSS. But RSS is no signal to flush on: it only falls when V8 collects and
+ *   gives pages back, long after a flush (flushing on it, the consumer flushed 501 ever
+ *   smaller batches in 6 s, measured, and RSS still overshot). The limit is turned into a
+ *   heap budget instead: the limit minus what the process holds outside the V8 heap at
+ *   the start (RSS − heap total: code, Node itself, buffers), watched with the same signal.
+ *   V8 still collects by its own limit, not ours: when the budget is the smaller, flushed
+ *   records can linger as garbage beyond it, so setup says which --max-old-space-size fits.
  */
 interface Watermark {
+  /** The old generation's limit. */
   heapLimitBytes: number;
-  heapWatermarkBytes: number;
-  processLimitBytes: number; // 0: none
-  processWatermarkBytes: number;
+  /** A process memory limit (0: none). */
+  processLimitBytes: number;
+  /** What the heap may use: the smaller of the two limits, in heap terms. */
+  limitBytes: number;
+  /** Flush when the heap in use reaches this. */
+  watermarkBytes: number;
 }
 
 const YOUNG_SPACES = new Set(['new_space', 'new_large_object_space']);
@@ -133,12 +142,26 @@ function resolveWatermark(fraction: number, memoryLimitBytes: number): Watermark
   const constrained = process.constrainedMemory?.() ?? 0;
   const container = constrained > 0 && constrained < 2 ** 62 ? constrained : 0;
   const processLimitBytes = memoryLimitBytes > 0 ? memoryLimitBytes : container;
-  return {
-    heapLimitBytes,
-    heapWatermarkBytes: Math.floor(heapLimitBytes * fraction),
-    processLimitBytes,
-    processWatermarkBytes: Math.floor(processLimitBytes * fraction),
-  };
+  let limitBytes = heapLimitBytes;
+  if (processLimitBytes > 0) {
+    const { rss, heapTotal } = process.memoryUsage();
+    const outsideHeapBytes = Math.max(0, rss - heapTotal);
+    if (processLimitBytes <= outsideHeapBytes) {
+      throw new Error(
+        `backpressure: a memory limit of ${processLimitBytes} bytes leaves nothing for the heap: the process already holds ${outsideHeapBytes} bytes outside it`,
+      );
+    }
+    limitBytes = Math.min(heapLimitBytes, processLimitBytes - outsideHeapBytes);
+    if (limitBytes < heapLimitBytes) {
+      const mib = Math.floor(limitBytes / 2 ** 20);
+      process.stderr.write(
+        `backpressure: the memory limit leaves the heap ${mib} MiB, less than V8's own limit of ${Math.floor(heapLimitBytes / 2 ** 20)} MiB; ` +
+          'V8 collects garbage by its own limit, so flushed records can outlive the budget: ' +
+          `start node with --max-old-space-size=${mib} or less (memkit: --node-arg=--max-old-space-size=${mib})\n`,
+      );
+    }
+  }
+  return { heapLimitBytes, processLimitBytes, limitBytes, watermarkBytes: Math.floor(limitBytes * fraction) };
 }
 
 // ---- the consumer ---------------------------------------------------------------------
@@ -159,8 +182,10 @@ interface State {
   heap: HeapReading;
   /** Old-generation bytes at the last check; a drop means a full GC has run since. */
   lastOldBytes: number;
-  /** The old generation still holds the garbage of a flush no full GC has reclaimed yet. */
-  awaitingGc: boolean;
+  /** Heap in use when the consumer started (before any record). */
+  startHeapBytes: number;
+  /** Heap released by flushes since the last full GC, still in use as garbage. */
+  pendingGarbageBytes: number;
   peakBufferRecords: number;
   checksum: number;
 }
@@ -190,27 +215,32 @@ function weigh(rec: unknown): number {
 }
 
 /**
- * Whether memory has reached the watermark. After a flush the old generation still holds
- * the flushed records as garbage until V8's next full GC: flushing again meanwhile would
- * process ever smaller batches to free memory that GC is about to reclaim anyway (46
- * batches instead of 6 in the same run, measured). So while a flush's
- * garbage is pending, only a reading above the midpoint between the watermark and the
- * limit (V8 is about to need that room) triggers another flush.
+ * Whether the heap holds more than the watermark, not counting the garbage of this
+ * consumer's own flushes. A flush frees nothing at once: the processed records stay in
+ * the old generation until V8's next full GC. Read raw, the heap would stay over the
+ * watermark and the consumer would flush ever smaller batches to free memory that is
+ * already garbage (20 batches instead of 4 for the same 30k records at 64 MiB, measured;
+ * 478 instead of 3 under a process limit V8 does not know). So each flush
+ * books what it released as pending garbage, until a full GC is seen.
  */
 function overWatermark(st: State): boolean {
-  const w = st.watermark!;
   readHeap(st.heap);
   // Only a full GC shrinks the old generation (a scavenge only adds to it).
-  if (st.heap.oldBytes < st.lastOldBytes) st.awaitingGc = false;
+  if (st.heap.oldBytes < st.lastOldBytes) st.pendingGarbageBytes = 0;
   st.lastOldBytes = st.heap.oldBytes;
-  const heapTrigger = st.awaitingGc ? (w.heapWatermarkBytes + w.heapLimitBytes) / 2 : w.heapWatermarkBytes;
-  if (st.heap.usedBytes >= heapTrigger) return true;
-  if (w.processLimitBytes > 0) {
-    const rss = process.memoryUsage.rss();
-    const processTrigger = st.awaitingGc ? (w.processWatermarkBytes + w.processLimitBytes) / 2 : w.processWatermarkBytes;
-    if (rss >= processTrigger) return true;
-  }
-  return false;
+  return st.heap.usedBytes - st.pendingGarbageBytes >= st.watermark!.watermarkBytes;
+}
+
+/**
+ * The heap a flush of `count` of the buffer's records releases, as a share of what the
+ * buffer holds: the heap in use above the start, less garbage already booked. Sizes vary
+ * a lot from record to record, but a flush takes thousands of them; young-generation
+ * garbage counted in makes it an overestimate of at most a semi-space, which the
+ * watermark's headroom covers.
+ */
+function releasedBytes(st: State, count: number): number {
+  const held = st.heap.usedBytes - st.pendingGarbageBytes - st.startHeapBytes;
+  return held > 0 && st.buffer.size > 0 ? (held * count) / st.buffer.size : 0;
 }
 
 export default defineScenario<State>({
@@ -223,7 +253,7 @@ export default defineScenario<State>({
       params: { policy: 'fixed-count' },
     },
     watermark: {
-      description: "after: flush (the oldest half) when the V8 heap in use reaches 70% of the old generation's limit (and RSS 70% of the container's, if any); nothing lost",
+      description: "after: flush (the oldest half) when the V8 heap in use reaches 70% of what it may use (the old generation's limit, or the container's less what lies outside the heap); nothing lost",
       params: { policy: 'watermark' },
     },
   },
@@ -254,15 +284,20 @@ export default defineScenario<State>({
       throw new Error(`backpressure: --param flushFraction=${flushFraction}: expected a fraction in (0, 1]`);
     }
     const rand = xorshift32(Number(p.seed));
+    const pool = buildMessagePool(rand);
+    // After the pool exists: it is part of what the process holds outside the heap.
     const watermark = policy === 'watermark' ? resolveWatermark(fraction, Number(p.memoryLimit)) : undefined;
     if (watermark) {
       ctx.gauge('memory.heap_limit_bytes', watermark.heapLimitBytes);
-      ctx.gauge('memory.heap_watermark_bytes', watermark.heapWatermarkBytes);
       if (watermark.processLimitBytes > 0) ctx.gauge('memory.process_limit_bytes', watermark.processLimitBytes);
+      ctx.gauge('memory.limit_bytes', watermark.limitBytes);
+      ctx.gauge('memory.watermark_bytes', watermark.watermarkBytes);
     }
+    const heap: HeapReading = { usedBytes: 0, oldBytes: 0 };
+    readHeap(heap);
     return {
       rand,
-      pool: buildMessagePool(rand),
+      pool,
       keySpace: Math.max(1, Number(p.keySpace)),
       policy,
       limit: Math.max(1, Number(p.limit)),
@@ -271,9 +306,10 @@ export default defineScenario<State>({
       watermark,
       buffer: new Map(),
       sinceCheck: 0,
-      heap: { usedBytes: 0, oldBytes: 0 },
-      lastOldBytes: 0,
-      awaitingGc: false,
+      heap,
+      lastOldBytes: heap.oldBytes,
+      startHeapBytes: heap.usedBytes,
+      pendingGarbageBytes: 0,
       peakBufferRecords: 0,
       checksum: 0,
     };
@@ -299,8 +335,9 @@ export default defineScenario<State>({
     } else if (++st.sinceCheck >= st.checkEvery) {
       st.sinceCheck = 0;
       if (overWatermark(st)) {
-        flush(st, ctx, Math.ceil(st.buffer.size * st.flushFraction));
-        st.awaitingGc = true;
+        const count = Math.ceil(st.buffer.size * st.flushFraction);
+        st.pendingGarbageBytes += releasedBytes(st, count);
+        flush(st, ctx, count);
       }
     }
     if ((ctx.steps & 63) === 0) {
