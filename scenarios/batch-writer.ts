@@ -255,12 +255,15 @@ export default defineScenario<State>({
     const batchSize = Number(p.batchSize);
     const symbols = Number(p.symbols);
     const days = Number(p.days);
-    for (const [name, v] of [['batchSize', batchSize], ['symbols', symbols], ['days', days]] as const) {
+    const metaCapacity = Number(p.metaCapacity);
+    for (const [name, v] of [['batchSize', batchSize], ['symbols', symbols], ['days', days], ['metaCapacity', metaCapacity]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new Error(`batch-writer: --param ${name}=${v}: expected a whole number ≥ 1`);
     }
+    const metaTtlMs = Number(p.metaTtlMs);
+    if (!(metaTtlMs > 0)) throw new Error(`batch-writer: --param metaTtlMs=${metaTtlMs}: expected a duration in ms > 0`);
     if (symbols > 400_000) throw new Error(`batch-writer: --param symbols=${symbols}: at most 400000`);
 
-    const cache = new TtlLruCache<StockMeta>(Number(p.metaCapacity), Number(p.metaTtlMs));
+    const cache = new TtlLruCache<StockMeta>(metaCapacity, metaTtlMs);
     const rand = xorshift32(Number(p.seed));
     const codes = Array.from({ length: symbols }, (_, i) => (i % 2 ? `sz.${String(i).padStart(6, '0')}` : `sh.${600000 + i}`));
 
