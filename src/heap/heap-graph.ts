@@ -148,8 +148,10 @@ export class HeapGraph {
 /**
  * DevTools' className(): objects and native nodes are grouped by their name (the
  * constructor), everything else by its type: "(string)", "(closure)", "(compiled code)",
- * "(system)" for hidden nodes. Names are decoded once per distinct name index and merged
- * by text, so a class is one row even if a producer repeats a string.
+ * "(system)" for hidden nodes. Objects the embedder marks detached (detachedness 2: a
+ * DOM node or Node binding object no longer attached to its tree) get a "Detached "
+ * prefix, as in DevTools and memlab. Names are decoded once per distinct name index and
+ * merged by text, so a class is one row even if a producer repeats a string.
  */
 function buildClasses(g: HeapGraph): { nodeClass: Uint32Array; names: string[] } {
   const { nodeObject, nodeNative, nodeHidden, nodeCode } = g.types;
@@ -172,6 +174,8 @@ function buildClasses(g: HeapGraph): { nodeClass: Uint32Array; names: string[] }
   });
   // Class per name index, filled lazily for object/native nodes (-1: not seen yet).
   const nameClass = new Int32Array(g.strings.count).fill(-1);
+  const detachedClass = new Map<number, number>();
+  const detachedness = g.nodeDetachedness;
   const nodeClass = new Uint32Array(g.nodeCount);
   const type = g.nodeType;
   const nameIdx = g.nodeName;
@@ -183,6 +187,15 @@ function buildClasses(g: HeapGraph): { nodeClass: Uint32Array; names: string[] }
       continue;
     }
     const s = nameIdx[i]!;
+    if (detachedness && detachedness[i] === 2) {
+      let d = detachedClass.get(s);
+      if (d === undefined) {
+        d = classOf(`Detached ${g.strings.get(s)}`);
+        detachedClass.set(s, d);
+      }
+      nodeClass[i] = d;
+      continue;
+    }
     let c = nameClass[s]!;
     if (c < 0) {
       c = classOf(g.strings.get(s));
