@@ -168,7 +168,7 @@ Examples:
         const progress = await makeProgress(opts.progress !== false);
         let report;
         try {
-          report = await findLeaksInFiles([base, target, final], { rule, limit, minRetainedBytes, growingOnly }, progress);
+          ({ report } = await findLeaksInFiles([base, target, final], { rule, limit, minRetainedBytes, growingOnly }, progress));
         } finally {
           progress.stop();
         }
@@ -291,7 +291,7 @@ interface LeakSettings {
 }
 
 /** BASE and TARGET are reduced to their sorted ids as soon as they are read: only FINAL stays whole. */
-async function findLeaksInFiles(files: [string, string, string], s: LeakSettings, progress: Progress) {
+async function findLeaksInFiles(files: [string, string, string], s: LeakSettings, progress: Progress, summaryTop?: number) {
   const { idIndex, findLeaks } = await import('../heap/leaks.js');
   const [base, target, final] = files;
   const baseGraph = await loadGraph(base, progress, '1/3 ');
@@ -303,12 +303,17 @@ async function findLeaksInFiles(files: [string, string, string], s: LeakSettings
   const analyzed = await loadSnapshot(final, s.rule, progress, '3/3 ');
   progress.update(`finding leaks in ${final}`);
   const report = findLeaks(baseIds, targetIds, analyzed.graph, analyzed.dom, s);
+  let summary;
+  if (summaryTop !== undefined) {
+    const { summarizeHeap } = await import('../heap/summary.js');
+    summary = summarizeHeap(analyzed.graph, analyzed.dom, { topObjects: summaryTop, dominatorRule: s.rule });
+  }
   analyzed.graph.close();
-  return report;
+  return { report, summary };
 }
 
 async function printLeaks(
-  report: Awaited<ReturnType<typeof findLeaksInFiles>>,
+  report: Awaited<ReturnType<typeof findLeaksInFiles>>['report'],
   opts: { json: boolean; failOnBytes?: number; growingOnly: boolean },
 ): Promise<number> {
   const failed = opts.failOnBytes !== undefined && report.leakedRetainedBytes > opts.failOnBytes;
@@ -323,6 +328,61 @@ async function printLeaks(
 }
 
 async function runScenarioMode(opts: Record<string, unknown>): Promise<number> {
-  void opts;
-  throw new UsageError('mem-snapshot --scenario: not wired yet');
+  const steps = parseCount(String(opts.steps), { what: '--steps', allowZero: false });
+  const failOnBytes = opts.failOnLeak !== undefined ? parseBytes(String(opts.failOnLeak), { what: '--fail-on-leak' }) : undefined;
+  const minRetainedBytes = parseBytes(String(opts.minSize), { what: '--min-size' });
+  const rule = parseRule(opts.dominators);
+  // Evenly spaced snapshots of a repeated workload: a leak is what keeps growing.
+  const growingOnly = opts.all !== true;
+  const startedAt = new Date();
+  const { captureScenarioSnapshots } = await import('../heap/scenario-snapshots.js');
+  const progress = await makeProgress(opts.progress !== false);
+  let captured;
+  let analysis;
+  try {
+    captured = await captureScenarioSnapshots({
+      target: { scenario: opts.scenario as string, variant: opts.variant as string | undefined, params: (opts.param as string[]) ?? [], command: [] },
+      steps,
+      outDir: String(opts.outDir),
+      nodeArgs: (opts.nodeArg as string[]) ?? [],
+      intervalMs: 100,
+      onProgress: (text) => progress.update(text),
+      onOutput: (chunk) => progress.print(chunk),
+    });
+    for (const snap of captured.snapshots) process.stderr.write(`heap snapshot after ${snap.steps} steps: ${snap.path} (${(snap.bytes / 1e6).toFixed(1)} MB)\n`);
+    if (captured.interrupted) return ExitCode.Interrupted;
+    if (captured.outcome.status !== 'complete' || captured.snapshots.length < 3) {
+      const why = captured.outcome.statusReason ?? `the child ended after ${captured.snapshots.length} of 3 snapshots`;
+      process.stderr.write(`memkit: the measured child ${captured.outcome.status === 'crashed' ? 'crashed' : 'did not finish'}: ${why}\n`);
+      return captured.outcome.status === 'crashed' ? ExitCode.ChildCrashed : ExitCode.Internal;
+    }
+    const files = captured.snapshots.map((x) => x.path) as [string, string, string];
+    analysis = await findLeaksInFiles(files, { rule, limit: 10, minRetainedBytes, growingOnly }, progress, 10);
+  } finally {
+    progress.stop();
+  }
+  const { summaryToBaseline } = await import('../heap/summary-baseline.js');
+  const { memkitVersion } = await import('../cli/version.js');
+  const { writeBaseline } = await import('../baseline/io.js');
+  const summaryPath = captured.samplesPath.replace(/\.jsonl$/, '.summary.json');
+  const baseline = summaryToBaseline(analysis.summary!, {
+    argv: process.argv.slice(2),
+    startedAt,
+    durationMs: Date.now() - startedAt.getTime(),
+    metricClasses: 100,
+    toolVersion: memkitVersion(),
+    target: captured.resolved.target,
+    settings: captured.settings,
+    notes: [`summary of the last of three snapshots (${captured.snapshots.map((x) => x.steps).join(', ')} steps)`],
+  });
+  baseline.extra = { ...baseline.extra, snapshots: captured.snapshots, leaks: { ...analysis.report, growingOnly } };
+  writeBaseline(summaryPath, baseline);
+  const { renderHeapSummary } = await import('../report/heap-summary.js');
+  const { renderLeakReport } = await import('../report/heap-leaks.js');
+  const { colorEnabled } = await import('../report/color.js');
+  const color = colorEnabled();
+  process.stdout.write(renderHeapSummary(analysis.summary!, { color, classRows: 15 }) + '\n\n');
+  process.stdout.write(renderLeakReport(analysis.report, { color, failOnBytes, growingOnly }) + '\n');
+  process.stderr.write(`summary baseline written: ${summaryPath}\n`);
+  return failOnBytes !== undefined && analysis.report.leakedRetainedBytes > failOnBytes ? ExitCode.Regression : ExitCode.Ok;
 }

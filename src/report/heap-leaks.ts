@@ -29,7 +29,7 @@ export function renderLeakReport(r: LeakReport, opts: { color: boolean; failOnBy
           (g.growing ? p.yellow(' · still growing after TARGET') : ''),
       );
       lines.push(`  shortest path from the GC roots (sample @${g.sample.id}):`);
-      lines.push(...renderPathLines(g.sample.path, '    '));
+      lines.push(...renderPathLines(g.sample.path, '    ', 8));
     });
     if (r.omittedPathGroups > 0) lines.push(p.dim(`(${r.omittedPathGroups} more groups; use --limit)`));
     lines.push('');

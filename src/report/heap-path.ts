@@ -9,13 +9,17 @@ import { oneLine } from './heap-summary.js';
  *     .cache → Map @12
  *       <internal table> → (array) @13
  */
-export function renderPathLines(path: PathLabel[], indent = '  '): string[] {
+export function renderPathLines(path: PathLabel[], indent = '  ', maxSteps = Infinity): string[] {
   if (path.length === 0) return [`${indent}(not reachable from the GC roots)`];
-  return path.map((s, i) => {
+  // Long paths keep their end: where the object is held matters more than how the
+  // runtime's internals reach that holder.
+  const skipped = Math.max(0, path.length - maxSteps);
+  const head = skipped > 0 ? [`${indent}… ${skipped} steps from the GC roots to`] : [];
+  return head.concat(path.slice(skipped).map((s, i) => {
     const pad = indent + '  '.repeat(i);
     const target = `${oneLine(s.className, 60)} @${s.id}`;
     return s.edge ? `${pad}${oneLine(s.edge, 60)} → ${target}` : `${pad}${target}`;
-  });
+  }));
 }
 
 export function renderRetainerPaths(obj: HeapObjectInfo, paths: PathLabel[][], opts: { totalPaths: number }): string {
