@@ -3,7 +3,7 @@ import { dominatorChildren } from './dominator-children.js';
 import type { DominatorTree } from './dominators.js';
 import type { HeapGraph } from './heap-graph.js';
 import { ordinalsSortedById, presentIn } from './id-order.js';
-import { edgeLabel, pathTo, shortestPaths, type PathStep, type ShortestPaths } from './retainer-paths.js';
+import { edgeLabel, isReachable, pathTo, shortestPaths, type PathStep, type ShortestPaths } from './retainer-paths.js';
 
 /**
  * The three-snapshot leak finder (memlab's method): an object is leaked when it was
@@ -150,9 +150,10 @@ export function findLeaks(base: IdIndex, target: IdIndex, final: HeapGraph, dom:
   const bySignature = new Map<string, Acc>();
   const accs: Acc[] = [];
   const groupOfRoot = new Int32Array(n).fill(-1);
+  const signatureOf = signatures(final, paths);
   for (let i = 0; i < n; i++) {
     if (rootOf[i] !== i) continue;
-    const signature = pathSignature(final, pathTo(paths, i, final.rootOrdinal));
+    const signature = signatureOf(i);
     let acc = bySignature.get(signature);
     if (!acc) {
       acc = { index: accs.length, signature, roots: 0, leaked: 0, retained: 0, best: i, growing: false };
@@ -166,7 +167,7 @@ export function findLeaks(base: IdIndex, target: IdIndex, final: HeapGraph, dom:
   }
   for (let i = 0; i < n; i++) {
     if (!newerRoot[i]) continue;
-    const acc = bySignature.get(pathSignature(final, pathTo(paths, i, final.rootOrdinal)));
+    const acc = bySignature.get(signatureOf(i));
     if (acc) acc.growing = true;
   }
   const listedGroup = Uint8Array.from(accs, (a) => (a.retained >= opts.minRetainedBytes && (a.growing || !opts.growingOnly) ? 1 : 0));
@@ -294,8 +295,28 @@ function labelPath(g: HeapGraph, steps: PathStep[]): PathLabel[] {
   return steps.map((s) => ({ edge: edgeLabel(g, s.edge), className: g.className(s.to), id: g.nodeId[s.to]! }));
 }
 
-/** The grouping key: each step's edge label (numbers erased) and the class it reaches. */
-function pathSignature(g: HeapGraph, steps: PathStep[] | undefined): string {
-  if (!steps) return '(unreachable)';
-  return steps.map((s) => `${edgeLabel(g, s.edge).replace(/\d+/g, '#')} ${g.className(s.to)}`).join(' → ');
+/**
+ * The grouping key: each step's edge label (numbers erased) and the class it reaches.
+ * Leak roots mostly share their parent (the array or table holding them), so the
+ * parent's key is computed once and memoised.
+ */
+function signatures(g: HeapGraph, paths: ShortestPaths): (ordinal: number) => string {
+  const memo = new Map<number, string>();
+  const step = (v: number): string => `${edgeLabel(g, paths.parentEdge[v]!).replace(/\d+/g, '#')} ${g.className(v)}`;
+  const ofParent = (p: number): string => {
+    let sig = memo.get(p);
+    if (sig === undefined) {
+      const steps = pathTo(paths, p, g.rootOrdinal);
+      sig = steps ? steps.map((s) => step(s.to)).join(' → ') : '(unreachable)';
+      memo.set(p, sig);
+    }
+    return sig;
+  };
+  return (v) => {
+    if (v === g.rootOrdinal) return '';
+    if (!isReachable(paths, v)) return '(unreachable)';
+    const p = paths.parentNode[v]!;
+    const head = ofParent(p);
+    return head ? `${head} → ${step(v)}` : step(v);
+  };
 }
