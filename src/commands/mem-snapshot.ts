@@ -264,7 +264,7 @@ async function asUsageErrors<T>(path: string, work: () => Promise<T>): Promise<T
 
 function parseLabel(prefix: string, path: string, p: { bytesRead: number; totalBytes: number; section: string }): string {
   const pct = p.totalBytes > 0 ? Math.floor((p.bytesRead / p.totalBytes) * 100) : 100;
-  return `${prefix}parsing ${path}: ${pct}% (${p.section})`;
+  return `${prefix}parsing ${path}: ${pct}%${p.section.startsWith('(') ? '' : ` (${p.section})`}`;
 }
 
 async function loadGraph(path: string, progress: Progress, prefix: string) {

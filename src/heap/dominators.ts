@@ -205,9 +205,11 @@ export function computeDominators(g: HeapGraph, rule: PageOwnershipRule = 'devto
     if (dom[w] !== vertex[semi[w]!]) dom[w] = dom[dom[w]!]!;
   }
 
-  const idom = new Uint32Array(n);
+  // Immediate dominators by ordinal, in place over `dom` (each entry moves one slot
+  // down, read before it is overwritten): no second node-sized array at the peak.
+  for (let ord = 0; ord < n; ord++) dom[ord] = dom[ord + 1]! - 1;
+  const idom = dom.subarray(0, n);
   const retainedSize = Float64Array.from(g.nodeSelfSize);
-  for (let ord = 0; ord < n; ord++) idom[ord] = dom[ord + 1]! - 1;
   // Reverse DFS order visits every node before its dominator (a DFS-tree ancestor).
   for (let i = dfnum; i > 1; i--) {
     const ord = vertex[i]! - 1;
