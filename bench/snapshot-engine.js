@@ -76,6 +76,36 @@ for (const s of sizes) {
   results.push(r);
 }
 
+// Past JS's limits: > 16.7 M nodes (a Set or Map of them throws) and > 1 GB of text.
+if (process.env.SNAPSHOT_BENCH_BIG !== '0') {
+  const n = 24_000_000;
+  const file = join(SNAPS, `synthetic-${n}.heapsnapshot`);
+  const expectedFile = `${file}.expected.json`;
+  if (!existsSync(file) || !existsSync(expectedFile)) {
+    console.log(`\ngenerating ${file} (${n.toLocaleString('en-US')} objects)...`);
+    writeFileSync(expectedFile, execFileSync(node, [join(ROOT, 'bench', 'snapshot-synthetic.js'), file, String(n)], { maxBuffer: 1 << 20 }));
+  }
+  const expected = JSON.parse(readFileSync(expectedFile, 'utf8'));
+  const fileBytes = statSync(file).size;
+  console.log(`\n== synthetic: ${file} (${mb(fileBytes)}, ${expected.nodes.toLocaleString('en-US')} nodes)`);
+  const mk = await measure([node, BIN, 'mem-snapshot', 'summarize', file, '--json', '--top', '0', '--no-progress']);
+  if (mk.code !== 0) throw new Error(`memkit failed on ${file}: ${mk.stderr}`);
+  const b = JSON.parse(mk.stdout);
+  const got = b.extra.heapSummary;
+  const wrong = Object.entries(expected.classes).filter(([name, e]) => {
+    const c = got.classes.find((x) => x.className === name);
+    return !c || c.count !== e.count || c.selfBytes !== e.selfBytes;
+  });
+  const ok = got.nodeCount === expected.nodes && got.edgeCount === expected.edges && wrong.length === 0 &&
+    b.metrics['heap.snapshot.reachable_bytes'].value === expected.totalSelfBytes;
+  console.log(`memkit: ${mk.cpuS.toFixed(2)} CPU s, ${mb(mk.peakRssBytes)} peak RSS; counts, self sizes and reachable size ${ok ? 'as expected' : 'WRONG'}`);
+  results.push({ label: 'synthetic', fileBytes, nodes: got.nodeCount, edges: got.edgeCount, memkit: pick(mk), expectedFiguresMatch: ok });
+  if (process.env.SNAPSHOT_BENCH_MEMLAB_BIG === '1') {
+    const ml = await measure([node, '--max-old-space-size=16000', join(ROOT, 'bench', 'snapshot-memlab-sums.cjs'), MEMLAB, file, join(BENCH, 'memlab-synthetic.json')]);
+    console.log(`memlab: exit ${ml.code} after ${ml.cpuS.toFixed(1)} CPU s, ${mb(ml.peakRssBytes)}: ${ml.stderr.trim().split('\n').slice(-1)[0] ?? ''}`);
+  }
+}
+
 console.log('\nSummary (busy shared machine: compare the ratios, not the absolute times)');
 console.log(`${'snapshot'.padEnd(8)} ${pad('file', 8)} ${pad('nodes', 11)} ${pad('memkit CPU', 11)} ${pad('memlab CPU', 11)} ${pad('CPU ratio', 9)} ${pad('memkit peak', 12)} ${pad('memlab peak', 12)} ${pad('RSS ratio', 9)} ${pad('max class diff', 15)}`);
 for (const r of results) {
