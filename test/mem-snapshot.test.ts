@@ -73,6 +73,23 @@ describe('capture', () => {
   });
 });
 
+describe('capture without --expose-gc', () => {
+  it('still forces a GC first and writes a readable snapshot', async () => {
+    const out = join(dir, 'no-expose-gc.heapsnapshot');
+    const writer = new URL('../dist/src/agent/heap-snapshot-writer.js', import.meta.url).href;
+    const code = `const { takeHeapSnapshot } = await import(${JSON.stringify(writer)});
+      globalThis.kept = Array.from({ length: 123 }, () => new (class Kept {})());
+      const r = await takeHeapSnapshot(${JSON.stringify(out)});
+      process.stdout.write(JSON.stringify({ r, gc: typeof globalThis.gc }));`;
+    const r = await run(process.execPath, ['--input-type=module', '-e', code]);
+    const { r: result, gc } = JSON.parse(r.stdout);
+    expect(gc).toBe('undefined'); // the fallback did not leak gc() into the program's globals
+    expect(result.bytes).toBe(statSync(out).size);
+    const s = JSON.parse((await cli(['mem-snapshot', 'summarize', out, '--json', '--no-progress'])).stdout);
+    expect(s.metrics['heap.class.Kept.count'].value).toBe(123);
+  });
+});
+
 describe('mem-snapshot summarize', () => {
   it('counts exactly the 1000 LeakyThing objects, with the self sizes a naive reading finds', async () => {
     const r = await cli(['mem-snapshot', 'summarize', leak(3), '--json', '--no-progress']);

@@ -364,6 +364,7 @@ async function runScenarioMode(opts: Record<string, unknown>): Promise<number> {
   const { summaryToBaseline } = await import('../heap/summary-baseline.js');
   const { memkitVersion } = await import('../cli/version.js');
   const { writeBaseline } = await import('../baseline/io.js');
+  const { describeEnvironment } = await import('../run/environment.js');
   const summaryPath = captured.samplesPath.replace(/\.jsonl$/, '.summary.json');
   const baseline = summaryToBaseline(analysis.summary!, {
     argv: process.argv.slice(2),
@@ -372,6 +373,8 @@ async function runScenarioMode(opts: Record<string, unknown>): Promise<number> {
     metricClasses: 100,
     toolVersion: memkitVersion(),
     target: captured.resolved.target,
+    runId: captured.runId,
+    environment: describeEnvironment(['--expose-gc', ...((opts.nodeArg as string[]) ?? [])], captured.outcome.data.hello),
     settings: captured.settings,
     notes: [`summary of the last of three snapshots (${captured.snapshots.map((x) => x.steps).join(', ')} steps)`],
   });

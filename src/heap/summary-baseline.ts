@@ -1,8 +1,8 @@
-import { cpus, hostname, totalmem } from 'node:os';
-import { resolve } from 'node:path';
-import { randomUUID } from 'node:crypto';
-import { BASELINE_SCHEMA, type Baseline, type MetricEntry } from '../baseline/schema.js';
+import { basename, resolve } from 'node:path';
+import { BASELINE_SCHEMA, type Baseline, type Environment, type MetricEntry } from '../baseline/schema.js';
+import { slug, timestamp } from '../baseline/naming.js';
 import { unitFromName } from '../metrics/registry.js';
+import { describeEnvironment } from '../run/environment.js';
 import type { HeapSummary } from './summary.js';
 
 /**
@@ -19,8 +19,10 @@ export interface SummaryBaselineOptions {
   /** Classes kept as metrics: the top N by retained size, plus the top N by self size. */
   metricClasses: number;
   toolVersion: string;
-  /** For scenario runs: what produced the snapshot. */
+  /** For scenario runs: what produced the snapshot, and where it ran. */
   target?: Baseline['target'];
+  environment?: Environment;
+  runId?: string;
   settings?: Baseline['settings'];
   notes?: string[];
 }
@@ -51,7 +53,7 @@ export function summaryToBaseline(s: HeapSummary, o: SummaryBaselineOptions): Ba
   return {
     schema: BASELINE_SCHEMA,
     kind: 'heap-summary',
-    runId: randomUUID(),
+    runId: o.runId ?? `mem-snapshot-${slug(basename(s.file).replace(/\.heapsnapshot$/, ''))}-${timestamp(o.startedAt)}`,
     status: 'complete',
     createdAt: new Date().toISOString(),
     startedAt: o.startedAt.toISOString(),
@@ -59,17 +61,8 @@ export function summaryToBaseline(s: HeapSummary, o: SummaryBaselineOptions): Ba
     tool: { name: 'memkit', version: o.toolVersion },
     command: { argv: o.argv, cwd: process.cwd() },
     target: o.target ?? { type: 'snapshot', files: [resolve(s.file)] },
-    environment: {
-      node: process.versions.node,
-      v8: process.versions.v8,
-      platform: process.platform,
-      arch: process.arch,
-      cpuModel: cpus()[0]?.model ?? 'unknown',
-      cpuCount: cpus().length,
-      totalMemoryBytes: totalmem(),
-      hostname: hostname(),
-      nodeFlags: [],
-    },
+    // A snapshot file says nothing about the process it came from: the machine that read it.
+    environment: o.environment ?? describeEnvironment([]),
     settings: { dominators: s.dominatorRule, metricClasses: o.metricClasses, ...(o.settings ?? {}) },
     runs: [{ index: 0, status: 'complete', startedAt: o.startedAt.toISOString(), durationMs: o.durationMs }],
     metrics,
