@@ -76,7 +76,7 @@ for (const s of sizes) {
   results.push(r);
 }
 
-// Past JS's limits: > 16.7 M nodes (a Set or Map of them throws) and > 1 GB of text.
+// Past JS's limits: > 16.7 M nodes (a Set or Map of them throws), ~0.9 GB of text.
 if (process.env.SNAPSHOT_BENCH_BIG !== '0') {
   const n = 24_000_000;
   const file = join(SNAPS, `synthetic-${n}.heapsnapshot`);

@@ -7,7 +7,7 @@
 const path = require('node:path');
 const fs = require('node:fs');
 const [memlabDir, file, out] = process.argv.slice(2);
-const { getFullHeapFromFile } = require(path.join(memlabDir, 'node_modules', '@memlab', 'heap-analysis'));
+const { getFullHeapFromFile } = require(path.resolve(memlabDir, 'node_modules', '@memlab', 'heap-analysis'));
 
 const className = (type, name) =>
   type === 'hidden' ? '(system)' : type === 'object' || type === 'native' ? name : type === 'code' ? '(compiled code)' : `(${type})`;
