@@ -335,7 +335,7 @@ async function runScenarioMode(opts: Record<string, unknown>): Promise<number> {
   // Evenly spaced snapshots of a repeated workload: a leak is what keeps growing.
   const growingOnly = opts.all !== true;
   const startedAt = new Date();
-  const { captureScenarioSnapshots } = await import('../heap/scenario-snapshots.js');
+  const { captureScenarioSnapshots } = await import('../profile/scenario-snapshots.js');
   const progress = await makeProgress(opts.progress !== false);
   let captured;
   let analysis;

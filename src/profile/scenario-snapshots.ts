@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { ParamValue } from '../baseline/schema.js';
 import { ensureParentDir } from '../baseline/io.js';
 import { slug, timestamp } from '../baseline/naming.js';
-import { resolveTarget, type ResolvedTarget, type TargetOptions } from '../profile/target.js';
+import { resolveTarget, type ResolvedTarget, type TargetOptions } from './target.js';
 import { InterruptGuard, type InterruptSignal } from '../run/interrupts.js';
 import { startRun, type RunOutcome } from '../run/runner.js';
 
@@ -62,7 +62,7 @@ export async function captureScenarioSnapshots(s: ScenarioSnapshotSettings): Pro
     const handle = startRun({
       // One step past the last checkpoint: the agent's loop ends on its step limit before
       // it would pause at a checkpoint equal to it.
-      target: resolved.runTarget({ intervalMs: s.intervalMs, maxSteps: 2 * s.steps + 1, checkpoints }),
+      target: resolved.runTarget({ intervalMs: s.intervalMs, maxSteps: 2 * s.steps, checkpoints }),
       nodeArgs: s.nodeArgs,
       intervalMs: s.intervalMs,
       timeoutMs: s.timeoutMs,
