@@ -16,6 +16,8 @@ export interface TableSpec {
 export function renderTable(spec: TableSpec): string {
   const table = new Table({
     head: spec.head,
+    // No rule between body rows: a table of twenty metrics should fit on a screen.
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
     style: spec.color ? { head: ['cyan'], border: ['grey'] } : { head: [], border: [] },
     colAligns: spec.head.map((_, i) => (spec.alignRight?.includes(i) ? 'right' : 'left')),
   });

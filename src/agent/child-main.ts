@@ -1,0 +1,124 @@
+import { Channel } from './channel.js';
+import { nowMs } from './clock.js';
+import { Collector } from './collector.js';
+import { getGc } from './expose-gc.js';
+import { AGENT_ENV, type AgentConfig, type ChildMessage, type ParentMessage } from './protocol.js';
+import { runStepLoop } from './step-loop.js';
+import { RunContext } from '../scenario/context.js';
+import { loadScenario } from '../scenario/loader.js';
+
+/**
+ * Entry of the measured child in scenario mode: load the scenario, set it up, bracket the
+ * step loop with memkit's forced-GC checkpoints (the measured window), tear down, and
+ * send everything to the parent before exiting.
+ */
+
+const config = JSON.parse(process.env[AGENT_ENV] ?? 'null') as AgentConfig | null;
+delete process.env[AGENT_ENV]; // the scenario's own child processes are not ours to measure
+const channel = new Channel();
+
+if (!config || !Channel.available() || !config.scenario) {
+  process.stderr.write('memkit agent: started without memkit (no IPC channel or configuration)\n');
+  process.exit(2);
+}
+
+let stopRequested = false;
+let resumeWaiter: (() => void) | undefined;
+channel.onMessage((m: ParentMessage) => {
+  if (m.type === 'stop') {
+    stopRequested = true;
+    resumeWaiter?.();
+  } else if (m.type === 'resume') {
+    resumeWaiter?.();
+  }
+});
+
+function fail(phase: Extract<ChildMessage, { type: 'error' }>['phase'], err: unknown, usage = false): never {
+  const e = err instanceof Error ? err : new Error(String(err));
+  channel.sendSync({ type: 'error', phase, message: e.message, stack: e.stack, usage });
+  collector?.finishSync();
+  process.stderr.write(`${e.stack ?? e.message}\n`);
+  process.exit(1);
+}
+
+let collector: Collector | undefined;
+const { scenario } = config;
+
+process.on('uncaughtException', (err) => fail('step', err));
+// Ctrl-C in a terminal signals the whole process group: memkit decides, and sends 'stop'.
+process.on('SIGINT', () => {});
+// memkit itself is gone (killed): nobody is listening any more, stop at once.
+process.on('disconnect', () => {
+  stopRequested = true;
+  resumeWaiter?.();
+});
+process.on('unhandledRejection', (err) => fail('step', err));
+
+async function main(cfg: AgentConfig, sc: NonNullable<AgentConfig['scenario']>): Promise<void> {
+  let loaded;
+  try {
+    loaded = await loadScenario(sc.file);
+  } catch (err) {
+    fail('load', err, true);
+  }
+  const def = loaded.definition;
+  const runCtx = new RunContext(sc.variant, sc.params);
+  const gc = getGc();
+  if (!cfg.bare) {
+    collector = new Collector(channel, cfg, () => ({
+      type: 'progress',
+      tMs: nowMs(),
+      steps: runCtx.steps,
+      counters: { ...runCtx.counters },
+      gauges: { ...runCtx.gauges },
+      phases: structuredClone(runCtx.phases),
+    }));
+    collector.start({ unrefTimer: false });
+  }
+
+  let state: unknown;
+  try {
+    state = await def.setup(runCtx);
+  } catch (err) {
+    fail('setup', err);
+  }
+  channel.send({ type: 'mark', label: 'setup-done', tMs: nowMs(), steps: 0 });
+
+  const checkpoint = async (index: number, steps: number): Promise<void> => {
+    await collector?.gc.drain();
+    channel.send({ type: 'checkpoint', index, steps, tMs: nowMs() });
+    await new Promise<void>((resolve) => (resumeWaiter = resolve));
+    resumeWaiter = undefined;
+  };
+  if (cfg.checkpoints?.includes(0)) await checkpoint(0, 0);
+
+  const heapStart = collector ? collector.gc.forceCheckpointGc(gc) : undefined;
+  channel.send({ type: 'mark', label: 'measure-start', tMs: nowMs(), steps: 0, heapUsedAfterGcBytes: heapStart });
+
+  const reason = await runStepLoop(def, state, runCtx, {
+    durationMs: cfg.durationMs,
+    maxSteps: cfg.maxSteps,
+    checkpoints: cfg.checkpoints,
+    isStopRequested: () => stopRequested,
+    onCheckpoint: checkpoint,
+  });
+
+  const endMs = nowMs();
+  const heapEnd = collector && reason !== 'stopped' ? collector.gc.forceCheckpointGc(gc) : undefined;
+  channel.send({ type: 'mark', label: 'measure-end', tMs: endMs, steps: runCtx.steps, heapUsedAfterGcBytes: heapEnd });
+
+  try {
+    await def.teardown?.(state, runCtx);
+  } catch (err) {
+    fail('teardown', err);
+  }
+  if (collector) {
+    await collector.finish({ steps: runCtx.steps, reason });
+  } else {
+    channel.send({ type: 'done', tMs: nowMs(), steps: runCtx.steps, reason, gcDesync: 0 });
+    await channel.flushed();
+  }
+  process.exit(0);
+}
+
+main(config, scenario!).catch((err) => fail('agent', err));

@@ -1,0 +1,88 @@
+import v8 from 'node:v8';
+import { Channel } from './channel.js';
+import { nowMs } from './clock.js';
+import { GcRecorder } from './gc-recorder.js';
+import { MemorySampler } from './memory-sampler.js';
+import type { AgentConfig, DoneMessage, ProgressMessage } from './protocol.js';
+
+/**
+ * Everything the agent measures, sent to the parent at every tick: memory samples, GC
+ * events and (for scenarios) progress. Nothing here computes a statistic.
+ */
+export class Collector {
+  readonly gc = new GcRecorder();
+  private readonly memory = new MemorySampler();
+  private timer: NodeJS.Timeout | undefined;
+  private finished = false;
+
+  constructor(
+    readonly channel: Channel,
+    private readonly config: AgentConfig,
+    private readonly progress?: () => ProgressMessage,
+  ) {}
+
+  start(opts: { unrefTimer: boolean }): void {
+    const limit = (process as unknown as { constrainedMemory?: () => number | undefined }).constrainedMemory?.();
+    this.channel.send({
+      type: 'hello',
+      pid: process.pid,
+      tMs: nowMs(),
+      node: process.version,
+      v8: process.versions.v8,
+      execArgv: process.execArgv,
+      heapSizeLimitBytes: v8.getHeapStatistics().heap_size_limit,
+      // Node reports "no limit" as a huge number (2^64 on Linux), not as undefined.
+      constrainedMemoryBytes: limit !== undefined && limit > 0 && limit < 2 ** 62 ? limit : null,
+      mode: this.config.mode,
+    });
+    this.memory.sample();
+    this.timer = setInterval(() => this.tick(), this.config.intervalMs);
+    if (opts.unrefTimer) this.timer.unref();
+  }
+
+  tick(): void {
+    if (this.finished) return;
+    this.memory.sample();
+    this.gc.rotate();
+    this.gc.pair();
+    this.sendBatches();
+  }
+
+  private sendBatches(): void {
+    const mem = this.memory.takeBatch();
+    if (mem) this.channel.send(mem);
+    const gc = this.gc.takeBatch();
+    if (gc) this.channel.send(gc);
+    if (this.progress) this.channel.send(this.progress());
+  }
+
+  /**
+   * The last word: drains the GC observer (its entries arrive a tick late), sends every
+   * batch and `done`, and resolves once all of it has left the process.
+   */
+  async finish(done: Omit<DoneMessage, 'type' | 'tMs' | 'gcDesync'>): Promise<void> {
+    if (this.finished) return;
+    clearInterval(this.timer);
+    await this.gc.drain();
+    this.memory.sample();
+    this.sendBatches();
+    this.finished = true;
+    this.channel.send({ type: 'done', tMs: nowMs(), gcDesync: this.gc.desync, ...done });
+    this.gc.stop();
+    await this.channel.flushed();
+  }
+
+  /** For the process 'exit' event of a preloaded program: synchronous, best effort. */
+  finishSync(): void {
+    if (this.finished) return;
+    this.finished = true;
+    clearInterval(this.timer);
+    this.gc.drainSync();
+    this.memory.sample();
+    const mem = this.memory.takeBatch();
+    if (mem) this.channel.sendSync(mem);
+    const gc = this.gc.takeBatch();
+    if (gc) this.channel.sendSync(gc);
+    this.channel.sendSync({ type: 'done', tMs: nowMs(), steps: 0, reason: 'exit', gcDesync: this.gc.desync });
+  }
+}

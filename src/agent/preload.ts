@@ -1,0 +1,48 @@
+import { Channel } from './channel.js';
+import { nowMs } from './clock.js';
+import { Collector } from './collector.js';
+import { AGENT_ENV, type AgentConfig } from './protocol.js';
+
+/**
+ * Loaded into a user's own Node program with `--import` (through NODE_OPTIONS), so
+ * `memkit gc-profile -- node app.js` needs no change to the app. It observes only: the
+ * program's exit is its own, so the IPC channel and the sampling timer are unref'd, and
+ * the last batches go out on 'beforeExit' (or synchronously on 'exit' after process.exit()).
+ * A Node process started further down (a grandchild) finds no channel and stays silent.
+ */
+
+const raw = process.env[AGENT_ENV];
+if (raw && Channel.available()) {
+  delete process.env[AGENT_ENV];
+  const config = JSON.parse(raw) as AgentConfig;
+  const channel = new Channel();
+  const collector = new Collector(channel, config);
+  channel.unref();
+  collector.start({ unrefTimer: true });
+  channel.send({ type: 'mark', label: 'measure-start', tMs: nowMs(), steps: 0 });
+  let finishing = false;
+  // memkit ends a program at the end of --duration with SIGTERM. If the program has no
+  // handler of its own it would die without an 'exit' event: save the last batches, then
+  // let the signal do what it would have done.
+  const onSigterm = (): void => {
+    if (process.listenerCount('SIGTERM') > 1) return; // the program shuts down its own way
+    process.removeListener('SIGTERM', onSigterm);
+    if (!finishing) channel.sendSync({ type: 'mark', label: 'measure-end', tMs: nowMs(), steps: 0 });
+    finishing = true;
+    collector.finishSync();
+    process.kill(process.pid, 'SIGTERM');
+  };
+  process.on('SIGTERM', onSigterm);
+  process.on('beforeExit', () => {
+    if (finishing) return;
+    finishing = true;
+    channel.send({ type: 'mark', label: 'measure-end', tMs: nowMs(), steps: 0 });
+    void collector.finish({ steps: 0, reason: 'exit' });
+  });
+  process.on('exit', () => {
+    if (!finishing) channel.sendSync({ type: 'mark', label: 'measure-end', tMs: nowMs(), steps: 0 });
+    collector.finishSync();
+  });
+} else if (raw) {
+  delete process.env[AGENT_ENV];
+}

@@ -1,0 +1,82 @@
+import type { RunData } from '../run/run-data.js';
+import { findMark } from '../run/run-data.js';
+import { allocationInWindow, type AllocEstimate } from './alloc-rate.js';
+import { customMetrics } from './custom-metrics.js';
+import { gcStats, type GcStats } from './gc-stats.js';
+import { memoryStats, type MemoryStats } from './memory-stats.js';
+import { measuredWindow, type Window } from './window.js';
+
+/**
+ * One run's analysis: the typed details the renderers show, and the flat metric map
+ * (DESIGN.md names) that goes into the baseline.
+ */
+export interface RunAnalysis {
+  window: Window;
+  gc: GcStats | undefined;
+  memory: MemoryStats;
+  alloc: AllocEstimate | undefined;
+  steps: number | undefined;
+  metrics: Record<string, number>;
+}
+
+const PER_MINUTE = 60_000;
+
+export function analyzeRun(data: RunData): RunAnalysis {
+  const window = measuredWindow(data);
+  const instrumented = data.hello !== undefined;
+  const gc = instrumented ? gcStats(data.gc, window) : undefined;
+  const memory = memoryStats(data, window);
+  const alloc = instrumented
+    ? allocationInWindow(data.gc, data.mem, window, {
+        startHeapUsed: findMark(data, 'measure-start')?.heapUsedAfterGcBytes,
+      })
+    : undefined;
+  const endMark = findMark(data, 'measure-end');
+  const steps = endMark?.steps ?? data.progress?.steps;
+  const windowMs = window.endMs - window.startMs;
+
+  const m: Record<string, number> = {};
+  m['duration_ms'] = windowMs;
+  if (memory.rss) {
+    m['rss.start_bytes'] = memory.rss.startBytes;
+    m['rss.end_bytes'] = memory.rss.endBytes;
+    m['rss.peak_bytes'] = memory.rss.peakBytes;
+    m['rss.growth_bytes'] = memory.rss.growthBytes;
+    if (memory.rss.slope) m['rss.slope_bytes_per_min'] = memory.rss.slope.slope * PER_MINUTE;
+  }
+  if (memory.heapUsed) {
+    m['heap.used.start_bytes'] = memory.heapUsed.startBytes;
+    m['heap.used.end_bytes'] = memory.heapUsed.endBytes;
+    m['heap.used.peak_bytes'] = memory.heapUsed.peakBytes;
+    m['heap.used.growth_bytes'] = memory.heapUsed.growthBytes;
+    if (memory.heapUsed.slope) m['heap.used.slope_bytes_per_min'] = memory.heapUsed.slope.slope * PER_MINUTE;
+  }
+  if (memory.heapTotalPeakBytes !== undefined) m['heap.total.peak_bytes'] = memory.heapTotalPeakBytes;
+  if (memory.externalPeakBytes !== undefined) m['external.peak_bytes'] = memory.externalPeakBytes;
+  if (memory.cpuMs !== undefined) m['cpu.time_ms'] = memory.cpuMs;
+  if (gc) {
+    m['gc.count.minor'] = gc.byKind.minor.count;
+    m['gc.count.major'] = gc.byKind.major.count;
+    m['gc.count.incremental'] = gc.byKind.incremental.count;
+    m['gc.count.weakcb'] = gc.byKind.weakcb.count;
+    if (gc.all.count > 0) {
+      m['gc.pause.p50_ms'] = gc.all.pauseMs.p50;
+      m['gc.pause.p95_ms'] = gc.all.pauseMs.p95;
+      m['gc.pause.p99_ms'] = gc.all.pauseMs.p99;
+      m['gc.pause.max_ms'] = gc.all.pauseMs.max;
+    }
+    m['gc.pause.total_ms'] = gc.all.pauseMs.sum;
+    m['gc.time_ratio'] = gc.timeRatio;
+  }
+  if (alloc) {
+    m['alloc.rate_bytes_per_s'] = alloc.ratePerSecond;
+    // Closed-loop variants run at different speeds: per step is the comparable figure.
+    if (steps) m['alloc.bytes_per_op'] = alloc.bytes / steps;
+  }
+  if (steps !== undefined && data.progress) {
+    m['ops.count'] = steps;
+    if (windowMs > 0) m['ops.rate_per_s'] = steps / (windowMs / 1000);
+  }
+  Object.assign(m, customMetrics(data.progress));
+  return { window, gc, memory, alloc, steps, metrics: m };
+}

@@ -1,0 +1,187 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type {
+  ChildMessage,
+  DoneMessage,
+  ErrorMessage,
+  GcBatch,
+  HelloMessage,
+  MarkMessage,
+  MemBatch,
+  ProgressMessage,
+} from '../agent/protocol.js';
+import type { ExitInfo, RunStatus } from '../baseline/schema.js';
+
+/**
+ * Everything one measured run produced, in columns: the in-memory form of the run's
+ * JSON-lines file. The same reducer builds it live (from IPC messages) and from a saved
+ * .jsonl file (report, recovery after memkit was killed), so both see the same data.
+ */
+
+export const SAMPLES_SCHEMA = 'memkit.samples/1';
+
+export interface RunHeader {
+  type: 'run';
+  schema: typeof SAMPLES_SCHEMA;
+  runId: string;
+  index: number;
+  startedAtMs: number;
+  target: unknown;
+  settings: unknown;
+}
+
+export interface ProcSample {
+  type: 'proc';
+  tMs: number;
+  rssBytes: number;
+  cpuPercent: number;
+  cpuMs: number;
+  pid: number;
+}
+
+export interface EndRecord {
+  type: 'end';
+  tMs: number;
+  status: RunStatus;
+  statusReason?: string;
+  exit: ExitInfo;
+}
+
+export type SampleRecord = RunHeader | ProcSample | EndRecord | ChildMessage;
+
+export interface MemColumns {
+  tMs: number[];
+  rss: number[];
+  heapUsed: number[];
+  heapTotal: number[];
+  external: number[];
+  arrayBuffers: number[];
+}
+
+export interface GcColumns {
+  tMs: number[];
+  kind: number[];
+  pauseMs: number[];
+  flags: number[];
+  usedBefore: number[];
+  usedAfter: number[];
+  totalAfter: number[];
+  src: number[];
+}
+
+export interface ProcColumns {
+  tMs: number[];
+  rssBytes: number[];
+  cpuPercent: number[];
+  cpuMs: number[];
+}
+
+export interface RunData {
+  header?: RunHeader;
+  hello?: HelloMessage;
+  marks: MarkMessage[];
+  mem: MemColumns;
+  gc: GcColumns;
+  proc: ProcColumns;
+  /** Steps completed over time, from each progress message. */
+  progressSeries: { tMs: number[]; steps: number[] };
+  /** The latest cumulative counters, gauges and phases. */
+  progress?: ProgressMessage;
+  done?: DoneMessage;
+  error?: ErrorMessage;
+  end?: EndRecord;
+  /** Records of types this reducer does not know (later commands' own batches). */
+  other: SampleRecord[];
+}
+
+export function emptyRunData(): RunData {
+  return {
+    marks: [],
+    mem: { tMs: [], rss: [], heapUsed: [], heapTotal: [], external: [], arrayBuffers: [] },
+    gc: { tMs: [], kind: [], pauseMs: [], flags: [], usedBefore: [], usedAfter: [], totalAfter: [], src: [] },
+    proc: { tMs: [], rssBytes: [], cpuPercent: [], cpuMs: [] },
+    progressSeries: { tMs: [], steps: [] },
+    other: [],
+  };
+}
+
+function appendColumns<K extends string>(into: Record<K, number[]>, batch: Record<K, number[]>, keys: readonly K[]): void {
+  for (const k of keys) {
+    const dst = into[k];
+    const src = batch[k];
+    for (let i = 0; i < src.length; i++) dst.push(src[i]!);
+  }
+}
+
+const MEM_KEYS = ['tMs', 'rss', 'heapUsed', 'heapTotal', 'external', 'arrayBuffers'] as const;
+const GC_KEYS = ['tMs', 'kind', 'pauseMs', 'flags', 'usedBefore', 'usedAfter', 'totalAfter', 'src'] as const;
+
+/** Folds one record into the run's data. */
+export function addRecord(data: RunData, r: SampleRecord): void {
+  switch (r.type) {
+    case 'run':
+      data.header = r;
+      break;
+    case 'hello':
+      data.hello = r;
+      break;
+    case 'mem':
+      appendColumns(data.mem, r as MemBatch, MEM_KEYS);
+      break;
+    case 'gc':
+      appendColumns(data.gc, r as GcBatch, GC_KEYS);
+      break;
+    case 'proc':
+      data.proc.tMs.push(r.tMs);
+      data.proc.rssBytes.push(r.rssBytes);
+      data.proc.cpuPercent.push(r.cpuPercent);
+      data.proc.cpuMs.push(r.cpuMs);
+      break;
+    case 'progress':
+      data.progress = r;
+      data.progressSeries.tMs.push(r.tMs);
+      data.progressSeries.steps.push(r.steps);
+      break;
+    case 'mark':
+      data.marks.push(r);
+      break;
+    case 'done':
+      data.done = r;
+      break;
+    case 'error':
+      data.error = r;
+      break;
+    case 'end':
+      data.end = r;
+      break;
+    default:
+      data.other.push(r);
+  }
+}
+
+export function findMark(data: RunData, label: MarkMessage['label']): MarkMessage | undefined {
+  return data.marks.find((m) => m.label === label);
+}
+
+/**
+ * Reads a run's .jsonl file back. A last line cut short by a kill is skipped, and so is
+ * any line that is not JSON; their count is returned so callers can say so.
+ */
+export async function readRunData(path: string): Promise<{ data: RunData; badLines: number }> {
+  const data = emptyRunData();
+  let badLines = 0;
+  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    let record: SampleRecord;
+    try {
+      record = JSON.parse(line) as SampleRecord;
+    } catch {
+      badLines++;
+      continue;
+    }
+    if (record && typeof record === 'object' && typeof record.type === 'string') addRecord(data, record);
+    else badLines++;
+  }
+  return { data, badLines };
+}
