@@ -237,38 +237,33 @@ interface ProgressSink {
   stop: () => void;
 }
 
-/** A spinner line with rate and ETA on a TTY; the seed's "Progress:" log lines otherwise (stderr). */
+/**
+ * A spinner line with rate and ETA on a TTY (src/cli/progress.ts); the seed's
+ * "Progress: 25000/500000 items (5.0%)" log lines, one per 5 % step, otherwise (stderr).
+ */
 async function makeProgress(total: number, ui: typeof import('../report/similarity-progress.js')): Promise<ProgressSink> {
+  const { Progress } = await import('../cli/progress.js');
+  const progress = new Progress(true);
   let t0 = performance.now();
-  if (process.stderr.isTTY) {
-    const { default: ora } = await import('ora');
-    const spinner = ora({ text: ui.progressLine(0, total), stream: process.stderr, discardStdin: false }).start();
-    return {
-      update: (done, all) => {
-        spinner.text = ui.progressLineTty(done, all, performance.now() - t0);
-      },
-      restart: (label) => {
-        t0 = performance.now();
-        spinner.text = `${label}: ${ui.progressLine(0, total)}`;
-      },
-      stop: () => {
-        if (spinner.isSpinning) spinner.stop();
-      },
-    };
-  }
   let lastStep = 0;
   return {
     update: (done, all) => {
+      if (progress.isTty) {
+        progress.update(ui.progressLineTty(done, all, performance.now() - t0));
+        return;
+      }
       const step = ui.progressStep(done, all);
       if (step !== lastStep) {
         lastStep = step;
-        process.stderr.write(ui.progressLine(done, all) + '\n');
+        progress.print(ui.progressLine(done, all) + '\n');
       }
     },
     restart: (label) => {
+      t0 = performance.now();
       lastStep = 0;
-      process.stderr.write(`${label}\n`);
+      if (progress.isTty) progress.update(`${label}: ${ui.progressLine(0, total)}`);
+      else progress.print(`${label}\n`);
     },
-    stop: () => {},
+    stop: () => progress.stop(),
   };
 }

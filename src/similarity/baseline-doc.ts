@@ -1,8 +1,8 @@
-import { cpus, hostname, totalmem } from 'node:os';
-import { relative, dirname } from 'node:path';
 import { BASELINE_SCHEMA, type Baseline, type MetricEntry, type ParamValue } from '../baseline/schema.js';
 import { lookupMetric } from '../metrics/registry.js';
 import { memkitVersion } from '../cli/version.js';
+import { relativeToBaseline } from '../baseline/naming.js';
+import { describeEnvironment } from '../run/environment.js';
 import type { MeasuredRun } from './measured-child.js';
 
 /**
@@ -42,17 +42,7 @@ export function buildSimilarityBaseline(x: SimilarityBaselineInput): Baseline {
     tool: { name: 'memkit', version: memkitVersion() },
     command: { argv: x.argv, cwd: process.cwd() },
     target: { type: 'similarity', description: x.description, params: x.params },
-    environment: {
-      node: process.version,
-      v8: process.versions.v8,
-      platform: process.platform,
-      arch: process.arch,
-      cpuModel: cpus()[0]?.model ?? 'unknown',
-      cpuCount: cpus().length,
-      totalMemoryBytes: totalmem(),
-      hostname: hostname(),
-      nodeFlags: ['--expose-gc'],
-    },
+    environment: describeEnvironment(['--expose-gc']),
     settings: x.settings,
     runs: [
       {
@@ -63,7 +53,7 @@ export function buildSimilarityBaseline(x: SimilarityBaselineInput): Baseline {
         durationMs: run.wallMs,
         pid: run.pid,
         exit: run.exit,
-        ...(x.samplesPath ? { samplesFile: relative(dirname(x.baselinePath), x.samplesPath) } : {}),
+        ...(x.samplesPath ? { samplesFile: relativeToBaseline(x.baselinePath, x.samplesPath) } : {}),
         ...(run.stderrTail ? { stderrTail: run.stderrTail } : {}),
       },
     ],
