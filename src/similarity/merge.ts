@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { UsageError } from '../cli/errors.js';
 import { ensureParentDir } from '../baseline/io.js';
 import { writeAtomically } from './atomic-file.js';
@@ -23,6 +23,9 @@ export interface MergeResult {
 export function mergeShards(shardDirs: readonly string[], outDir: string): MergeResult {
   if (shardDirs.length === 0) throw new UsageError('merge: give the shard output folders to join');
   const shards = shardDirs.map((d) => readManifest(d));
+  for (const s of shards) {
+    if (resolve(s.dir) === resolve(outDir)) throw new UsageError(`merge: --out ${outDir} is one of the shards; write the merged output to a new folder`);
+  }
   const first = shards[0]!.manifest;
   for (const { manifest: m, dir } of shards) {
     const where = join(dir, MANIFEST_FILE);
