@@ -14,7 +14,7 @@ SRC    := $(shell find src scenarios -name '*.ts' 2>/dev/null) tsconfig.json
 # opt(flag,value): the flag only when the make variable was given.
 opt = $(if $(2),$(1) $(2))
 
-.PHONY: install build test bench clean gc-profile similarity-build bench-similarity
+.PHONY: install build test bench bench-agent bench-soak bench-similarity clean gc-profile mem-stress similarity-build
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci
@@ -41,6 +41,22 @@ gc-profile: build
 	$(MEMKIT) gc-profile $(call opt,--duration,$(duration)) $(call opt,--scenario,$(scenario)) \
 	  $(call opt,--variant,$(variant)) $(call opt,--interval,$(interval)) $(call opt,--out,$(out)) $(ARGS)
 
+# Benchmarks print ratios against a reference measured in the same run (a shared,
+# noisy machine); they are not part of `make test`.
+bench: bench-agent bench-soak bench-similarity
+
+bench-agent: build
+	$(NODE) bench/agent-overhead.mjs
+
+# Seed 000's W1 table, measured: a soak of lru-cache before/after (10 min each by default).
+bench-soak: build
+	$(NODE) bench/soak-w1.mjs $(call opt,--duration,$(duration))
+
+mem-stress: build
+	$(MEMKIT) mem-stress $(call opt,--signals,$(signals)) $(call opt,--duration,$(duration)) \
+	  $(call opt,--scenario,$(scenario)) $(call opt,--variant,$(variant)) $(call opt,--rate,$(rate)) \
+	  $(call opt,--warmup,$(warmup)) $(call opt,--out,$(out)) $(ARGS)
+
 # make similarity-build items=100000 [dims=128 top_k=200 micro_batch=50 budget=2GB out=reports/neighbors]
 # or input=items.npy instead of items=. Extra flags in ARGS (e.g. ARGS=--compare).
 similarity-build: build
@@ -52,7 +68,6 @@ similarity-build: build
 bench-similarity: build
 	$(NODE) bench/similarity-bench.mjs $(BENCH_ARGS)
 
-bench: bench-similarity
 
 clean:
 	rm -rf dist

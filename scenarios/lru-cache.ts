@@ -124,15 +124,22 @@ interface MaResult {
   tick: number;
 }
 
-function hashWindow(rows: number[][]): number {
-  let h = 0x811c9dc5;
+/**
+ * A 64-bit content hash of the window (two 32-bit FNV-1a streams), as a data hash such as
+ * md5 would be: with 32 bits, hundreds of thousands of ticks produce birthday collisions,
+ * i.e. cache hits the incident never had.
+ */
+function hashWindow(rows: number[][]): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193;
   for (const row of rows) {
     for (const v of row) {
-      h ^= Math.round(v * 1e4) | 0;
-      h = Math.imul(h, 0x01000193) >>> 0;
+      const x = Math.round(v * 1e4) | 0;
+      a = Math.imul(a ^ x, 0x01000193) >>> 0;
+      b = Math.imul(b ^ (x >>> 3) ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
     }
   }
-  return h;
+  return a.toString(36) + b.toString(36);
 }
 
 interface BeforeState {

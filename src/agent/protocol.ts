@@ -36,6 +36,15 @@ export interface AgentConfig {
   maxSteps?: number;
   /** Step counts at which the agent pauses and asks the parent (0 = after setup). */
   checkpoints?: number[];
+  /** Open loop: start steps at this rate (per second) instead of back to back. */
+  ratePerSec?: number;
+  /** Record each step's latency into histogram batches (mem-stress). */
+  recordLatency?: boolean;
+  /** Warm-up: the first this-many milliseconds / steps of the window (whichever ends later). */
+  warmupMs?: number;
+  warmupSteps?: number;
+  /** Force a GC checkpoint (live-heap reading for the leak verdict) this often. */
+  gcCheckpointEveryMs?: number;
 }
 
 export interface HelloMessage {
@@ -85,14 +94,35 @@ export interface ProgressMessage {
   phases: Record<string, { count: number; totalMs: number }>;
 }
 
-/** The measured window's edges: a forced GC checkpoint's live heap, then the clock. */
+/**
+ * Points in the run: the measured window's edges, the end of warm-up, and periodic
+ * forced-GC checkpoints (each with the live heap right after memkit's forced GC).
+ */
 export interface MarkMessage {
   type: 'mark';
-  label: 'setup-done' | 'measure-start' | 'measure-end';
+  label: 'setup-done' | 'measure-start' | 'measure-end' | 'warmup-end' | 'gc-checkpoint';
   tMs: number;
   steps: number;
   /** Live heap right after memkit's forced GC at this point (absent for setup-done). */
   heapUsedAfterGcBytes?: number;
+  /** External memory (Buffers, ArrayBuffers) right after that GC: leaks hide there too. */
+  externalAfterGcBytes?: number;
+}
+
+/**
+ * Step latencies since the previous batch, counted into log-linear buckets
+ * (src/analyze/log-buckets.ts; indices of nanosecond values), sent sparsely. In open loop
+ * (--rate) a latency runs from the step's intended start, so a stall is not hidden.
+ */
+export interface LatencyBatch {
+  type: 'latency';
+  tMs: number;
+  idx: number[];
+  count: number[];
+  /** Exact figures of the batch, which buckets would round. */
+  n: number;
+  sumMs: number;
+  maxMs: number;
 }
 
 export interface CheckpointMessage {
@@ -132,6 +162,7 @@ export type ChildMessage =
   | MemBatch
   | GcBatch
   | ProgressMessage
+  | LatencyBatch
   | MarkMessage
   | CheckpointMessage
   | HeapSnapshotDoneMessage

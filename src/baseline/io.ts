@@ -39,7 +39,10 @@ function describeJsonError(text: string, err: Error): string {
   if (/Unexpected end of JSON input|Unterminated/.test(err.message) || (pos !== undefined && pos >= text.trimEnd().length - 1)) {
     return `truncated JSON (the file ends at byte ${Buffer.byteLength(text)} before the document does)`;
   }
-  return `malformed JSON${pos !== undefined ? ` at byte ${pos}` : ''} (${err.message.replace(/^.*?: /, '')})`;
+  // V8 quotes the whole input in some messages ("Unexpected token 'o', "{..." is not
+  // valid JSON"): keep the first clause only, so the line stays one short line.
+  const what = err.message.split(/, "|\n/)[0]!.replace(/ in JSON at position \d+.*$/, '');
+  return `malformed JSON${pos !== undefined ? ` at byte ${pos}` : ''} (${what})`;
 }
 
 /**

@@ -35,7 +35,10 @@ function cell(entry: MetricEntry | undefined, fmt: (v: number) => string): strin
 export function renderGcProfile(b: Baseline, opts: { color: boolean }): string {
   const c = palette(opts.color);
   const out: string[] = [];
-  const runs = (b.extra?.runs as GcProfileRunExtra[] | undefined) ?? [];
+  // Runs without an agent inside (a non-Node command) have no GC details.
+  const runs = ((b.extra?.runs as Array<Partial<GcProfileRunExtra>> | undefined) ?? []).filter(
+    (r): r is GcProfileRunExtra => r.gcByKind !== undefined,
+  );
   const t = b.target;
   const what =
     t.type === 'scenario' ? `${t.scenario} · ${t.variant}` : t.type === 'command' ? t.argv.join(' ') : t.type;

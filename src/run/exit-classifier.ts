@@ -18,6 +18,8 @@ export interface ExitFacts {
   error?: ErrorMessage;
   stderrTail: string;
   heapSizeLimitBytes?: number;
+  /** The child's Node flags, to name a heap limit the user set. */
+  nodeFlags?: string[];
   timeoutMs?: number;
   /** A command (not a scenario): memkit's agent may not be inside. */
   command: boolean;
@@ -42,8 +44,10 @@ export function isOutOfHeap(stderr: string): boolean {
 
 export function classifyExit(f: ExitFacts): ExitClass {
   if (isOutOfHeap(f.stderrTail)) {
-    const limit = f.heapSizeLimitBytes ? ` (V8 heap limit ${Math.round(f.heapSizeLimitBytes / 2 ** 20)} MiB)` : '';
-    return { status: 'crashed', reason: `the child ran out of V8 heap memory${limit}: JavaScript heap out of memory` };
+    const flag = f.nodeFlags?.find((a) => /^--max-old-space-size=/.test(a));
+    const limit = f.heapSizeLimitBytes ? `V8 heap limit ${Math.round(f.heapSizeLimitBytes / 2 ** 20)} MiB` : '';
+    const why = [flag, limit].filter(Boolean).join(', ');
+    return { status: 'crashed', reason: `the child ran out of V8 heap memory${why ? ` (${why})` : ''}: JavaScript heap out of memory` };
   }
   if (f.stopCause === 'sigint' || f.stopCause === 'sigterm') {
     return { status: 'interrupted', reason: `interrupted by ${f.stopCause.toUpperCase()}` };

@@ -45,6 +45,9 @@ export function startExternalSampler(
     inFlight = pidusage(pid, { maxage })
       .then((s) => {
         if (stopped) return;
+        // A process that has exited but not been reaped yet (a zombie) reads as RSS 0: it
+        // is gone, and a zero must not become the run's "end" RSS.
+        if (s.memory === 0) throw Object.assign(new Error('process exited'), { code: 'ESRCH' });
         count++;
         if (s.memory > peak) peak = s.memory;
         onSample({ tMs: s.timestamp, rssBytes: s.memory, cpuPercent: s.cpu, cpuMs: s.ctime });

@@ -3,14 +3,15 @@ import { ensureParentDir } from '../baseline/io.js';
 
 /**
  * Appends one JSON document per line, synchronously, as records arrive: a run killed at
- * hour 23 of 24 keeps 23 hours of data, and there is no userland buffer to lose.
+ * hour 23 of 24 keeps 23 hours of data, and there is no userland buffer to lose. A new
+ * run starts a new file: samples of an earlier run at the same path are replaced.
  */
 export class JsonlWriter {
   private fd: number | undefined;
 
   constructor(readonly path: string) {
     ensureParentDir(path);
-    this.fd = openSync(path, 'a');
+    this.fd = openSync(path, 'w');
   }
 
   write(record: unknown): void {

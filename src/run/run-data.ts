@@ -6,11 +6,13 @@ import type {
   ErrorMessage,
   GcBatch,
   HelloMessage,
+  LatencyBatch,
   MarkMessage,
   MemBatch,
   ProgressMessage,
 } from '../agent/protocol.js';
 import type { ExitInfo, RunStatus } from '../baseline/schema.js';
+import { sparseQuantileMs } from '../analyze/latency-stats.js';
 
 /**
  * Everything one measured run produced, in columns: the in-memory form of the run's
@@ -76,6 +78,24 @@ export interface ProcColumns {
   cpuMs: number[];
 }
 
+/**
+ * Step latencies: each batch's exact count/sum/max and bucketed p50/p99 (a time series for
+ * charts), and two cumulative bucket histograms — the whole window and after warm-up —
+ * from which the parent computes percentiles (src/analyze/latency-stats.ts).
+ */
+export interface LatencyData {
+  tMs: number[];
+  n: number[];
+  sumMs: number[];
+  maxMs: number[];
+  p50Ms: number[];
+  p99Ms: number[];
+  whole: number[];
+  afterWarmup: number[];
+  wholeMaxMs: number;
+  afterWarmupMaxMs: number;
+}
+
 export interface RunData {
   header?: RunHeader;
   hello?: HelloMessage;
@@ -83,10 +103,13 @@ export interface RunData {
   mem: MemColumns;
   gc: GcColumns;
   proc: ProcColumns;
+  latency: LatencyData;
   /** Steps completed over time, from each progress message. */
   progressSeries: { tMs: number[]; steps: number[] };
   /** The latest cumulative counters, gauges and phases. */
   progress?: ProgressMessage;
+  /** The cumulative figures as warm-up ended, to subtract from the final ones. */
+  progressAtWarmupEnd?: ProgressMessage;
   done?: DoneMessage;
   error?: ErrorMessage;
   end?: EndRecord;
@@ -100,6 +123,10 @@ export function emptyRunData(): RunData {
     mem: { tMs: [], rss: [], heapUsed: [], heapTotal: [], external: [], arrayBuffers: [] },
     gc: { tMs: [], kind: [], pauseMs: [], flags: [], usedBefore: [], usedAfter: [], totalAfter: [], src: [] },
     proc: { tMs: [], rssBytes: [], cpuPercent: [], cpuMs: [] },
+    latency: {
+      tMs: [], n: [], sumMs: [], maxMs: [], p50Ms: [], p99Ms: [],
+      whole: [], afterWarmup: [], wholeMaxMs: 0, afterWarmupMaxMs: 0,
+    },
     progressSeries: { tMs: [], steps: [] },
     other: [],
   };
@@ -144,6 +171,10 @@ export function addRecord(data: RunData, r: SampleRecord): void {
       break;
     case 'mark':
       data.marks.push(r);
+      if (r.label === 'warmup-end') data.progressAtWarmupEnd = data.progress;
+      break;
+    case 'latency':
+      addLatency(data, r);
       break;
     case 'done':
       data.done = r;
@@ -157,6 +188,25 @@ export function addRecord(data: RunData, r: SampleRecord): void {
     default:
       data.other.push(r);
   }
+}
+
+function addLatency(data: RunData, b: LatencyBatch): void {
+  const l = data.latency;
+  const afterWarmup = data.marks.some((m) => m.label === 'warmup-end');
+  for (let i = 0; i < b.idx.length; i++) {
+    const k = b.idx[i]!;
+    const c = b.count[i]!;
+    l.whole[k] = (l.whole[k] ?? 0) + c;
+    if (afterWarmup) l.afterWarmup[k] = (l.afterWarmup[k] ?? 0) + c;
+  }
+  l.wholeMaxMs = Math.max(l.wholeMaxMs, b.maxMs);
+  if (afterWarmup) l.afterWarmupMaxMs = Math.max(l.afterWarmupMaxMs, b.maxMs);
+  l.tMs.push(b.tMs);
+  l.n.push(b.n);
+  l.sumMs.push(b.sumMs);
+  l.maxMs.push(b.maxMs);
+  l.p50Ms.push(sparseQuantileMs(b.idx, b.count, b.n, 0.5));
+  l.p99Ms.push(sparseQuantileMs(b.idx, b.count, b.n, 0.99));
 }
 
 export function findMark(data: RunData, label: MarkMessage['label']): MarkMessage | undefined {

@@ -1,0 +1,58 @@
+import { bucketValueNs } from './log-buckets.js';
+
+/**
+ * Percentiles from bucket counts (log-buckets.ts): the value of the bucket holding the
+ * q-th observation (nearest rank), reported at the bucket's midpoint, so within 0.8 % of
+ * the exact order statistic. The maximum is kept exactly, alongside.
+ */
+
+/** q-quantile in ms from a dense count array indexed by bucket. */
+export function quantileFromBucketsMs(counts: ArrayLike<number | undefined>, q: number, maxMs?: number): number {
+  let total = 0;
+  for (let i = 0; i < counts.length; i++) total += counts[i] ?? 0;
+  if (total === 0) return NaN;
+  const rank = Math.max(1, Math.ceil(q * total));
+  let seen = 0;
+  for (let i = 0; i < counts.length; i++) {
+    seen += counts[i] ?? 0;
+    if (seen >= rank) {
+      const v = bucketValueNs(i) / 1e6;
+      return maxMs !== undefined ? Math.min(v, maxMs) : v;
+    }
+  }
+  return maxMs ?? NaN;
+}
+
+/** The same over a sparse batch (parallel index/count arrays, indices ascending). */
+export function sparseQuantileMs(idx: number[], count: number[], n: number, q: number): number {
+  if (n <= 0) return NaN;
+  const rank = Math.max(1, Math.ceil(q * n));
+  let seen = 0;
+  for (let i = 0; i < idx.length; i++) {
+    seen += count[i]!;
+    if (seen >= rank) return bucketValueNs(idx[i]!) / 1e6;
+  }
+  return NaN;
+}
+
+export interface LatencySummary {
+  count: number;
+  meanMs: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+export function summarizeBuckets(counts: ArrayLike<number | undefined>, sumMs: number, maxMs: number): LatencySummary {
+  let n = 0;
+  for (let i = 0; i < counts.length; i++) n += counts[i] ?? 0;
+  return {
+    count: n,
+    meanMs: n ? sumMs / n : NaN,
+    p50Ms: quantileFromBucketsMs(counts, 0.5, maxMs),
+    p95Ms: quantileFromBucketsMs(counts, 0.95, maxMs),
+    p99Ms: quantileFromBucketsMs(counts, 0.99, maxMs),
+    maxMs,
+  };
+}

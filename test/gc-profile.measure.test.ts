@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { readJson, readJsonl, runCli, tempDir, type CliResult } from './helpers/cli.js';
+
+/**
+ * gc-profile's GC counts against V8's own account of the same child (--trace-gc), and
+ * the before/after variants of the built-in scenarios against each other. Each variant
+ * runs once; the runs serve both kinds of check.
+ */
+
+interface Run {
+  result: CliResult;
+  baseline: any;
+  samples: any[];
+}
+
+const tmp = tempDir();
+const runs: Record<string, Run> = {};
+const cases: Array<[string, string, string[]]> = [
+  ['lru-cache', 'unstable-key', []],
+  ['lru-cache', 'stable-key', []],
+  ['small-objects', 'objects', ['--param', 'items=6000']],
+  ['small-objects', 'arena', ['--param', 'items=6000']],
+];
+
+beforeAll(async () => {
+  for (const [scenario, variant, extra] of cases) {
+    const out = join(tmp.path, `${scenario}-${variant}.json`);
+    const result = await runCli([
+      'gc-profile', '--scenario', scenario, '--variant', variant, '--duration', '1.5s', '--no-progress',
+      '--node-arg=--trace-gc', '--out', out, ...extra,
+    ]);
+    const ok = result.code === 0;
+    runs[`${scenario}/${variant}`] = {
+      result,
+      baseline: ok ? readJson(out) : undefined,
+      samples: ok ? readJsonl(out.replace(/\.json$/, '.jsonl')) : [],
+    };
+  }
+}, 120_000);
+afterAll(() => tmp.cleanup());
+
+/** V8's --trace-gc lines of the child, which memkit forwards to its stderr. */
+function traceLines(stderr: string): string[] {
+  return stderr.split('\n').filter((l) => /^\[\d+:0x[0-9a-f]+\]\s+\d+ ms: (Scavenge|Mark-Compact|Minor Mark-Compact)/.test(l));
+}
+const isMinor = (l: string) => /ms: (Scavenge|Minor Mark-Compact)/.test(l);
+const isMajor = (l: string) => /ms: Mark-Compact/.test(l);
+const isCheckpoint = (l: string) => /\btesting\b/.test(l); // gc() from --expose-gc
+
+describe.each(cases.map(([s, v]) => `${s}/${v}`))('%s: GC counts equal V8 --trace-gc', (key) => {
+  it('completes', () => {
+    expect(runs[key]!.result.code, runs[key]!.result.stderr.slice(-2000)).toBe(0);
+    expect(runs[key]!.baseline.status).toBe('complete');
+  });
+
+  it('counts every minor and major GC of the measured window exactly', () => {
+    const { result, baseline } = runs[key]!;
+    const lines = traceLines(result.stderr);
+    // memkit's two checkpoint GCs (gc(), reason "testing") bracket the measured window.
+    const marks = lines.map((l, i) => (isCheckpoint(l) ? i : -1)).filter((i) => i >= 0);
+    expect(marks).toHaveLength(2);
+    const window = lines.slice(marks[0]! + 1, marks[1]!);
+    expect(baseline.metrics['gc.count.minor'].value).toBe(window.filter(isMinor).length);
+    expect(baseline.metrics['gc.count.major'].value).toBe(window.filter(isMajor).length);
+    expect(baseline.extra.runs[0].gcCheckpointCount).toBe(2);
+  });
+
+  it('counts every GC from the agent\'s start to the child\'s exit, checkpoints included', () => {
+    const { result, baseline, samples } = runs[key]!;
+    const lines = traceLines(result.stderr);
+    // GCs of Node's own start-up, before the agent's observer exists, cannot be seen from
+    // inside. Find where the agent's record begins in V8's trace by matching its first GCs
+    // (kind and heap used before -> after, "4.6 (4.7) -> 4.1 (5.7) MB" in MiB) in sequence.
+    const gcs = samples.filter((r) => r.type === 'gc');
+    // Incremental-marking and weak-callback events have no line of their own in the trace.
+    const recorded = gcs
+      .flatMap((b) => b.kind.map((k: number, i: number) => ({ k, before: b.usedBefore[i], after: b.usedAfter[i] })))
+      .filter((e: { k: number }) => e.k === 1 || e.k === 4);
+    const mib = (b: number) => (b / 2 ** 20).toFixed(1);
+    const matches = (l: string, e: { k: number; before: number; after: number }) =>
+      l.includes(`ms: ${e.k === 4 ? 'Mark-Compact' : 'Scavenge'} ${mib(e.before)} (`) && l.includes(`-> ${mib(e.after)} (`);
+    const probe = recorded.slice(0, 4);
+    const start = lines.findIndex((_, s) => probe.every((e, j) => lines[s + j] !== undefined && matches(lines[s + j]!, e)));
+    expect(start).toBeGreaterThanOrEqual(0);
+    expect(start).toBeLessThanOrEqual(3); // only start-up GCs may come before it
+    const seen = lines.slice(start);
+    const life = baseline.extra.runs[0].gcLifetimeCounts;
+    expect(life.minor).toBe(seen.filter(isMinor).length);
+    expect(life.major).toBe(seen.filter(isMajor).length);
+    expect(baseline.extra.runs[0].gcDesync).toBe(0);
+  });
+});
+
+describe('before/after variants measure the seeds’ differences', () => {
+  it('small-objects: arena has fewer GCs and a lower pause p99 than objects', () => {
+    const objects = runs['small-objects/objects']!.baseline.metrics;
+    const arena = runs['small-objects/arena']!.baseline.metrics;
+    const gcs = (m: any) => m['gc.count.minor'].value + m['gc.count.major'].value;
+    expect(gcs(arena)).toBeLessThan(gcs(objects));
+    // With no GC at all in the window the arena has no p99: that is lower than any.
+    const arenaP99 = arena['gc.pause.p99_ms']?.value ?? 0;
+    expect(arenaP99).toBeLessThan(objects['gc.pause.p99_ms'].value);
+    expect(arena['alloc.bytes_per_op'].value).toBeLessThan(objects['alloc.bytes_per_op'].value);
+  });
+
+  it('lru-cache: stable-key has a higher hit ratio and lower heap growth than unstable-key', () => {
+    const before = runs['lru-cache/unstable-key']!.baseline.metrics;
+    const after = runs['lru-cache/stable-key']!.baseline.metrics;
+    expect(before['custom.cache.hit_ratio'].value).toBe(0); // every tick's data hash is new
+    expect(after['custom.cache.hit_ratio'].value).toBeGreaterThan(0.99);
+    expect(after['heap.used.growth_bytes'].value).toBeLessThan(before['heap.used.growth_bytes'].value);
+    expect(after['alloc.bytes_per_op'].value).toBeLessThan(before['alloc.bytes_per_op'].value);
+  });
+
+  it('writes every metric of DESIGN.md for a scenario run', () => {
+    const m = runs['lru-cache/unstable-key']!.baseline.metrics;
+    for (const name of [
+      'rss.growth_bytes', 'rss.peak_bytes', 'heap.used.growth_bytes', 'heap.used.slope_bytes_per_min',
+      'gc.count.minor', 'gc.count.major', 'gc.count.incremental', 'gc.count.weakcb',
+      'gc.pause.p50_ms', 'gc.pause.p95_ms', 'gc.pause.p99_ms', 'gc.pause.max_ms', 'gc.pause.total_ms', 'gc.time_ratio',
+      'alloc.rate_bytes_per_s', 'ops.rate_per_s', 'custom.cache.hit_ratio',
+    ]) {
+      expect(m[name], name).toBeDefined();
+      expect(Number.isFinite(m[name].value), name).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,52 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readJson, readJsonl, runCli, tempDir } from './helpers/cli.js';
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+
+/** VmRSS of a live process as the kernel reports it, in bytes. */
+function vmRss(pid: number): number | undefined {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+describe('RSS sampled from outside', () => {
+  it.runIf(process.platform === 'linux')('matches /proc/<pid>/status VmRSS read at about the same moment', async () => {
+    const out = join(tmp.path, 'rss.json');
+    const truth: Array<{ tMs: number; rss: number }> = [];
+    await runCli(['gc-profile', '--scenario', 'small-objects', '--variant', 'arena', '--param', 'items=8000', '--duration', '2s', '--no-progress', '--out', out], {
+      onSpawn: (child) => {
+        const samples = out.replace(/\.json$/, '.jsonl');
+        let pid: number | undefined;
+        const poll = setInterval(() => {
+          if (pid === undefined && existsSync(samples)) pid = readJsonl(samples).find((x) => x.type === 'hello')?.pid;
+          if (pid === undefined) return;
+          const rss = vmRss(pid);
+          if (rss !== undefined) truth.push({ tMs: Date.now(), rss });
+        }, 37);
+        child.on('exit', () => clearInterval(poll));
+      },
+    });
+    const b = readJson(out);
+    const proc = readJsonl(join(tmp.path, b.runs[0].samplesFile)).filter((x) => x.type === 'proc');
+    expect(truth.length).toBeGreaterThan(10);
+    expect(proc.length).toBeGreaterThan(10);
+    // Compare each memkit sample with the kernel's reading closest in time (within 40 ms),
+    // once setup is over and RSS is steady.
+    const start = readJsonl(join(tmp.path, b.runs[0].samplesFile)).find((x) => x.type === 'mark' && x.label === 'measure-start').tMs;
+    let compared = 0;
+    for (const s of proc.filter((p) => p.tMs > start)) {
+      const near = truth.reduce((best, t) => (Math.abs(t.tMs - s.tMs) < Math.abs(best.tMs - s.tMs) ? t : best));
+      if (Math.abs(near.tMs - s.tMs) > 40) continue;
+      compared++;
+      expect(Math.abs(near.rss - s.rssBytes) / near.rss).toBeLessThan(0.02);
+    }
+    expect(compared).toBeGreaterThan(5);
+  });
+});
