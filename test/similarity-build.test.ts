@@ -172,9 +172,10 @@ describe('similarity-build --compare', () => {
     expect(rows.map((x) => x.strategy)).toEqual(['full-rows', 'micro-batch']);
     expect(rows.every((x) => (x.peakRssBytes ?? 0) > 20e6)).toBe(true);
 
-    // 30000 items: the old strategy needs ~30000 x 1000 x 20 bytes = 600 MB for its block.
-    const refused = memkit(['similarity-build', '--synthetic', '30000x4', '--top-k', '5', '--compare', '--memory-budget', '300MB', '--out', join(dir, 'cmp2'), '--no-progress']);
+    // 5000 items: the old strategy's block alone is 1000 x 5000 x 20 bytes = 100 MB.
+    const refused = memkit(['similarity-build', '--synthetic', '5000x4', '--top-k', '5', '--compare', '--memory-budget', '100MB', '--out', join(dir, 'cmp2'), '--no-progress']);
     expect(refused.code).toBe(0);
-    expect(refused.stdout).toMatch(/refused: predicted [\d.]+ GB > 0\.30 GB allowed/);
+    expect(refused.stdout).toMatch(/refused: predicted 0\.1\d GB > 0\.10 GB allowed/);
+    expect(refused.stdout).toMatch(/5,000 │ micro-batch \d+ \+ top-K +│ +[\d.]+ MB/);
   });
 });
