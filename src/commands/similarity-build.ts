@@ -222,6 +222,7 @@ async function runBuild(opts: BuildOptions, command: Command): Promise<number> {
         files: r.written?.files ?? [],
         baselinePath: res.baselinePath,
         zeroRows: r.loaded!.zeroRows,
+        kernelAuto: opts.kernel === 'auto',
       }),
     );
     return ExitCode.Ok;

@@ -30,6 +30,8 @@ export interface ResultSummary {
   files: string[];
   baselinePath?: string;
   zeroRows: number;
+  /** The kernel was left to memkit (--kernel auto). */
+  kernelAuto: boolean;
 }
 
 export function gflopPerS(rows: number, items: number, dims: number, ms: number): number {
@@ -51,6 +53,12 @@ export function renderResult(r: ResultSummary): string {
       `(sampled ${formatBytes(r.sampledPeakRssBytes)}${hwm}); predicted ${formatBytes(r.predictedBytes)}; ` +
       `measured/predicted ${(r.peakRssBytes / r.predictedBytes).toFixed(2)}`,
   );
+  if (r.kernel === 'js' && r.kernelAuto) {
+    lines.push(
+      'Note: the native kernel is not built here, so the portable JavaScript kernel ran (tens of times slower); ' +
+        'build it with `npm rebuild memkit` (a C++ compiler and Node headers are needed) or allow memkit\'s install script',
+    );
+  }
   if (r.zeroRows > 0) lines.push(`Note: ${r.zeroRows} item(s) had an all-zero vector in some modality; their cosine there counts as 0`);
   if (r.files.length) lines.push(`Wrote ${r.files.join(', ')}`);
   if (r.baselinePath) lines.push(`Baseline: ${r.baselinePath} (compare later runs with memkit diff)`);
