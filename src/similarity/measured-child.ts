@@ -49,7 +49,8 @@ export function runMeasuredChild(job: SimilarityJob, opts: MeasureOptions): Prom
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const child = fork(CHILD, [], { execArgv: ['--expose-gc'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-  const log = opts.samplesPath ? openSync(opts.samplesPath, 'a') : undefined;
+  // One file per run: a rerun into the same folder replaces the previous run's samples.
+  const log = opts.samplesPath ? openSync(opts.samplesPath, 'w') : undefined;
   const append = (obj: unknown) => {
     if (log !== undefined) writeSync(log, JSON.stringify(obj) + '\n');
   };
