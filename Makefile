@@ -68,6 +68,5 @@ similarity-build: build
 bench-similarity: build
 	$(NODE) bench/similarity-bench.mjs $(BENCH_ARGS)
 
-
 clean:
 	rm -rf dist
