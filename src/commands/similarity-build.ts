@@ -168,7 +168,7 @@ async function runBuild(opts: BuildOptions, command: Command): Promise<number> {
         onStart: (s) => {
           progress?.restart(s === 'full-rows' ? 'old strategy (1000-row blocks)' : 'micro-batch strategy');
         },
-        ...(progress ? { onProgress: progress.update } : {}),
+        ...(progress ? { onProgress: progress.update, onLoaded: progress.computeStarted } : {}),
       });
       progress?.stop();
       if (res.entries.some((e) => e.run?.status === 'interrupted')) return ExitCode.Interrupted;
@@ -189,7 +189,10 @@ async function runBuild(opts: BuildOptions, command: Command): Promise<number> {
       return crashed ? ExitCode.ChildCrashed : ExitCode.Ok;
     }
 
-    const res = await executeBuild(plan, { signal: controller.signal, ...(progress ? { onProgress: progress.update } : {}) });
+    const res = await executeBuild(plan, {
+      signal: controller.signal,
+      ...(progress ? { onProgress: progress.update, onLoaded: progress.computeStarted } : {}),
+    });
     progress?.stop();
     if (res.run.status === 'interrupted') {
       process.stderr.write(`memkit: interrupted; partial baseline written to ${res.baselinePath}\n`);
@@ -234,6 +237,8 @@ async function runBuild(opts: BuildOptions, command: Command): Promise<number> {
 
 interface ProgressSink {
   update: (done: number, total: number) => void;
+  /** Rates and ETA count from here (after loading). */
+  computeStarted: () => void;
   restart: (label: string) => void;
   stop: () => void;
 }
@@ -258,6 +263,9 @@ async function makeProgress(total: number, ui: typeof import('../report/similari
         lastStep = step;
         progress.print(ui.progressLine(done, all) + '\n');
       }
+    },
+    computeStarted: () => {
+      t0 = performance.now();
     },
     restart: (label) => {
       t0 = performance.now();

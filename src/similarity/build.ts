@@ -90,6 +90,8 @@ function jobFor(plan: BuildPlan, strategy: Strategy, withOutput: boolean): Simil
 
 export interface BuildHooks {
   onProgress?: (rowsDone: number, rows: number) => void;
+  /** The embeddings are loaded: the computation starts now. */
+  onLoaded?: () => void;
   signal?: AbortSignal;
 }
 
@@ -108,6 +110,7 @@ export async function executeBuild(plan: BuildPlan, hooks: BuildHooks): Promise<
     sampleIntervalMs: req.sampleIntervalMs,
     samplesPath,
     ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
+    ...(hooks.onLoaded ? { onPhase: (m: { type: string }) => m.type === 'loaded' && hooks.onLoaded!() } : {}),
     ...(hooks.signal ? { signal: hooks.signal } : {}),
   });
   const baseline = baselineFor(plan, run, samplesPath, {});
@@ -171,6 +174,7 @@ function measureOpts(plan: BuildPlan, hooks: BuildHooks) {
   return {
     sampleIntervalMs: plan.req.sampleIntervalMs,
     ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
+    ...(hooks.onLoaded ? { onPhase: (m: { type: string }) => m.type === 'loaded' && hooks.onLoaded!() } : {}),
     ...(hooks.signal ? { signal: hooks.signal } : {}),
   };
 }
