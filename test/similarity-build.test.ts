@@ -105,6 +105,27 @@ describe('similarity-build: exact neighbours', () => {
   });
 });
 
+describe('similarity-build: the measured peak', () => {
+  it('follows the output it holds, and the prediction', () => {
+    // Doubling K adds rows x K x 8 bytes of output (8 MB here): the measured peaks, read
+    // from outside, must differ by about that much, and each stay near its prediction.
+    const peak = (k: number) => {
+      const out = join(dir, `peak-${k}`);
+      expect(memkit(['similarity-build', '--synthetic', '10000x8', '--top-k', String(k), '--out', out, '--no-progress']).code).toBe(0);
+      const b = readBaseline(join(out, 'baseline.json'));
+      return { measured: b.metrics['rss.peak_bytes']!.value, predicted: b.metrics['similarity.predicted_peak_bytes']!.value };
+    };
+    const small = peak(100);
+    const large = peak(200);
+    expect(large.measured - small.measured).toBeGreaterThan(8e6 * 0.7);
+    expect(large.measured - small.measured).toBeLessThan(8e6 * 1.5);
+    for (const p of [small, large]) {
+      expect(p.measured / p.predicted).toBeGreaterThan(0.75);
+      expect(p.measured / p.predicted).toBeLessThan(1.25);
+    }
+  });
+});
+
 describe('similarity-build: bad input is one line and exit 2', () => {
   const m = randomMatrix(20, 4, 1);
   const data = Buffer.from(Float32Array.from(m.data).buffer);
