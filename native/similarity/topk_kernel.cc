@@ -112,13 +112,13 @@ class Selector {
       for (int i = 0; i < cnt; ++i) above += rs.s[i] > t;
       if (above < k_) continue;
       if (above >= cnt) break;  // nothing would go: fall through to the exact cut
+      // Branch-free: whether a score survives is a coin toss to the branch predictor.
       int j = 0;
       for (int i = 0; i < cnt; ++i) {
-        if (rs.s[i] > t) {
-          rs.s[j] = rs.s[i];
-          rs.id[j] = rs.id[i];
-          ++j;
-        }
+        const float v = rs.s[i];
+        rs.s[j] = v;
+        rs.id[j] = rs.id[i];
+        j += v > t;
       }
       rs.cnt = j;
       rs.thr = t;
