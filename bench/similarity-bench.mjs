@@ -5,8 +5,10 @@
 // from faiss's beyond exact (near-)ties.
 //
 //   node bench/similarity-bench.mjs [--items 100000] [--dims 128] [--top-k 200] [--seed 1]
-//        [--with-references] [--no-sklearn]
+//        [--with-references] [--no-sklearn] [--repeat 1]
 //
+// --repeat N alternates memkit and faiss N times (memkit, faiss, memkit, faiss, ...) and
+// reports the median times, so a burst of load on the shared machine hits both.
 // --with-references (or MEMKIT_BENCH_REFERENCES=1) installs Debian's python3-faiss and
 // python3-sklearn with apt-get when they are missing. Without them, the reference is
 // memkit's own portable C++ kernel (no SIMD intrinsics) on 1/20 of the rows.
@@ -31,6 +33,19 @@ const k = value('--top-k', 200);
 const seed = value('--seed', 1);
 const withReferences = flag('--with-references') || process.env.MEMKIT_BENCH_REFERENCES === '1';
 const runSklearn = !flag('--no-sklearn');
+const repeat = Math.max(1, value('--repeat', 1));
+const median = (xs) => {
+  const a = [...xs].sort((x, y) => x - y);
+  return a.length % 2 ? a[(a.length - 1) / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+};
+/** Median wall and compute over the runs, the highest peak. */
+const combine = (runs) => ({
+  ...runs[0],
+  wallMs: median(runs.map((r) => r.wallMs)),
+  computeMs: median(runs.map((r) => r.computeMs)),
+  peakRssBytes: Math.max(...runs.map((r) => r.peakRssBytes)),
+  runs: runs.map((r) => ({ wallMs: r.wallMs, computeMs: r.computeMs, peakRssBytes: r.peakRssBytes })),
+});
 const PY = '/usr/bin/python3';
 const work = join(root, '.bench', 'similarity');
 mkdirSync(work, { recursive: true });
@@ -84,8 +99,7 @@ async function runMemkit(label, extra, scale = 1) {
     out,
   };
 }
-const memkit = await runMemkit('memkit similarity-build', []);
-results.push(memkit);
+const memkitRuns = [await runMemkit('memkit similarity-build', [])];
 
 // 3. References.
 const hasPython = (mod) => spawnSync(PY, ['-c', `import ${mod}`], { stdio: 'ignore' }).status === 0;
@@ -100,12 +114,19 @@ if (withReferences && (!hasPython('faiss') || (runSklearn && !hasPython('sklearn
 }
 let reference;
 let check;
+let memkit;
 if (hasPython('faiss')) {
   const fOut = join(work, 'faiss');
-  const r = await timed(PY, [join(root, 'bench/similarity-faiss.py'), dataPath, String(k), fOut]);
-  const j = JSON.parse(r.stdout.trim().split('\n').pop());
-  reference = { tool: `faiss ${j.version} IndexFlatIP (${j.threads} threads)`, wallMs: r.wallMs, computeMs: j.compute_s * 1000, peakRssBytes: j.peak_rss_bytes };
-  results.push(reference);
+  const faissRuns = [];
+  for (let i = 0; i < repeat; i++) {
+    if (i > 0) memkitRuns.push(await runMemkit('memkit similarity-build', []));
+    const r = await timed(PY, [join(root, 'bench/similarity-faiss.py'), dataPath, String(k), fOut]);
+    const j = JSON.parse(r.stdout.trim().split('\n').pop());
+    faissRuns.push({ tool: `faiss ${j.version} IndexFlatIP (${j.threads} threads)`, wallMs: r.wallMs, computeMs: j.compute_s * 1000, peakRssBytes: j.peak_rss_bytes });
+  }
+  memkit = combine(memkitRuns);
+  reference = combine(faissRuns);
+  results.push(memkit, reference);
   const c = spawnSync(PY, [join(root, 'bench/similarity-check.py'), memkit.out, fOut], { encoding: 'utf8' });
   check = { ok: c.status === 0, ...JSON.parse(c.stdout.trim() || '{}') };
   if (runSklearn && hasPython('sklearn')) {
@@ -116,6 +137,8 @@ if (hasPython('faiss')) {
   }
 } else {
   console.log('faiss not installed (use --with-references to install it): the reference is memkit\'s portable kernel on 1/20 of the rows, times scaled x20');
+  memkit = combine(memkitRuns);
+  results.push(memkit);
   reference = await runMemkit('memkit generic C++ kernel, 1/20 rows x20', ['--kernel', 'generic', '--shard', '0/20'], 20);
   results.push(reference);
 }
@@ -141,6 +164,7 @@ console.log('');
 console.log(line(head));
 for (const r of rows) console.log(line(r));
 console.log('');
+if (repeat > 1) console.log(`memkit and faiss alternated ${repeat} times: median times, highest peak (every run in results.json).`);
 console.log(`GFLOP/s count 2·N²·D = ${(flops / 1e12).toFixed(2)} TFLOP; wall = the whole process from outside (start, load, compute, write); compute = the tool's own timing of the search.`);
 console.log(`memkit: kernel ${memkit.kernel}, ${memkit.workers} workers; peak RSS is the computing child's (memkit's parent process is not counted), predicted ${gb(memkit.predictedBytes)}.`);
 if (check) console.log(`neighbours vs faiss: ${JSON.stringify(check)}`);
