@@ -118,7 +118,8 @@ async function runBuild(opts: BuildOptions, command: Command): Promise<number> {
   if (shard && opts.compare) throw new UsageError('--compare runs on all rows; leave out --shard');
   const sampleIntervalMs = parseDurationMs(opts.interval, { what: '--interval', defaultUnit: 'ms', allowZero: false });
 
-  const { planBuild, executeBuild, executeCompare } = await import('../similarity/build.js');
+  const { planBuild, executeBuild, executeCompare, ensureDir } = await import('../similarity/build.js');
+  ensureDir(opts.out); // before any plan is printed or child started
   const plan = planBuild({
     inputs: specs,
     inputLabels: labels,

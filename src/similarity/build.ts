@@ -183,11 +183,19 @@ function fmt(bytes: number): string {
   return `${(bytes / 1e9).toFixed(2)} GB`;
 }
 
-function ensureDir(dir: string): void {
+/** Creates the output folder; a path that cannot be one is bad input (exit 2), said plainly. */
+export function ensureDir(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (err) {
-    throw new UsageError(`cannot create the output folder ${dir}: ${(err as Error).message}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EEXIST' || code === 'ENOTDIR'
+        ? 'a file is in the way (it must be a folder)'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied'
+          : (err as Error).message;
+    throw new UsageError(`cannot create the output folder ${dir}: ${why}`);
   }
 }
 

@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { UsageError, describeFsError } from '../cli/errors.js';
 import { readNpyMatrixHeader } from './npy.js';
 import type { SyntheticShape } from './synthetic.js';
@@ -20,6 +20,7 @@ export function resolveFileInput(path: string, dim: number | undefined): InputSp
       const st = statSync(path);
       if (st.isDirectory()) throw Object.assign(new Error('dir'), { code: 'EISDIR' });
       size = st.size;
+      accessSync(path, constants.R_OK);
     } catch (err) {
       throw new UsageError(describeFsError(err, path) ?? `${path}: cannot read (${(err as Error).message})`);
     }

@@ -31,7 +31,9 @@ export function readNpyMatrixHeader(path: string): NpyHeader & { rows: number; c
     throw new UsageError(describeFsError(err, path) ?? `${path}: cannot open (${(err as Error).message})`);
   }
   try {
-    const size = fstatSync(fd).size;
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new UsageError(`${path}: is a directory, expected a .npy file`);
+    const size = st.size;
     const head = Buffer.alloc(Math.min(size, 65536 + 12));
     readFully(fd, head, 0);
     const header = parseNpyHeader(head, size, path);
