@@ -172,6 +172,17 @@ describe('similarity-build: bad input is one line and exit 2', () => {
     expect(w.stderr).toMatch(/--weights: 2 weight\(s\) for 1 input\(s\)/);
   });
 
+  it('a folder as --input, a file as --out', () => {
+    const d = memkit(['similarity-build', '--input', dir]);
+    expect(d.code).toBe(2);
+    expect(d.stderr.trim()).toBe(`memkit: error: ${dir}: is a directory, expected a .npy file`);
+    writeFileSync(join(dir, 'a-file'), 'x');
+    const f = memkit(['similarity-build', '--synthetic', '10x2', '--out', join(dir, 'a-file')]);
+    expect(f.code).toBe(2);
+    expect(f.stdout).toBe(''); // refused before any plan is printed
+    expect(f.stderr).toMatch(/cannot create the output folder .*a-file: a file is in the way/);
+  });
+
   it('non-finite values are reported with the item', () => {
     const bad = randomMatrix(10, 3, 2);
     bad.data[3 * 3 + 1] = NaN;
