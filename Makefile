@@ -64,8 +64,10 @@ similarity-build: build
 	  $(call opt,--input,$(input)) $(call opt,--top-k,$(top_k)) $(call opt,--micro-batch,$(micro_batch)) \
 	  $(call opt,--memory-budget,$(budget)) $(call opt,--out,$(out)) $(ARGS)
 
-# N=100000 D=128 K=200 against faiss and sklearn (BENCH_ARGS=--with-references installs them).
+# The kernel alone per instruction-set level, then N=100000 D=128 K=200 against faiss and
+# sklearn (BENCH_ARGS=--with-references installs them).
 bench-similarity: build
+	$(NODE) bench/similarity-kernel.mjs
 	$(NODE) bench/similarity-bench.mjs $(BENCH_ARGS)
 
 clean:
