@@ -14,7 +14,7 @@ SRC    := $(shell find src scenarios -name '*.ts' 2>/dev/null) tsconfig.json
 # opt(flag,value): the flag only when the make variable was given.
 opt = $(if $(2),$(1) $(2))
 
-.PHONY: install build test bench bench-agent bench-soak bench-similarity clean gc-profile mem-stress similarity-build
+.PHONY: install build test bench bench-agent bench-soak bench-similarity clean gc-profile mem-stress check-alerts similarity-build
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci
@@ -39,7 +39,8 @@ test: build
 
 gc-profile: build
 	$(MEMKIT) gc-profile $(call opt,--duration,$(duration)) $(call opt,--scenario,$(scenario)) \
-	  $(call opt,--variant,$(variant)) $(call opt,--interval,$(interval)) $(call opt,--out,$(out)) $(ARGS)
+	  $(call opt,--variant,$(variant)) $(call opt,--interval,$(interval)) $(call opt,--out,$(out)) \
+	  $(call opt,--prometheus,$(prometheus)) $(ARGS)
 
 # Benchmarks print ratios against a reference measured in the same run (a shared,
 # noisy machine); they are not part of `make test`.
@@ -55,7 +56,11 @@ bench-soak: build
 mem-stress: build
 	$(MEMKIT) mem-stress $(call opt,--signals,$(signals)) $(call opt,--duration,$(duration)) \
 	  $(call opt,--scenario,$(scenario)) $(call opt,--variant,$(variant)) $(call opt,--rate,$(rate)) \
-	  $(call opt,--warmup,$(warmup)) $(call opt,--out,$(out)) $(ARGS)
+	  $(call opt,--warmup,$(warmup)) $(call opt,--out,$(out)) $(call opt,--prometheus,$(prometheus)) $(ARGS)
+
+# The Prometheus alert rules (docs/prometheus.md): valid, and firing as their tests say.
+check-alerts:
+	cd docs/prometheus && promtool check rules memkit-alerts.yml && promtool test rules memkit-alerts.test.yml
 
 # make similarity-build items=100000 [dims=128 top_k=200 micro_batch=50 budget=2GB out=reports/neighbors]
 # or input=items.npy instead of items=. Extra flags in ARGS (e.g. ARGS=--compare).

@@ -8,13 +8,14 @@ const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 
 const cases: Array<[string, string[], RegExp]> = [
-  ['an unknown scenario', ['--scenario', 'no-such-scenario'], /unknown scenario 'no-such-scenario' \(built-in: lru-cache, small-objects/],
+  ['an unknown scenario', ['--scenario', 'no-such-scenario'], /unknown scenario 'no-such-scenario' \(built-in: [^;)]*\blru-cache, [^;)]*\bsmall-objects\b/],
   ['an unknown variant', ['--scenario', 'lru-cache', '--variant', 'fast'], /scenario lru-cache has no variant 'fast' \(variants: unstable-key, stable-key\)/],
   ['duration=abc', ['--duration', 'abc'], /--duration: 'abc' is not a duration/],
   ['a negative interval', ['--interval', '-5ms'], /--interval: '-5ms' must not be negative/],
   ['a zero repeat', ['--repeat', '0'], /--repeat: '0' must be greater than zero/],
   ['an unknown parameter', ['--param', 'colour=red'], /scenario lru-cache has no parameter 'colour'/],
   ['a parameter of the wrong type', ['--param', 'symbols=many'], /--param symbols=many: expected a number/],
+  ['a parameter value the scenario rejects', ['--scenario', 'batch-writer', '--param', 'batchSize=0'], /scenario batch-writer: --param batchSize=0: expected a whole number ≥ 1/],
   ['a scenario file that throws on load', ['--scenario', join(FIXTURES, 'scenarios', 'throws-on-load.js')], /failed to load: config\.yaml not found/],
   ['a module that is not a scenario', ['--scenario', join(FIXTURES, 'scenarios', 'not-a-scenario.js')], /has no "name"/],
   ['a missing scenario file', ['--scenario', './nowhere/my.scenario.js'], /scenario file \.\/nowhere\/my\.scenario\.js: no such file/],

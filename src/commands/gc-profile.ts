@@ -3,6 +3,7 @@ import { action } from '../cli/action.js';
 import { ExitCode, UsageError } from '../cli/errors.js';
 import { parseCount, parseDurationMs } from '../units/parse.js';
 import type { GcProfileSettings } from '../profile/gc-profile.js';
+import { addPrometheusOptions, parsePrometheusOptions } from '../prometheus/cli-options.js';
 
 /**
  * `memkit gc-profile`: options are parsed and checked here (exit 2 on bad input);
@@ -12,7 +13,7 @@ import type { GcProfileSettings } from '../profile/gc-profile.js';
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function registerGcProfile(program: Command): void {
-  program
+  const command = program
     .command('gc-profile')
     .summary('run a scenario (or -- node app.js) and record every GC event, heap and RSS; write a baseline')
     .description(
@@ -33,7 +34,8 @@ export function registerGcProfile(program: Command): void {
     .option('-o, --out <file>', 'baseline file to write (default: reports/gc-profile-<target>-<time>.json)')
     .option('--json', 'print the baseline JSON on stdout instead of the tables')
     .option('--list', 'list the built-in scenarios, their variants and parameters, and exit')
-    .option('--no-progress', 'no spinner (TTY) or periodic progress lines (otherwise)')
+    .option('--no-progress', 'no spinner (TTY) or periodic progress lines (otherwise)');
+  addPrometheusOptions(command)
     .addHelpText(
       'after',
       `
@@ -48,7 +50,8 @@ Examples:
   memkit gc-profile --duration 600 --scenario lru-cache --variant stable-key
   memkit gc-profile --scenario small-objects --variant arena --repeat 5 --out reports/arena.json
   memkit gc-profile --node-arg=--max-semi-space-size=64 --duration 60
-  memkit gc-profile --duration 30 -- node server.js --port 8080`,
+  memkit gc-profile --duration 30 -- node server.js --port 8080
+  memkit gc-profile --duration 1h --prometheus 127.0.0.1:9464   (see docs/prometheus.md)`,
     )
     .action(
       action(async (command: string[], opts: Record<string, unknown>) => {
@@ -63,10 +66,17 @@ Examples:
         const { renderGcProfile } = await import('../report/gc-profile-table.js');
         const { colorEnabled } = await import('../report/color.js');
         const result = await profileGc(settings);
-        writeBaseline(result.baselinePath, result.baseline);
-        if (opts.json) process.stdout.write(JSON.stringify(result.baseline, null, 2) + '\n');
-        else process.stdout.write(renderGcProfile(result.baseline, { color: colorEnabled() }) + '\n');
-        process.stderr.write(`baseline written: ${result.baselinePath}\n`);
+        try {
+          writeBaseline(result.baselinePath, result.baseline);
+          if (opts.json) process.stdout.write(JSON.stringify(result.baseline, null, 2) + '\n');
+          else process.stdout.write(renderGcProfile(result.baseline, { color: colorEnabled() }) + '\n');
+          process.stderr.write(`baseline written: ${result.baselinePath}\n`);
+        } finally {
+          if (result.exporter) {
+            const { finishExporter } = await import('../prometheus/attach.js');
+            await finishExporter(result.exporter, settings.prometheus, { interrupted: result.interrupted !== undefined });
+          }
+        }
         if (result.baseline.status === 'crashed') {
           process.stderr.write(`memkit: the measured child crashed: ${result.baseline.statusReason ?? 'unknown reason'}\n`);
           return ExitCode.ChildCrashed;
@@ -105,5 +115,6 @@ export function parseGcProfileOptions(command: string[], opts: Record<string, un
     outPath: str(opts.out),
     argv,
     progress: opts.progress !== false,
+    prometheus: parsePrometheusOptions(opts),
   };
 }

@@ -3,13 +3,14 @@ import { action } from '../cli/action.js';
 import { ExitCode, UsageError } from '../cli/errors.js';
 import { parseBytes, parseCount, parseDurationMs, splitQuantity } from '../units/parse.js';
 import type { MemStressSettings } from '../profile/mem-stress.js';
+import { addPrometheusOptions, parsePrometheusOptions } from '../prometheus/cli-options.js';
 
 /** `memkit mem-stress`: options are checked here (exit 2); the work is loaded when it runs. */
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function registerMemStress(program: Command): void {
-  program
+  const command = program
     .command('mem-stress')
     .summary("drive a scenario's step for signals/duration (open or closed loop): latency, growth, leak verdict, assertions")
     .description(
@@ -36,7 +37,8 @@ export function registerMemStress(program: Command): void {
     .option('-o, --out <file>', 'baseline file to write (default: reports/mem-stress-<scenario>-<variant>-<time>.json)')
     .option('--json', 'print the baseline JSON on stdout instead of the tables')
     .option('--no-progress', 'no spinner (TTY) or periodic progress lines (otherwise)')
-    .option('--progress-every <time>', 'on a non-TTY, a "Progress:" line this often (default: run/20, 5s..60s)')
+    .option('--progress-every <time>', 'on a non-TTY, a "Progress:" line this often (default: run/20, 5s..60s)');
+  addPrometheusOptions(command)
     .addHelpText(
       'after',
       `
@@ -52,7 +54,8 @@ Examples:
   memkit mem-stress --scenario lru-cache --variant stable-key --signals 50000 --duration 86400
   memkit mem-stress --scenario lru-cache --rate 2000 --duration 10m --warmup 30s \\
       --assert "rss.growth_bytes<5MB" --assert "gc.pause.p95_ms<50" \\
-      --assert "custom.cache.hit_ratio>0.8" --assert "latency.p95_ms<=5.5"`,
+      --assert "custom.cache.hit_ratio>0.8" --assert "latency.p95_ms<=5.5"
+  memkit mem-stress --scenario lru-cache --duration 24h --prometheus :9464   (docs/prometheus.md)`,
     )
     .action(
       action(async (command: string[], opts: Record<string, unknown>) => {
@@ -62,21 +65,28 @@ Examples:
         const { renderMemStress } = await import('../report/mem-stress-table.js');
         const { colorEnabled } = await import('../report/color.js');
         const result = await stressScenario(settings);
-        writeBaseline(result.baselinePath, result.baseline);
-        if (opts.json) process.stdout.write(JSON.stringify(result.baseline, null, 2) + '\n');
-        else process.stdout.write(renderMemStress(result.baseline, { color: colorEnabled() }) + '\n');
-        process.stderr.write(`baseline written: ${result.baselinePath}\n`);
-        if (result.baseline.status === 'crashed') {
-          process.stderr.write(`memkit: the measured child crashed: ${result.baseline.statusReason ?? 'unknown reason'}\n`);
-          return ExitCode.ChildCrashed;
+        try {
+          writeBaseline(result.baselinePath, result.baseline);
+          if (opts.json) process.stdout.write(JSON.stringify(result.baseline, null, 2) + '\n');
+          else process.stdout.write(renderMemStress(result.baseline, { color: colorEnabled() }) + '\n');
+          process.stderr.write(`baseline written: ${result.baselinePath}\n`);
+          if (result.baseline.status === 'crashed') {
+            process.stderr.write(`memkit: the measured child crashed: ${result.baseline.statusReason ?? 'unknown reason'}\n`);
+            return ExitCode.ChildCrashed;
+          }
+          if (result.interrupted) return ExitCode.Interrupted;
+          const failed = result.assertions.filter((a) => !a.pass);
+          if (failed.length) {
+            process.stderr.write(`memkit: ${failed.length} of ${result.assertions.length} assertions failed: ${failed.map((f) => f.assertion.text).join(', ')}\n`);
+            return ExitCode.Regression;
+          }
+          return ExitCode.Ok;
+        } finally {
+          if (result.exporter) {
+            const { finishExporter } = await import('../prometheus/attach.js');
+            await finishExporter(result.exporter, settings.prometheus, { interrupted: result.interrupted !== undefined });
+          }
         }
-        if (result.interrupted) return ExitCode.Interrupted;
-        const failed = result.assertions.filter((a) => !a.pass);
-        if (failed.length) {
-          process.stderr.write(`memkit: ${failed.length} of ${result.assertions.length} assertions failed: ${failed.map((f) => f.assertion.text).join(', ')}\n`);
-          return ExitCode.Regression;
-        }
-        return ExitCode.Ok;
       }),
     );
 }
@@ -141,5 +151,6 @@ export async function parseMemStressOptions(command: string[], opts: Record<stri
     minLeakBytes: opts.minLeak !== undefined ? parseBytes(String(opts.minLeak), { what: '--min-leak' }) : undefined,
     argv,
     progress: opts.progress !== false,
+    prometheus: parsePrometheusOptions(opts),
   };
 }
