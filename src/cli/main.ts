@@ -4,12 +4,18 @@ import { memkitVersion } from './version.js';
 import { registerGcProfile } from '../commands/gc-profile.js';
 import { registerMemStress } from '../commands/mem-stress.js';
 import { registerMemSnapshot } from '../commands/mem-snapshot.js';
+import { registerSimilarityBuild } from '../commands/similarity-build.js';
 
 /**
  * The CLI entry. Each command module registers its options and loads the modules that
  * do the work only inside its action, so `memkit --help` and `memkit diff` stay fast.
  */
-const COMMANDS: Array<(program: Command) => void> = [registerGcProfile, registerMemStress, registerMemSnapshot];
+const COMMANDS: Array<(program: Command) => void> = [
+  registerGcProfile,
+  registerMemStress,
+  registerMemSnapshot,
+  registerSimilarityBuild,
+];
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('memkit')
