@@ -16,7 +16,7 @@ SRC    := $(shell find src scenarios -name '*.ts' 2>/dev/null) tsconfig.json
 # opt(flag,value): the flag only when the make variable was given.
 opt = $(if $(2),$(1) $(2))
 
-.PHONY: install build test bench bench-agent bench-soak bench-diff clean gc-profile mem-stress check-alerts diff
+.PHONY: install build test bench bench-agent bench-soak bench-snapshot bench-snapshot-engine bench-snapshot-capture bench-similarity bench-diff clean gc-profile mem-stress mem-snapshot check-alerts similarity-build diff
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci
@@ -28,7 +28,13 @@ dist/.built: node_modules/.package-lock.json $(SRC)
 	npx tsc -p tsconfig.json
 	@touch $@
 
-build: dist/.built
+# The similarity kernel addon (npm ci builds it too); rebuilt when its sources change.
+# Without a compiler the build only warns and memkit uses its JavaScript kernel.
+ADDON := native/similarity/build/Release/memkit_similarity.node
+$(ADDON): native/similarity/binding.gyp $(wildcard native/similarity/*.cc native/similarity/*.h)
+	$(NODE) native/similarity/build.mjs
+
+build: dist/.built $(ADDON)
 
 test: build
 	npx vitest run
@@ -43,7 +49,7 @@ gc-profile: build
 
 # Benchmarks print ratios against a reference measured in the same run (a shared,
 # noisy machine); they are not part of `make test`.
-bench: bench-agent bench-soak bench-diff
+bench: bench-agent bench-soak bench-snapshot bench-similarity bench-diff
 
 bench-agent: build
 	$(NODE) bench/agent-overhead.mjs
@@ -57,6 +63,22 @@ bench-diff: build
 	$(NODE) bench/diff-cold-start.mjs
 	$(NODE) bench/diff-noise.mjs
 
+# memkit's heap-snapshot engine against memlab (50 MB, 300 MB, 1 GB+ snapshots), and the
+# capture's peak RSS against v8-profiler-next; both install their reference tools into
+# .bench/ (never project dependencies). big=0 skips the 1 GB run.
+bench-snapshot: bench-snapshot-engine bench-snapshot-capture
+
+bench-snapshot-engine: build
+	$(if $(big),SNAPSHOT_BENCH_BIG=$(big)) $(NODE) bench/snapshot-engine.js
+
+bench-snapshot-capture: build
+	$(NODE) bench/snapshot-capture.js
+
+# make mem-snapshot scenario=lru-cache variant=unstable-key steps=2000
+mem-snapshot: build
+	$(MEMKIT) mem-snapshot --scenario $(or $(scenario),lru-cache) $(call opt,--variant,$(variant)) \
+	  $(call opt,--steps,$(steps)) $(call opt,--out-dir,$(out)) $(call opt,--fail-on-leak,$(fail_on_leak)) $(ARGS)
+
 mem-stress: build
 	$(MEMKIT) mem-stress $(call opt,--signals,$(signals)) $(call opt,--duration,$(duration)) \
 	  $(call opt,--scenario,$(scenario)) $(call opt,--variant,$(variant)) $(call opt,--rate,$(rate)) \
@@ -65,6 +87,19 @@ mem-stress: build
 # The Prometheus alert rules (docs/prometheus.md): valid, and firing as their tests say.
 check-alerts:
 	cd docs/prometheus && promtool check rules memkit-alerts.yml && promtool test rules memkit-alerts.test.yml
+
+# make similarity-build items=100000 [dims=128 top_k=200 micro_batch=50 budget=2GB out=reports/neighbors]
+# or input=items.npy instead of items=. Extra flags in ARGS (e.g. ARGS=--compare).
+similarity-build: build
+	$(MEMKIT) similarity-build $(if $(items),--synthetic $(items)x$(or $(dims),128) --seed $(or $(seed),1)) \
+	  $(call opt,--input,$(input)) $(call opt,--top-k,$(top_k)) $(call opt,--micro-batch,$(micro_batch)) \
+	  $(call opt,--memory-budget,$(budget)) $(call opt,--out,$(out)) $(ARGS)
+
+# The kernel alone per instruction-set level, then N=100000 D=128 K=200 against faiss and
+# sklearn (BENCH_ARGS=--with-references installs them).
+bench-similarity: build
+	$(NODE) bench/similarity-kernel.mjs
+	$(NODE) bench/similarity-bench.mjs $(BENCH_ARGS)
 
 clean:
 	rm -rf dist

@@ -3,6 +3,8 @@ import { ExitCode, formatFatal } from './errors.js';
 import { memkitVersion } from './version.js';
 import { registerGcProfile } from '../commands/gc-profile.js';
 import { registerMemStress } from '../commands/mem-stress.js';
+import { registerMemSnapshot } from '../commands/mem-snapshot.js';
+import { registerSimilarityBuild } from '../commands/similarity-build.js';
 import { registerDiff } from '../commands/diff.js';
 import { registerBaseline } from '../commands/baseline.js';
 
@@ -10,7 +12,14 @@ import { registerBaseline } from '../commands/baseline.js';
  * The CLI entry. Each command module registers its options and loads the modules that
  * do the work only inside its action, so `memkit --help` and `memkit diff` stay fast.
  */
-const COMMANDS: Array<(program: Command) => void> = [registerGcProfile, registerMemStress, registerDiff, registerBaseline];
+const COMMANDS: Array<(program: Command) => void> = [
+  registerGcProfile,
+  registerMemStress,
+  registerMemSnapshot,
+  registerSimilarityBuild,
+  registerDiff,
+  registerBaseline,
+];
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('memkit')
