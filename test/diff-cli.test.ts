@@ -197,6 +197,7 @@ describe('accepting a run as the new baseline', async () => {
     expect((await inProcess(['baseline', 'accept', f.worse!, base])).code).toBe(0);
     expect(JSON.parse(readFileSync(base, 'utf8')).metrics['gc.pause.p95_ms'].values).toEqual(P95.map((v) => v + 4));
     expectOneLineError(await inProcess(['baseline', 'accept', f.crashed!, base]), /crashed\.json: the run is crashed; .*--allow-partial/);
+    expectOneLineError(await inProcess(['baseline']), /baseline: missing subcommand \(expected: accept CURRENT BASE\)/);
     expect(existsSync(base)).toBe(true);
   });
 });

@@ -8,7 +8,16 @@ import { ExitCode, UsageError } from '../cli/errors.js';
  * killed halfway leaves the old baseline intact.
  */
 export function registerBaseline(program: Command): void {
-  const baseline = program.command('baseline').description('manage baseline files');
+  const baseline = program
+    .command('baseline')
+    .description('manage baseline files')
+    // Without a subcommand (or with an unknown one) this is bad usage, not a help request.
+    .argument('[subcommand]')
+    .action(
+      action(async (sub: string | undefined) => {
+        throw new UsageError(sub ? `baseline: unknown subcommand '${sub}' (expected: accept)` : 'baseline: missing subcommand (expected: accept CURRENT BASE)');
+      }),
+    );
   baseline
     .command('accept')
     .description('copy a current run over the baseline (validated, atomic)')
