@@ -4,6 +4,8 @@
 #   make gc-profile duration=600 scenario=lru-cache variant=stable-key
 #   make test            # the test suite (README)
 #   make bench           # benchmarks: ratios measured in the same run
+#   make diff base=reports/baseline.json current=reports/current.json [format=markdown]
+#   make bench-diff      # diff's cold start and noise benchmarks
 #
 # Extra CLI flags go in ARGS, e.g. make gc-profile ARGS="--node-arg=--max-semi-space-size=64"
 
@@ -14,7 +16,7 @@ SRC    := $(shell find src scenarios -name '*.ts' 2>/dev/null) tsconfig.json
 # opt(flag,value): the flag only when the make variable was given.
 opt = $(if $(2),$(1) $(2))
 
-.PHONY: install build test bench bench-agent bench-soak bench-snapshot bench-snapshot-engine bench-snapshot-capture bench-similarity clean gc-profile mem-stress mem-snapshot check-alerts similarity-build
+.PHONY: install build test bench bench-agent bench-soak bench-snapshot bench-snapshot-engine bench-snapshot-capture bench-similarity bench-diff clean gc-profile mem-stress mem-snapshot check-alerts similarity-build diff
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci
@@ -37,6 +39,9 @@ build: dist/.built $(ADDON)
 test: build
 	npx vitest run
 
+diff: build
+	$(MEMKIT) diff $(base) $(current) $(call opt,--format,$(format)) $(ARGS)
+
 gc-profile: build
 	$(MEMKIT) gc-profile $(call opt,--duration,$(duration)) $(call opt,--scenario,$(scenario)) \
 	  $(call opt,--variant,$(variant)) $(call opt,--interval,$(interval)) $(call opt,--out,$(out)) \
@@ -44,7 +49,7 @@ gc-profile: build
 
 # Benchmarks print ratios against a reference measured in the same run (a shared,
 # noisy machine); they are not part of `make test`.
-bench: bench-agent bench-soak bench-snapshot bench-similarity
+bench: bench-agent bench-soak bench-snapshot bench-similarity bench-diff
 
 bench-agent: build
 	$(NODE) bench/agent-overhead.mjs
@@ -52,6 +57,11 @@ bench-agent: build
 # Seed 000's W1 table, measured: a soak of lru-cache before/after (10 min each by default).
 bench-soak: build
 	$(NODE) bench/soak-w1.mjs $(call opt,--duration,$(duration))
+
+# diff's cold start against node -e 0, and its false/caught regressions on real runs (~12 min).
+bench-diff: build
+	$(NODE) bench/diff-cold-start.mjs
+	$(NODE) bench/diff-noise.mjs
 
 # memkit's heap-snapshot engine against memlab (50 MB, 300 MB, 1 GB+ snapshots), and the
 # capture's peak RSS against v8-profiler-next; both install their reference tools into

@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { UsageError, describeFsError } from '../cli/errors.js';
 import { writeFileAtomic } from '../fsx/atomic-write.js';
 import { findBaselineProblem } from './validate.js';
@@ -43,6 +43,55 @@ function describeJsonError(text: string, err: Error): string {
   // valid JSON"): keep the first clause only, so the line stays one short line.
   const what = err.message.split(/, "|\n/)[0]!.replace(/ in JSON at position \d+.*$/, '');
   return `malformed JSON${pos !== undefined ? ` at byte ${pos}` : ''} (${what})`;
+}
+
+/**
+ * Reads every baseline named by a list of paths and globs (quoted globs are expanded here,
+ * so `--base 'reports/base-*.json'` works in any shell). A glob that matches nothing is
+ * bad input, as is a missing file; the result is in a stable order (sorted per pattern).
+ */
+export async function readBaselines(patterns: readonly string[], what: string): Promise<Array<{ path: string; baseline: Baseline }>> {
+  const paths: string[] = [];
+  for (const pattern of patterns) {
+    if (!hasGlobChars(pattern)) {
+      paths.push(pattern);
+      continue;
+    }
+    // Loaded only for globs: diff's cold start stays free of it for plain paths.
+    const { glob } = await import('tinyglobby');
+    // Paths come back the way the pattern was written: absolute for an absolute pattern.
+    const found = (await glob(pattern, { onlyFiles: true, expandDirectories: false, absolute: isAbsolute(pattern) })).sort();
+    if (found.length === 0) throw new UsageError(`${what}: no file matches '${pattern}'`);
+    paths.push(...found);
+  }
+  const seen = new Set<string>();
+  const unique = paths.filter((p) => !seen.has(resolve(p)) && seen.add(resolve(p)));
+  return unique.map((path) => ({ path, baseline: readBaseline(path) }));
+}
+
+function hasGlobChars(pattern: string): boolean {
+  return /[*?[\]{}]/.test(pattern);
+}
+
+/**
+ * "Accept this run as the new baseline": the current file, validated, written over the
+ * baseline atomically (a reader never sees half a file). Sample files are referenced
+ * relative to the baseline's folder, so those references are rewritten when the copy
+ * lands in another folder.
+ */
+export function acceptBaseline(currentPath: string, basePath: string): Baseline {
+  const current = readBaseline(currentPath);
+  const fromDir = dirname(resolve(currentPath));
+  const toDir = dirname(resolve(basePath));
+  const copy: Baseline = {
+    ...current,
+    runs: current.runs.map((run) => {
+      if (!run.samplesFile || isAbsolute(run.samplesFile) || fromDir === toDir) return run;
+      return { ...run, samplesFile: relative(toDir, resolve(fromDir, run.samplesFile)) };
+    }),
+  };
+  writeBaseline(basePath, copy);
+  return copy;
 }
 
 /**

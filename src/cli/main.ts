@@ -5,6 +5,8 @@ import { registerGcProfile } from '../commands/gc-profile.js';
 import { registerMemStress } from '../commands/mem-stress.js';
 import { registerMemSnapshot } from '../commands/mem-snapshot.js';
 import { registerSimilarityBuild } from '../commands/similarity-build.js';
+import { registerDiff } from '../commands/diff.js';
+import { registerBaseline } from '../commands/baseline.js';
 
 /**
  * The CLI entry. Each command module registers its options and loads the modules that
@@ -15,6 +17,8 @@ const COMMANDS: Array<(program: Command) => void> = [
   registerMemStress,
   registerMemSnapshot,
   registerSimilarityBuild,
+  registerDiff,
+  registerBaseline,
 ];
 
 export async function main(argv: string[]): Promise<void> {
