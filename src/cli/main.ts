@@ -2,12 +2,13 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, formatFatal } from './errors.js';
 import { memkitVersion } from './version.js';
 import { registerGcProfile } from '../commands/gc-profile.js';
+import { registerReport } from '../commands/report.js';
 
 /**
  * The CLI entry. Each command module registers its options and loads the modules that
  * do the work only inside its action, so `memkit --help` and `memkit diff` stay fast.
  */
-const COMMANDS: Array<(program: Command) => void> = [registerGcProfile];
+const COMMANDS: Array<(program: Command) => void> = [registerGcProfile, registerReport];
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('memkit')

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { action } from '../cli/action.js';
 import { ExitCode, UsageError } from '../cli/errors.js';
@@ -32,6 +33,7 @@ export function registerGcProfile(program: Command): void {
     .option('--timeout <time>', 'stop the child (run counts as crashed) if it has not finished by then (default: duration x 1.5 + 60s)')
     .option('-o, --out <file>', 'baseline file to write (default: reports/gc-profile-<target>-<time>.json)')
     .option('--json', 'print the baseline JSON on stdout instead of the tables')
+    .option('--html <file>', 'also write an HTML report with charts (see memkit report)')
     .option('--list', 'list the built-in scenarios, their variants and parameters, and exit')
     .option('--no-progress', 'no spinner (TTY) or periodic progress lines (otherwise)')
     .addHelpText(
@@ -58,6 +60,9 @@ Examples:
           return ExitCode.Ok;
         }
         const settings = parseGcProfileOptions(command, opts, process.argv.slice(2));
+        if (typeof opts.html === 'string' && settings.outPath !== undefined && resolve(opts.html) === resolve(settings.outPath)) {
+          throw new UsageError(`--html ${opts.html}: that is the baseline's own file (--out); choose another`);
+        }
         const { profileGc } = await import('../profile/gc-profile.js');
         const { writeBaseline } = await import('../baseline/io.js');
         const { renderGcProfile } = await import('../report/gc-profile-table.js');
@@ -66,7 +71,17 @@ Examples:
         writeBaseline(result.baselinePath, result.baseline);
         if (opts.json) process.stdout.write(JSON.stringify(result.baseline, null, 2) + '\n');
         else process.stdout.write(renderGcProfile(result.baseline, { color: colorEnabled() }) + '\n');
+        if (!opts.json && process.stdout.isTTY && result.runs[0]) {
+          const { renderMemorySparklines, sparkWidth } = await import('../report/sparkline.js');
+          const spark = renderMemorySparklines(result.runs[0].outcome.data, { width: sparkWidth(process.stdout.columns), color: colorEnabled() });
+          if (spark) process.stdout.write('\n' + spark + '\n');
+        }
         process.stderr.write(`baseline written: ${result.baselinePath}\n`);
+        if (typeof opts.html === 'string') {
+          const { writeLiveHtmlReport } = await import('../report/html/write-report.js');
+          writeLiveHtmlReport(opts.html, result.baselinePath, result.baseline, result.runs.map((r) => r.outcome));
+          process.stderr.write(`report written: ${opts.html}\n`);
+        }
         if (result.baseline.status === 'crashed') {
           process.stderr.write(`memkit: the measured child crashed: ${result.baseline.statusReason ?? 'unknown reason'}\n`);
           return ExitCode.ChildCrashed;
