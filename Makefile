@@ -14,7 +14,7 @@ SRC    := $(shell find src scenarios -name '*.ts' 2>/dev/null) tsconfig.json
 # opt(flag,value): the flag only when the make variable was given.
 opt = $(if $(2),$(1) $(2))
 
-.PHONY: install build test bench bench-agent clean gc-profile
+.PHONY: install build test bench bench-agent bench-soak clean gc-profile mem-stress
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci
@@ -37,10 +37,19 @@ gc-profile: build
 
 # Benchmarks print ratios against a reference measured in the same run (a shared,
 # noisy machine); they are not part of `make test`.
-bench: bench-agent
+bench: bench-agent bench-soak
 
 bench-agent: build
 	$(NODE) bench/agent-overhead.mjs
+
+# Seed 000's W1 table, measured: a soak of lru-cache before/after (10 min each by default).
+bench-soak: build
+	$(NODE) bench/soak-w1.mjs $(call opt,--duration,$(duration))
+
+mem-stress: build
+	$(MEMKIT) mem-stress $(call opt,--signals,$(signals)) $(call opt,--duration,$(duration)) \
+	  $(call opt,--scenario,$(scenario)) $(call opt,--variant,$(variant)) $(call opt,--rate,$(rate)) \
+	  $(call opt,--warmup,$(warmup)) $(call opt,--out,$(out)) $(ARGS)
 
 clean:
 	rm -rf dist

@@ -49,6 +49,8 @@ describe('formatting', () => {
     expect(formatBytes(-1234, { signed: true })).toBe('-1.23 KB');
     expect(formatBytes(2048, { signed: true })).toBe('+2.05 KB');
     expect(formatMs(0.5)).toBe('0.50 ms');
+    expect(formatMs(0.0123)).toBe('12.3 µs');
+    expect(formatMs(0.00045)).toBe('450 ns');
     expect(formatMs(1500)).toBe('1.50 s');
     expect(formatClock(3_725_000)).toBe('1:02:05');
   });

@@ -4,6 +4,7 @@ import { Collector } from './collector.js';
 import { getGc } from './expose-gc.js';
 import { AGENT_ENV, type AgentConfig, type ChildMessage, type ParentMessage } from './protocol.js';
 import { runStepLoop } from './step-loop.js';
+import { LatencyRecorder } from './latency-recorder.js';
 import { RunContext } from '../scenario/context.js';
 import { loadScenario } from '../scenario/loader.js';
 
@@ -64,6 +65,7 @@ async function main(cfg: AgentConfig, sc: NonNullable<AgentConfig['scenario']>):
   const def = loaded.definition;
   const runCtx = new RunContext(sc.variant, sc.params);
   const gc = getGc();
+  const latency = cfg.recordLatency ? new LatencyRecorder() : undefined;
   if (!cfg.bare) {
     collector = new Collector(channel, cfg, () => ({
       type: 'progress',
@@ -72,7 +74,7 @@ async function main(cfg: AgentConfig, sc: NonNullable<AgentConfig['scenario']>):
       counters: { ...runCtx.counters },
       gauges: { ...runCtx.gauges },
       phases: structuredClone(runCtx.phases),
-    }));
+    }), latency);
     collector.start({ unrefTimer: false });
   }
 
@@ -94,19 +96,48 @@ async function main(cfg: AgentConfig, sc: NonNullable<AgentConfig['scenario']>):
 
   // Bare mode (the overhead benchmark's reference) starts from the same clean heap.
   const heapStart = collector ? collector.gc.forceCheckpointGc(gc) : (gc(), undefined);
-  channel.send({ type: 'mark', label: 'measure-start', tMs: nowMs(), steps: 0, heapUsedAfterGcBytes: heapStart });
+  const externalStart = heapStart !== undefined ? process.memoryUsage().external : undefined;
+  const startMark = { tMs: nowMs(), steps: 0, heapUsedAfterGcBytes: heapStart, externalAfterGcBytes: externalStart };
+  channel.send({ type: 'mark', label: 'measure-start', ...startMark });
+  // No warm-up asked for (or a zero one): it ends where the window starts.
+  const warmupAsked = cfg.warmupMs !== undefined || cfg.warmupSteps !== undefined;
+  const warmupZero = !cfg.warmupMs && !cfg.warmupSteps;
+  if (warmupAsked && warmupZero) channel.send({ type: 'mark', label: 'warmup-end', ...startMark });
 
+  // A forced GC and the live memory right after it: the leak verdict's evidence.
+  const gcMark = (label: 'warmup-end' | 'gc-checkpoint'): void => {
+    if (!collector) return;
+    const heap = collector.gc.forceCheckpointGc(gc);
+    const external = process.memoryUsage().external;
+    channel.send({ type: 'mark', label, tMs: nowMs(), steps: runCtx.steps, heapUsedAfterGcBytes: heap, externalAfterGcBytes: external });
+  };
+  const tracksWarmup = warmupAsked && !warmupZero;
   const reason = await runStepLoop(def, state, runCtx, {
     durationMs: cfg.durationMs,
     maxSteps: cfg.maxSteps,
     checkpoints: cfg.checkpoints,
     isStopRequested: () => stopRequested,
     onCheckpoint: checkpoint,
+    ratePerSec: cfg.ratePerSec,
+    latency,
+    warmup: tracksWarmup ? { ms: cfg.warmupMs ?? 0, steps: cfg.warmupSteps ?? 0 } : undefined,
+    onWarmupEnd: () => {
+      // Latencies so far belong to the warm-up: send them before the mark that ends it.
+      collector?.flushLatency();
+      gcMark('warmup-end');
+    },
+    gcCheckpointEveryMs: cfg.gcCheckpointEveryMs,
+    onGcCheckpoint: () => gcMark('gc-checkpoint'),
   });
 
   const endMs = nowMs();
+  collector?.flushLatency();
   const heapEnd = collector && reason !== 'stopped' ? collector.gc.forceCheckpointGc(gc) : undefined;
-  channel.send({ type: 'mark', label: 'measure-end', tMs: endMs, steps: runCtx.steps, heapUsedAfterGcBytes: heapEnd });
+  const externalEnd = heapEnd !== undefined ? process.memoryUsage().external : undefined;
+  channel.send({
+    type: 'mark', label: 'measure-end', tMs: endMs, steps: runCtx.steps,
+    heapUsedAfterGcBytes: heapEnd, externalAfterGcBytes: externalEnd,
+  });
 
   try {
     await def.teardown?.(state, runCtx);

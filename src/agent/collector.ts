@@ -3,6 +3,7 @@ import { Channel } from './channel.js';
 import { nowMs } from './clock.js';
 import { GcRecorder } from './gc-recorder.js';
 import { MemorySampler } from './memory-sampler.js';
+import type { LatencyRecorder } from './latency-recorder.js';
 import type { AgentConfig, DoneMessage, ProgressMessage } from './protocol.js';
 
 /**
@@ -19,6 +20,7 @@ export class Collector {
     readonly channel: Channel,
     private readonly config: AgentConfig,
     private readonly progress?: () => ProgressMessage,
+    private readonly latency?: LatencyRecorder,
   ) {}
 
   start(opts: { unrefTimer: boolean }): void {
@@ -48,7 +50,19 @@ export class Collector {
     this.sendBatches();
   }
 
+  /**
+   * Sends the latencies and the counters as they are now, on their own: at the end of
+   * warm-up, so the figures after it start exactly there (a tick-old progress message
+   * would count up to 100 ms of warm-up as steady state).
+   */
+  flushLatency(): void {
+    const lat = this.latency?.takeBatch();
+    if (lat) this.channel.send(lat);
+    if (this.progress) this.channel.send(this.progress());
+  }
+
   private sendBatches(): void {
+    this.flushLatency();
     const mem = this.memory.takeBatch();
     if (mem) this.channel.send(mem);
     const gc = this.gc.takeBatch();

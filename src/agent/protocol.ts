@@ -105,6 +105,8 @@ export interface MarkMessage {
   steps: number;
   /** Live heap right after memkit's forced GC at this point (absent for setup-done). */
   heapUsedAfterGcBytes?: number;
+  /** External memory (Buffers, ArrayBuffers) right after that GC: leaks hide there too. */
+  externalAfterGcBytes?: number;
 }
 
 /**

@@ -12,9 +12,11 @@ const SUB = 1 << SUB_BITS;
 
 /** Bucket index of a latency in nanoseconds (>= 0). */
 export function bucketOf(ns: number): number {
-  const v = Math.max(0, Math.floor(ns));
+  const v = ns > 0 ? Math.floor(ns) : 0;
   if (v < SUB) return v;
-  const exp = Math.floor(Math.log2(v)) - SUB_BITS + 1; // >= 1
+  // Called once per step in the child: below 2^32 ns (4.3 s) clz32 is much cheaper than log2.
+  const log2 = v < 4294967296 ? 31 - Math.clz32(v) : Math.floor(Math.log2(v));
+  const exp = log2 - SUB_BITS + 1; // >= 1
   const mantissa = Math.floor(v / 2 ** exp); // in [SUB/2, SUB)
   return exp * (SUB / 2) + mantissa;
 }

@@ -1,5 +1,6 @@
 import { aggregateRuns } from '../analyze/aggregate.js';
 import type { MeasuredRun } from '../run/measure.js';
+import type { RunAnalysis } from '../analyze/run-metrics.js';
 import { memkitVersion } from '../cli/version.js';
 import { relativeToBaseline } from './naming.js';
 import {
@@ -23,7 +24,7 @@ export interface BuildInput {
   target: Target;
   environment: Environment;
   settings: Record<string, ParamValue | null>;
-  runs: MeasuredRun[];
+  runs: MeasuredRun<RunAnalysis>[];
   notes: string[];
   extra?: Record<string, unknown>;
 }

@@ -2,13 +2,14 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, formatFatal } from './errors.js';
 import { memkitVersion } from './version.js';
 import { registerGcProfile } from '../commands/gc-profile.js';
+import { registerMemStress } from '../commands/mem-stress.js';
 import { registerReport } from '../commands/report.js';
 
 /**
  * The CLI entry. Each command module registers its options and loads the modules that
  * do the work only inside its action, so `memkit --help` and `memkit diff` stay fast.
  */
-const COMMANDS: Array<(program: Command) => void> = [registerGcProfile, registerReport];
+const COMMANDS: Array<(program: Command) => void> = [registerGcProfile, registerMemStress, registerReport];
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('memkit')

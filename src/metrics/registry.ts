@@ -58,6 +58,9 @@ export const METRICS: Readonly<Record<string, MetricSpec>> = {
   'latency.p95_ms': spec('ms', 'lower', 'latency', '95th percentile step latency'),
   'latency.p99_ms': spec('ms', 'lower', 'latency', '99th percentile step latency'),
   'latency.max_ms': spec('ms', 'lower', 'latency', 'longest step latency'),
+  'latency.mean_ms': spec('ms', 'lower', 'latency', 'mean step latency'),
+  'live.growth_bytes': spec('bytes', 'lower', 'memory', 'growth of live memory (heap + external after a forced GC) after warm-up', false),
+  'live.slope_bytes_per_min': spec('bytes_per_min', 'lower', 'slope', 'least-squares slope of live memory at the forced-GC checkpoints after warm-up', false),
   'duration_ms': spec('ms', 'none', 'time', 'measured wall time'),
 };
 
@@ -94,6 +97,10 @@ export function lookupMetric(name: string): MetricSpec | undefined {
     if (/hit_ratio$|\.hits?$|throughput/.test(name)) better = 'higher';
     else if (/\.(lost|errors?|miss(es)?|dropped|failed)$/.test(name)) better = 'lower';
     return spec(unit, better, 'custom', 'scenario counter or gauge', false);
+  }
+  if (name.startsWith('phase.')) {
+    const unit = unitFromName(name);
+    return spec(unit, unit === 'ms' ? 'lower' : 'none', 'time', 'time per pipeline phase (after warm-up)');
   }
   if (name.startsWith('similarity.')) {
     const unit = unitFromName(name);

@@ -6,10 +6,9 @@ import { Progress } from '../cli/progress.js';
 import { describeEnvironment } from '../run/environment.js';
 import { InterruptGuard, type InterruptSignal } from '../run/interrupts.js';
 import { measureRuns, type MeasuredRun } from '../run/measure.js';
-import { findMark, type RunData } from '../run/run-data.js';
 import type { RunSpec } from '../run/runner.js';
-import type { GcProfileRunExtra } from '../report/gc-profile-table.js';
-import { formatBytes, formatClock } from '../units/format.js';
+import { gcRunExtra } from './run-extra.js';
+import { liveProgressText, plainProgressLine } from './progress-text.js';
 import { resolveTarget, type TargetOptions } from './target.js';
 
 export interface GcProfileSettings {
@@ -68,7 +67,7 @@ export async function profileGc(s: GcProfileSettings): Promise<GcProfileResult> 
         header: { runId, index, target: resolved.target, settings },
         onOutput: (chunk) => progress.print(chunk),
         onRecord: (_record, control) =>
-          progress.update(progressText(resolved.label, index, s, control.data), () => plainProgress(index, s, control.data)),
+          progress.update(liveProgressText(resolved.label, index, s, control.data), () => plainProgressLine(index, s, control.data)),
       }),
     });
     progress.stop();
@@ -92,7 +91,7 @@ export async function profileGc(s: GcProfileSettings): Promise<GcProfileResult> 
       settings,
       runs,
       notes,
-      extra: { runs: runs.map(runExtra) },
+      extra: { runs: runs.map(gcRunExtra) },
     });
     return { baseline, baselinePath, runs, interrupted: guard.signal };
   } finally {
@@ -101,43 +100,3 @@ export async function profileGc(s: GcProfileSettings): Promise<GcProfileResult> 
   }
 }
 
-function runExtra(run: MeasuredRun): GcProfileRunExtra | Record<string, never> {
-  const { gc, memory } = run.analysis;
-  if (!gc) return {};
-  return {
-    gcByKind: gc.byKind,
-    gcLifetimeCounts: gc.lifetimeCounts,
-    gcCheckpointCount: gc.checkpointCount,
-    gcDesync: run.outcome.data.done?.gcDesync ?? 0,
-    heapBasis: memory.heapUsed?.basis,
-    heapSlopeBasis: memory.heapUsed?.slopeBasis,
-  };
-}
-
-function elapsedMs(data: RunData): number {
-  const start = findMark(data, 'measure-start')?.tMs ?? data.header?.startedAtMs ?? Date.now();
-  return Math.max(0, Date.now() - start);
-}
-
-function progressText(label: string, index: number, s: GcProfileSettings, data: RunData): string {
-  const elapsed = elapsedMs(data);
-  const parts = [label];
-  if (s.repeat > 1) parts.push(`run ${index + 1}/${s.repeat}`);
-  parts.push(s.durationMs ? `${formatClock(elapsed)} / ${formatClock(s.durationMs)}` : formatClock(elapsed));
-  const rss = data.proc.rssBytes[data.proc.rssBytes.length - 1];
-  if (rss !== undefined) parts.push(`RSS ${formatBytes(rss)}`);
-  const heap = data.mem.heapUsed[data.mem.heapUsed.length - 1];
-  if (heap !== undefined) parts.push(`heap ${formatBytes(heap)}`);
-  if (data.gc.tMs.length) parts.push(`${data.gc.tMs.length} GCs`);
-  return parts.join('  ');
-}
-
-function plainProgress(index: number, s: GcProfileSettings, data: RunData): string {
-  const elapsed = elapsedMs(data);
-  const run = s.repeat > 1 ? ` (run ${index + 1}/${s.repeat})` : '';
-  if (s.durationMs) {
-    const pct = Math.min(100, (elapsed / s.durationMs) * 100).toFixed(1);
-    return `Progress: ${Math.round(elapsed / 1000)}/${Math.round(s.durationMs / 1000)} s (${pct}%)${run}`;
-  }
-  return `Progress: ${Math.round(elapsed / 1000)} s${run}`;
-}

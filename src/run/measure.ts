@@ -2,26 +2,29 @@ import { analyzeRun, type RunAnalysis } from '../analyze/run-metrics.js';
 import type { InterruptGuard } from './interrupts.js';
 import { startRun, type RunControl, type RunOutcome, type RunSpec } from './runner.js';
 
-export interface MeasuredRun {
+export interface MeasuredRun<A extends RunAnalysis = RunAnalysis> {
   outcome: RunOutcome;
-  analysis: RunAnalysis;
+  analysis: A;
 }
 
-export interface MeasureOptions {
+export interface MeasureOptions<A extends RunAnalysis = RunAnalysis> {
   repeat: number;
+  /** How a finished run is analysed (gc-profile's analysis by default). */
+  analyze?(data: RunOutcome['data']): A;
   /** The spec of run `index` (each run has its own samples file). */
   specFor(index: number): RunSpec;
   guard: InterruptGuard;
   onRunStart?(index: number, control: RunControl): void;
-  onRunEnd?(index: number, run: MeasuredRun): void;
+  onRunEnd?(index: number, run: MeasuredRun<A>): void;
 }
 
 /**
  * Runs the measurement `repeat` times, one child after the other, and analyses each as
  * it ends. A crashed or interrupted run ends the series: what ran is kept.
  */
-export async function measureRuns(opts: MeasureOptions): Promise<MeasuredRun[]> {
-  const runs: MeasuredRun[] = [];
+export async function measureRuns<A extends RunAnalysis = RunAnalysis>(opts: MeasureOptions<A>): Promise<MeasuredRun<A>[]> {
+  const analyze = opts.analyze ?? ((data) => analyzeRun(data) as A);
+  const runs: MeasuredRun<A>[] = [];
   for (let i = 0; i < opts.repeat; i++) {
     if (opts.guard.signal) break;
     const handle = startRun(opts.specFor(i));
@@ -34,7 +37,7 @@ export async function measureRuns(opts: MeasureOptions): Promise<MeasuredRun[]> 
     } finally {
       unsubscribe();
     }
-    const run = { outcome, analysis: analyzeRun(outcome.data) };
+    const run = { outcome, analysis: analyze(outcome.data) };
     runs.push(run);
     opts.onRunEnd?.(i, run);
     if (outcome.status !== 'complete') break;

@@ -108,6 +108,8 @@ export interface RunData {
   progressSeries: { tMs: number[]; steps: number[] };
   /** The latest cumulative counters, gauges and phases. */
   progress?: ProgressMessage;
+  /** The cumulative figures as warm-up ended, to subtract from the final ones. */
+  progressAtWarmupEnd?: ProgressMessage;
   done?: DoneMessage;
   error?: ErrorMessage;
   end?: EndRecord;
@@ -169,6 +171,7 @@ export function addRecord(data: RunData, r: SampleRecord): void {
       break;
     case 'mark':
       data.marks.push(r);
+      if (r.label === 'warmup-end') data.progressAtWarmupEnd = data.progress;
       break;
     case 'latency':
       addLatency(data, r);

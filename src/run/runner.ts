@@ -47,6 +47,7 @@ export interface RunSpec {
 
 export interface RunControl {
   readonly pid: number;
+  readonly samplesPath: string;
   send(message: ParentMessage): void;
   /** Ask the child to stop; escalates to SIGTERM and SIGKILL if it does not. */
   stop(cause: StopCause): void;
@@ -140,6 +141,7 @@ export function startRun(spec: RunSpec): RunHandle {
     get pid() {
       return child.pid ?? -1;
     },
+    samplesPath: spec.samplesPath,
     data,
     send(message) {
       if (child.connected) child.send(message);

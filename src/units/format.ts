@@ -25,7 +25,10 @@ export function formatMs(ms: number, opts: { signed?: boolean } = {}): string {
   if (abs >= 60_000) return `${sign}${formatClock(abs)}`;
   if (abs >= 1000) return `${sign}${(abs / 1000).toFixed(2)} s`;
   if (abs >= 10) return `${sign}${abs.toFixed(1)} ms`;
-  return `${sign}${abs.toFixed(2)} ms`;
+  if (abs >= 0.1 || abs === 0) return `${sign}${abs.toFixed(2)} ms`;
+  // Step latencies of a fast scenario are microseconds: 0.00 ms would hide them.
+  if (abs >= 0.001) return `${sign}${(abs * 1000).toFixed(abs >= 0.01 ? 1 : 2)} µs`;
+  return `${sign}${(abs * 1e6).toFixed(0)} ns`;
 }
 
 /** 3725000 → "1:02:05", 65000 → "1:05". */

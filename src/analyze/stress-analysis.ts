@@ -1,0 +1,113 @@
+import { findMark, type RunData } from '../run/run-data.js';
+import { judgeLeak, type LeakVerdict, type LivePoint } from './leak-verdict.js';
+import { phaseReport, type PhaseReport } from './phases.js';
+import { fitSlope, type SlopeFit } from './regression.js';
+import { analyzeRun, type RunAnalysis } from './run-metrics.js';
+import { summarizeBuckets, type LatencySummary } from './latency-stats.js';
+import { inWindow, type Window } from './window.js';
+
+/**
+ * A mem-stress run: everything gc-profile measures over the window, plus what a soak test
+ * asks after warm-up — growth and slopes of RSS and of the live memory, step latency,
+ * throughput, time per phase, and the leak verdict.
+ */
+export interface StressAnalysis extends RunAnalysis {
+  /** From the end of warm-up to the end of the window. */
+  steady: Window;
+  steadySteps: number | undefined;
+  latency?: LatencySummary;
+  rssSlope?: SlopeFit;
+  liveSlope?: SlopeFit;
+  livePoints: LivePoint[];
+  leak: LeakVerdict;
+  phases?: PhaseReport;
+}
+
+const PER_MIN = 60_000;
+
+/** Live memory (heap + external) right after each of memkit's forced GCs after warm-up. */
+export function livePointsAfterWarmup(data: RunData): LivePoint[] {
+  const points: LivePoint[] = [];
+  let seenWarmup = false;
+  for (const m of data.marks) {
+    if (m.label === 'warmup-end') seenWarmup = true;
+    if (!seenWarmup || m.heapUsedAfterGcBytes === undefined) continue;
+    if (m.label === 'warmup-end' || m.label === 'gc-checkpoint' || m.label === 'measure-end') {
+      points.push({ tMs: m.tMs, liveBytes: m.heapUsedAfterGcBytes + (m.externalAfterGcBytes ?? 0) });
+    }
+  }
+  return points;
+}
+
+function nearestIndex(ts: number[], t: number): number {
+  let best = -1;
+  let bestD = Infinity;
+  for (let i = 0; i < ts.length; i++) {
+    const d = Math.abs(ts[i]! - t);
+    if (d < bestD) {
+      bestD = d;
+      best = i;
+    }
+  }
+  return best;
+}
+
+export function analyzeStressRun(data: RunData, opts: { phaseOrder?: string[]; minLeakBytes?: number } = {}): StressAnalysis {
+  const base = analyzeRun(data);
+  const warm = findMark(data, 'warmup-end');
+  const steady: Window = { startMs: warm?.tMs ?? base.window.startMs, endMs: base.window.endMs };
+  const m = { ...base.metrics };
+
+  // RSS after warm-up, from outside.
+  const idx: number[] = [];
+  for (let i = 0; i < data.proc.tMs.length; i++) if (inWindow(data.proc.tMs[i]!, steady)) idx.push(i);
+  const rssSlope = fitSlope(idx.map((i) => data.proc.tMs[i]!), idx.map((i) => data.proc.rssBytes[i]!));
+  if (data.proc.tMs.length > 0) {
+    const s = nearestIndex(data.proc.tMs, steady.startMs);
+    const e = nearestIndex(data.proc.tMs, steady.endMs);
+    m['rss.growth_bytes'] = data.proc.rssBytes[e]! - data.proc.rssBytes[s]!;
+  }
+  if (rssSlope) m['rss.slope_bytes_per_min'] = rssSlope.slope * PER_MIN;
+
+  // The live memory at memkit's checkpoints after warm-up.
+  const livePoints = livePointsAfterWarmup(data);
+  const liveSlope = fitSlope(livePoints.map((p) => p.tMs), livePoints.map((p) => p.liveBytes));
+  const heapAtWarmup = warm?.heapUsedAfterGcBytes;
+  const heapAtEnd = findMark(data, 'measure-end')?.heapUsedAfterGcBytes;
+  if (heapAtWarmup !== undefined && heapAtEnd !== undefined) m['heap.used.growth_bytes'] = heapAtEnd - heapAtWarmup;
+  if (livePoints.length >= 2) m['live.growth_bytes'] = livePoints[livePoints.length - 1]!.liveBytes - livePoints[0]!.liveBytes;
+  if (liveSlope) m['live.slope_bytes_per_min'] = liveSlope.slope * PER_MIN;
+  const heapPoints = data.marks.filter((k) => k.heapUsedAfterGcBytes !== undefined && k.tMs >= steady.startMs);
+  const heapSlope = fitSlope(heapPoints.map((k) => k.tMs), heapPoints.map((k) => k.heapUsedAfterGcBytes!));
+  if (heapSlope) m['heap.used.slope_bytes_per_min'] = heapSlope.slope * PER_MIN;
+
+  // Steps and their latency after warm-up.
+  const endSteps = findMark(data, 'measure-end')?.steps ?? data.progress?.steps;
+  const steadySteps = endSteps !== undefined ? endSteps - (warm?.steps ?? 0) : undefined;
+  const steadyMs = steady.endMs - steady.startMs;
+  if (steadySteps !== undefined && steadyMs > 0) m['ops.rate_per_s'] = steadySteps / (steadyMs / 1000);
+  let latency: LatencySummary | undefined;
+  const l = data.latency;
+  if (l.tMs.length > 0) {
+    let sumMs = 0;
+    for (let i = 0; i < l.tMs.length; i++) if (!warm || l.tMs[i]! > warm.tMs) sumMs += l.sumMs[i]!;
+    latency = summarizeBuckets(l.afterWarmup, sumMs, l.afterWarmupMaxMs);
+    if (latency.count > 0) {
+      m['latency.p50_ms'] = latency.p50Ms;
+      m['latency.p95_ms'] = latency.p95Ms;
+      m['latency.p99_ms'] = latency.p99Ms;
+      m['latency.max_ms'] = latency.maxMs;
+      m['latency.mean_ms'] = latency.meanMs;
+    }
+  }
+
+  const phases = phaseReport(data.progress, data.progressAtWarmupEnd, opts.phaseOrder);
+  for (const p of phases?.phases ?? []) {
+    m[`phase.${p.name}.mean_ms`] = p.meanMs;
+    m[`phase.${p.name}.share_ratio`] = p.share;
+  }
+
+  const startRss = data.proc.tMs.length ? data.proc.rssBytes[nearestIndex(data.proc.tMs, steady.startMs)] : undefined;
+  const leak = judgeLeak(livePoints, rssSlope, { minEffectBytes: opts.minLeakBytes, startRssBytes: startRss });
+  return { ...base, metrics: m, steady, steadySteps, latency, rssSlope, liveSlope, livePoints, leak, phases };
+}

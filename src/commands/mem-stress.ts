@@ -1,0 +1,145 @@
+import type { Command } from 'commander';
+import { action } from '../cli/action.js';
+import { ExitCode, UsageError } from '../cli/errors.js';
+import { parseBytes, parseCount, parseDurationMs, splitQuantity } from '../units/parse.js';
+import type { MemStressSettings } from '../profile/mem-stress.js';
+
+/** `memkit mem-stress`: options are checked here (exit 2); the work is loaded when it runs. */
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+export function registerMemStress(program: Command): void {
+  program
+    .command('mem-stress')
+    .summary("drive a scenario's step for signals/duration (open or closed loop): latency, growth, leak verdict, assertions")
+    .description(
+      "Drive a scenario's step() for a number of signals and/or a duration (whichever ends first), back to back or at " +
+        'a fixed --rate, and report step latency, throughput, RSS and live-memory growth and slope after warm-up, GC ' +
+        'counts and pauses, time per phase, and a leak verdict; check acceptance assertions for CI.',
+    )
+    .argument('[command...]', '(not supported: mem-stress drives a scenario; use gc-profile for a command)')
+    .option('-s, --scenario <name|file>', 'built-in scenario name or path to your own .js scenario module')
+    .option('--variant <name>', "scenario variant (default: the scenario's default variant)")
+    .option('-p, --param <key=value>', 'set a scenario parameter; repeatable', collect, [])
+    .option('-n, --signals <n>', 'stop after this many steps (signals)')
+    .option('-d, --duration <time>', 'stop after this long: 600 (seconds), 30s, 10m, 24h (default 60s without --signals)')
+    .option('--rate <n>', 'open loop: start this many steps per second; latency counts from each step\'s intended start')
+    .option('--warmup <time|count>', 'warm-up excluded from growth, slope and latency: 30s, or a number of signals (default: 10% of the run, at most 30s)')
+    .option('--assert <expr>', 'acceptance check, repeatable: "rss.growth_bytes<5MB", "gc.pause.p95_ms<50", "custom.cache.hit_ratio>0.8"', collect, [])
+    .option('--checkpoint-every <time>', 'force a GC and read the live memory this often after warm-up, for the leak verdict (default: run/20, 250ms..60s)')
+    .option('--min-leak <size>', 'growth over the run smaller than this is not called a leak (default: 1MB or 10% of the live memory)')
+    .option('--save-every <time>', 'rewrite a partial baseline this often while running, so a killed run still leaves one', '60s')
+    .option('-i, --interval <time>', 'sampling interval for memory (inside) and RSS/CPU (outside)', '100ms')
+    .option('-r, --repeat <n>', 'measure n times; every run is kept so `memkit diff` can test significance', '1')
+    .option('--node-arg <flag>', 'extra flag for the child node process, repeatable: --node-arg=--max-old-space-size=64', collect, [])
+    .option('--timeout <time>', 'stop the child (run counts as crashed) if it has not finished by then (default: duration x 1.5 + 60s)')
+    .option('-o, --out <file>', 'baseline file to write (default: reports/mem-stress-<scenario>-<variant>-<time>.json)')
+    .option('--json', 'print the baseline JSON on stdout instead of the tables')
+    .option('--no-progress', 'no spinner (TTY) or periodic progress lines (otherwise)')
+    .option('--progress-every <time>', 'on a non-TTY, a "Progress:" line this often (default: run/20, 5s..60s)')
+    .addHelpText(
+      'after',
+      `
+Warm-up: samples during warm-up are kept in the .jsonl but left out of growth, slopes,
+latency and throughput. Leak verdict ("leak" / "no leak" / "inconclusive"): from the live
+memory (V8 heap + external) right after memkit's forced GCs after warm-up, with the
+evidence printed; RSS is reported beside it.
+
+Exit codes: 0 ok, 1 an assertion failed, 2 bad input, 3 the child crashed,
+130 interrupted (a partial baseline is written; one is also rewritten every --save-every).
+
+Examples:
+  memkit mem-stress --scenario lru-cache --variant stable-key --signals 50000 --duration 86400
+  memkit mem-stress --scenario lru-cache --rate 2000 --duration 10m --warmup 30s \\
+      --assert "rss.growth_bytes<5MB" --assert "gc.pause.p95_ms<50" \\
+      --assert "custom.cache.hit_ratio>0.8" --assert "latency.p95_ms<=5.5"`,
+    )
+    .action(
+      action(async (command: string[], opts: Record<string, unknown>) => {
+        const settings = await parseMemStressOptions(command, opts, process.argv.slice(2));
+        const { stressScenario } = await import('../profile/mem-stress.js');
+        const { writeBaseline } = await import('../baseline/io.js');
+        const { renderMemStress } = await import('../report/mem-stress-table.js');
+        const { colorEnabled } = await import('../report/color.js');
+        const result = await stressScenario(settings);
+        writeBaseline(result.baselinePath, result.baseline);
+        if (opts.json) process.stdout.write(JSON.stringify(result.baseline, null, 2) + '\n');
+        else process.stdout.write(renderMemStress(result.baseline, { color: colorEnabled() }) + '\n');
+        process.stderr.write(`baseline written: ${result.baselinePath}\n`);
+        if (result.baseline.status === 'crashed') {
+          process.stderr.write(`memkit: the measured child crashed: ${result.baseline.statusReason ?? 'unknown reason'}\n`);
+          return ExitCode.ChildCrashed;
+        }
+        if (result.interrupted) return ExitCode.Interrupted;
+        const failed = result.assertions.filter((a) => !a.pass);
+        if (failed.length) {
+          process.stderr.write(`memkit: ${failed.length} of ${result.assertions.length} assertions failed: ${failed.map((f) => f.assertion.text).join(', ')}\n`);
+          return ExitCode.Regression;
+        }
+        return ExitCode.Ok;
+      }),
+    );
+}
+
+export async function parseMemStressOptions(command: string[], opts: Record<string, unknown>, argv: string[]): Promise<MemStressSettings> {
+  const { parseAssertion } = await import('../analyze/assertions.js');
+  const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  const maxSteps = opts.signals !== undefined ? parseCount(String(opts.signals), { what: '--signals', allowZero: false }) : undefined;
+  let durationMs =
+    opts.duration !== undefined ? parseDurationMs(String(opts.duration), { what: '--duration', defaultUnit: 's', allowZero: false }) : undefined;
+  if (durationMs === undefined && maxSteps === undefined) durationMs = 60_000;
+  let ratePerSec: number | undefined;
+  if (opts.rate !== undefined) {
+    const q = splitQuantity(String(opts.rate).replace(/\/s$/, ''));
+    if (!q || q.unit !== '' || !(q.value > 0)) throw new UsageError(`--rate: '${opts.rate}' is not a positive number of steps per second`);
+    ratePerSec = q.value;
+  }
+  let warmupMs: number | undefined;
+  let warmupSteps: number | undefined;
+  if (opts.warmup !== undefined) {
+    const text = String(opts.warmup);
+    if (/^\s*\d[\d_]*\s*$/.test(text)) warmupSteps = parseCount(text, { what: '--warmup' });
+    else warmupMs = parseDurationMs(text, { what: '--warmup', defaultUnit: 's' });
+  } else if (durationMs !== undefined) {
+    warmupMs = Math.min(30_000, durationMs * 0.1);
+  } else {
+    warmupSteps = Math.floor(maxSteps! * 0.1);
+  }
+  const gcCheckpointEveryMs =
+    opts.checkpointEvery !== undefined
+      ? parseDurationMs(String(opts.checkpointEvery), { what: '--checkpoint-every', defaultUnit: 's', allowZero: false })
+      : durationMs !== undefined
+        ? Math.max(250, Math.min(60_000, durationMs / 20))
+        : 5_000;
+  const intervalMs = parseDurationMs(String(opts.interval), { what: '--interval', defaultUnit: 'ms', allowZero: false });
+  if (intervalMs < 10) throw new UsageError(`--interval: ${intervalMs} ms is too short to sample without disturbing the child (minimum 10ms)`);
+  const timeoutMs =
+    opts.timeout !== undefined
+      ? parseDurationMs(String(opts.timeout), { what: '--timeout', defaultUnit: 's', allowZero: false })
+      : durationMs !== undefined
+        ? durationMs * 1.5 + 60_000
+        : undefined;
+  return {
+    target: { scenario: str(opts.scenario), variant: str(opts.variant), params: (opts.param as string[]) ?? [], command },
+    durationMs,
+    maxSteps,
+    ratePerSec,
+    warmupMs,
+    warmupSteps,
+    gcCheckpointEveryMs,
+    intervalMs,
+    repeat: parseCount(String(opts.repeat), { what: '--repeat', allowZero: false }),
+    nodeArgs: (opts.nodeArg as string[]) ?? [],
+    timeoutMs,
+    outPath: str(opts.out),
+    saveEveryMs: parseDurationMs(String(opts.saveEvery), { what: '--save-every', defaultUnit: 's', allowZero: false }),
+    progressEveryMs:
+      opts.progressEvery !== undefined
+        ? parseDurationMs(String(opts.progressEvery), { what: '--progress-every', defaultUnit: 's', allowZero: false })
+        : undefined,
+    assertions: ((opts.assert as string[]) ?? []).map(parseAssertion),
+    minLeakBytes: opts.minLeak !== undefined ? parseBytes(String(opts.minLeak), { what: '--min-leak' }) : undefined,
+    argv,
+    progress: opts.progress !== false,
+  };
+}

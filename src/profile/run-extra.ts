@@ -1,0 +1,16 @@
+import type { MeasuredRun } from '../run/measure.js';
+import type { GcProfileRunExtra } from '../report/gc-profile-table.js';
+
+/** The per-run GC details a baseline keeps under `extra.runs[i]` for its tables. */
+export function gcRunExtra(run: MeasuredRun): GcProfileRunExtra | Record<string, never> {
+  const { gc, memory } = run.analysis;
+  if (!gc) return {};
+  return {
+    gcByKind: gc.byKind,
+    gcLifetimeCounts: gc.lifetimeCounts,
+    gcCheckpointCount: gc.checkpointCount,
+    gcDesync: run.outcome.data.done?.gcDesync ?? 0,
+    heapBasis: memory.heapUsed?.basis,
+    heapSlopeBasis: memory.heapUsed?.slopeBasis,
+  };
+}
