@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { action } from '../cli/action.js';
 import { ExitCode, UsageError } from '../cli/errors.js';
@@ -35,6 +36,7 @@ export function registerMemStress(program: Command): void {
     .option('--timeout <time>', 'stop the child (run counts as crashed) if it has not finished by then (default: duration x 1.5 + 60s)')
     .option('-o, --out <file>', 'baseline file to write (default: reports/mem-stress-<scenario>-<variant>-<time>.json)')
     .option('--json', 'print the baseline JSON on stdout instead of the tables')
+    .option('--html <file>', 'also write an HTML report with charts (see memkit report)')
     .option('--no-progress', 'no spinner (TTY) or periodic progress lines (otherwise)')
     .option('--progress-every <time>', 'on a non-TTY, a "Progress:" line this often (default: run/20, 5s..60s)')
     .addHelpText(
@@ -57,6 +59,9 @@ Examples:
     .action(
       action(async (command: string[], opts: Record<string, unknown>) => {
         const settings = await parseMemStressOptions(command, opts, process.argv.slice(2));
+        if (typeof opts.html === 'string' && settings.outPath !== undefined && resolve(opts.html) === resolve(settings.outPath)) {
+          throw new UsageError(`--html ${opts.html}: that is the baseline's own file (--out); choose another`);
+        }
         const { stressScenario } = await import('../profile/mem-stress.js');
         const { writeBaseline } = await import('../baseline/io.js');
         const { renderMemStress } = await import('../report/mem-stress-table.js');
@@ -65,7 +70,17 @@ Examples:
         writeBaseline(result.baselinePath, result.baseline);
         if (opts.json) process.stdout.write(JSON.stringify(result.baseline, null, 2) + '\n');
         else process.stdout.write(renderMemStress(result.baseline, { color: colorEnabled() }) + '\n');
+        if (!opts.json && process.stdout.isTTY && result.runs[0]) {
+          const { renderMemorySparklines, sparkWidth } = await import('../report/sparkline.js');
+          const spark = renderMemorySparklines(result.runs[0].outcome.data, { width: sparkWidth(process.stdout.columns), color: colorEnabled() });
+          if (spark) process.stdout.write('\n' + spark + '\n');
+        }
         process.stderr.write(`baseline written: ${result.baselinePath}\n`);
+        if (typeof opts.html === 'string') {
+          const { writeLiveHtmlReport } = await import('../report/html/write-report.js');
+          writeLiveHtmlReport(opts.html, result.baselinePath, result.baseline, result.runs.map((r) => r.outcome));
+          process.stderr.write(`report written: ${opts.html}\n`);
+        }
         if (result.baseline.status === 'crashed') {
           process.stderr.write(`memkit: the measured child crashed: ${result.baseline.statusReason ?? 'unknown reason'}\n`);
           return ExitCode.ChildCrashed;

@@ -36,6 +36,8 @@ export interface TraceData {
   heapUsed?: SeriesData;
   heapTotal?: SeriesData;
   external?: SeriesData;
+  /** Live memory (heap + external) right after each of memkit's forced GCs. */
+  live?: { tS: number[]; v: number[] };
   gc?: {
     mode: 'events' | 'buckets';
     kinds: readonly string[];
@@ -105,6 +107,13 @@ export function traceData(
   };
   const warmup = findMark(data, 'warmup-end');
   if (warmup) trace.warmupEndS = toS(warmup.tMs);
+  const checkpoints = data.marks.filter((m) => m.heapUsedAfterGcBytes !== undefined);
+  if (checkpoints.length) {
+    trace.live = {
+      tS: checkpoints.map((m) => toS(m.tMs)),
+      v: checkpoints.map((m) => m.heapUsedAfterGcBytes! + (m.externalAfterGcBytes ?? 0)),
+    };
+  }
 
   if (data.gc.tMs.length > 0) {
     const tl = gcTimeline(data.gc, lines, opts.gc);

@@ -39,6 +39,7 @@ interface Trace {
   heapUsed?: Series;
   heapTotal?: Series;
   external?: Series;
+  live?: { tS: number[]; v: number[] };
   gc?: {
     kinds: string[];
     tS: number[];
@@ -64,6 +65,8 @@ interface SeriesSpec {
   /** A scatter of marks rather than a line. */
   points?: boolean;
   hollow?: boolean;
+  /** Marker size in pixels. */
+  size?: number;
   stepped?: boolean;
   fill?: boolean;
   /** A reference line (P95): drawn, not counted as data. */
@@ -85,6 +88,7 @@ const COLORS = {
   heapUsed: '#059669',
   heapTotal: '#84cc16',
   external: '#a855f7',
+  live: '#111827',
   minor: '#0ea5e9',
   major: '#dc2626',
   incremental: '#f59e0b',
@@ -191,6 +195,9 @@ function main(): void {
       line(t.heapTotal, 'heap total', COLORS.heapTotal, 1.5);
       line(t.heapUsed, 'heap used', COLORS.heapUsed);
       line(t.external, 'external', COLORS.external, 1);
+      if (t.live && t.live.tS.length) {
+        series.push({ label: name('live after forced GC', t), color: withAlpha(COLORS.live, l.alpha), points: true, size: 8, hollow: l.hollow, table: [t.live.tS, t.live.v] });
+      }
     }
     specs.push({ id: 'memory', yFormat: fmtBytes, height: 300, series });
   }
@@ -342,7 +349,7 @@ function main(): void {
         fill: s.fill ? withAlpha(COLORS.alloc, 0.12) : undefined,
         paths: s.points ? () => null : s.stepped ? uPlot.paths.stepped({ align: 1 }) : undefined,
         points: s.points
-          ? { show: true, size: 5, width: 1, stroke: s.color, fill: s.hollow ? '#ffffff' : s.color }
+          ? { show: true, size: s.size ?? 5, width: 1, stroke: s.color, fill: s.hollow ? '#ffffff' : s.color }
           : { show: false },
         value: (_u: any, v: number | null) => (v == null ? '–' : spec.yFormat(v)),
       })),

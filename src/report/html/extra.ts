@@ -5,7 +5,7 @@ import { html, type SafeHtml } from './escape.js';
  * Command-specific sections of a baseline (extra.<section>) that no table of the page shows
  * are still shown, as JSON: nothing the run recorded is hidden from the report.
  */
-const SHOWN_ELSEWHERE = new Set(['runs', 'heapSummary']);
+const SHOWN_ELSEWHERE = new Set(['runs', 'heapSummary', 'leak', 'assertions']);
 
 export function renderExtraSections(b: Baseline, sideLabel?: string): SafeHtml {
   const entries = Object.entries(b.extra ?? {}).filter(([k]) => !SHOWN_ELSEWHERE.has(k));

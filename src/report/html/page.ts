@@ -18,6 +18,7 @@ import {
   renderRatesTable,
 } from './tables.js';
 import { renderCompareFigures } from './compare-figures.js';
+import { renderAssertions, renderLeakSection, renderPhases, stressVerdicts } from './stress.js';
 
 /**
  * The HTML report: one self-contained page (styles, uPlot, chart code and data inlined)
@@ -187,13 +188,24 @@ function renderTables(sides: ReportSide[], opts: ReportOptions): SafeHtml {
     return html`<section id="tables">
       <h2>Baseline → current</h2>
       ${opts.compareTable ?? renderSideBySide(base, current)}
+      <div class="two-up">${sides.map((s, i) => html`<div>${[renderAssertions(s.baseline), renderLeakSection(s.baseline)].map((x) => (x ? html`<h4>${sideLabel(i, sides.length)}</h4>${x}` : ''))}</div>`)}</div>
       ${heap[0] || heap[1] ? html`<div class="two-up"><div><h4>baseline</h4>${heap[0]}</div><div><h4>current</h4>${heap[1]}</div></div>` : ''}
       ${sides.map((s, i) => renderAllMetrics(s.baseline, `All metrics: ${sideLabel(i, sides.length)}`))}
       ${sides.map((s, i) => renderExtraSections(s.baseline, sideLabel(i, sides.length)))}
     </section>`;
   }
   const b = sides[0]!.baseline;
-  const parts = [renderGcTable(b), renderMemoryTable(b), renderRatesTable(b), renderLatencyTable(b), renderCustomTable(b), renderHeapClasses(b)].filter(
+  const parts = [
+    renderAssertions(b),
+    renderLeakSection(b),
+    renderLatencyTable(b),
+    renderGcTable(b),
+    renderMemoryTable(b),
+    renderRatesTable(b),
+    renderPhases(b),
+    renderCustomTable(b),
+    renderHeapClasses(b),
+  ].filter(
     (p): p is SafeHtml => p !== undefined,
   );
   return html`<section id="tables">
@@ -222,7 +234,7 @@ export function renderHtmlReport(sides: ReportSide[], opts: ReportOptions = {}):
 <style>${trusted(REPORT_CSS)}</style>
 </head>
 <body>
-${renderHeader(sides, opts.verdicts ?? [])}
+${renderHeader(sides, [...sides.flatMap((s, i) => stressVerdicts(s.baseline, sides.length > 1 ? `${sideLabel(i, sides.length)}: ` : '')), ...(opts.verdicts ?? [])])}
 <main>
 ${figures}
 ${renderWhatRan(sides)}

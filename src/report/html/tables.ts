@@ -116,9 +116,15 @@ export function renderRatesTable(b: Baseline): SafeHtml | undefined {
 }
 
 export function renderLatencyTable(b: Baseline): SafeHtml | undefined {
-  const names = ['latency.p50_ms', 'latency.p95_ms', 'latency.p99_ms', 'latency.max_ms'];
+  const names = ['latency.mean_ms', 'latency.p50_ms', 'latency.p95_ms', 'latency.p99_ms', 'latency.max_ms'];
   if (!names.some((n) => b.metrics[n])) return undefined;
-  return table('latency-table', 'Step latency', ['', 'p50', 'p95', 'p99', 'max'], [html`<tr><td>per step</td>${names.map((n) => metricCell(b, n))}</tr>`]);
+  const count = ((b.extra?.runs as Array<{ latency?: { count?: number } }> | undefined) ?? [])[0]?.latency?.count;
+  return table(
+    'latency-table',
+    b.kind === 'mem-stress' ? 'Step latency after warm-up' : 'Step latency',
+    ['steps', 'mean', 'p50', 'p95', 'p99', 'max', 'throughput'],
+    [html`<tr><td class="num">${count === undefined ? '–' : formatCount(count)}</td>${names.map((n) => metricCell(b, n))}${metricCell(b, 'ops.rate_per_s')}</tr>`],
+  );
 }
 
 export function renderCustomTable(b: Baseline): SafeHtml | undefined {
@@ -155,6 +161,7 @@ const KEY_FIGURES: Array<[name: string, label: string, signed?: boolean]> = [
   ['rss.growth_bytes', 'RSS growth', true],
   ['rss.peak_bytes', 'RSS peak'],
   ['heap.used.growth_bytes', 'live heap growth', true],
+  ['live.growth_bytes', 'live memory growth', true],
   ['heap.used.slope_bytes_per_min', 'heap slope', true],
   ['gc.pause.p95_ms', 'GC pause P95'],
   ['gc.count.major', 'major GCs'],
