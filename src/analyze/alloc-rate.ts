@@ -87,6 +87,8 @@ export function allocationInWindow(gc: GcColumns, mem: MemColumns, window: Windo
 export function allocationRateSeries(
   stretches: readonly AllocStretch[],
   grid: { startMs: number; bucketMs: number; count: number },
+  /** Where the data ends: the last bucket's rate is over the part of it before this. */
+  endMs: number = grid.startMs + grid.count * grid.bucketMs,
 ): { tMs: number[]; bytes: number[]; bytesPerSecond: number[] } {
   const bytes = new Array<number>(grid.count).fill(0);
   const last = grid.count - 1;
@@ -105,11 +107,11 @@ export function allocationRateSeries(
       bytes[b]! += (s.bytes * Math.max(0, hi - lo)) / span;
     }
   }
-  const seconds = grid.bucketMs / 1000;
+  const seconds = (b: number) => Math.max(1e-9, Math.min(grid.bucketMs, endMs - (grid.startMs + b * grid.bucketMs))) / 1000;
   return {
     tMs: bytes.map((_, b) => grid.startMs + b * grid.bucketMs),
     bytes,
-    bytesPerSecond: bytes.map((v) => v / seconds),
+    bytesPerSecond: bytes.map((v, b) => v / seconds(b)),
   };
 }
 

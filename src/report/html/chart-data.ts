@@ -80,11 +80,15 @@ export function traceData(
   const last = Math.max(window.endMs, lastOf(data.mem.tMs), lastOf(data.proc.tMs), lastOf(data.gc.tMs), lastOf(data.latency.tMs));
   const intervalMs = sampleInterval(data);
   const lines = timeGrid(first, last, opts.maxBuckets, intervalMs);
-  // Rates need several events per bucket to read as rates: buckets of at least a second,
-  // and long enough for ~10 GCs on average, up to `rateBuckets` across the run.
-  const gcEvents = data.gc.tMs.length;
-  const rateBucketMs = Math.max(1000, intervalMs, ((last - first) / Math.max(1, gcEvents)) * 10);
+  // Rates need several events per bucket to read as rates: long enough for ~10 GCs on
+  // average, but at least a dozen buckets across a short run, and no finer than sampling.
+  const span = last - first;
+  const wantMs = Math.max(intervalMs, (span / Math.max(1, data.gc.tMs.length)) * 10);
+  const rateBucketMs = Math.min(wantMs, Math.max(intervalMs, span / 12));
   const rates = timeGrid(first, last, opts.rateBuckets, rateBucketMs);
+  /** A bucket's width within the data (the last one may be cut short). */
+  const widthMs = (grid: TimeGrid, b: number, endMs: number) =>
+    Math.max(1e-9, Math.min(grid.bucketMs, endMs - (grid.startMs + b * grid.bucketMs)));
 
   const series = (t: number[], v: number[]): SeriesData | undefined => {
     if (t.length === 0) return undefined;
@@ -125,7 +129,6 @@ export function traceData(
     );
     const rateGrid = rates;
     const counts = gcCountsByKind(data.gc, rateGrid);
-    const perMinute = 60_000 / rateGrid.bucketMs;
     trace.gc = {
       mode: tl.mode,
       kinds: GC_MARK_KINDS,
@@ -138,7 +141,7 @@ export function traceData(
       rate: {
         tS: bucketStarts(rateGrid).map(toS),
         bucketS: round3(rateGrid.bucketMs / 1000),
-        perMin: Object.fromEntries(Object.entries(counts).map(([k, c]) => [k, c.map((x) => round3(x * perMinute))])),
+        perMin: Object.fromEntries(Object.entries(counts).map(([k, c]) => [k, c.map((x, b) => round3((x * 60_000) / widthMs(rateGrid, b, last)))])),
       },
     };
   }
@@ -149,7 +152,7 @@ export function traceData(
       startHeapUsed: findMark(data, 'measure-start')?.heapUsedAfterGcBytes,
     });
     const allocGrid = timeGrid(window.startMs, window.endMs, opts.rateBuckets, rateBucketMs);
-    const s = allocationRateSeries(stretches, allocGrid);
+    const s = allocationRateSeries(stretches, allocGrid, window.endMs);
     trace.alloc = {
       tS: s.tMs.map(toS),
       bytesPerS: s.bytesPerSecond.map(Math.round),

@@ -350,7 +350,9 @@ function main(): void {
         paths: s.points ? () => null : s.stepped ? uPlot.paths.stepped({ align: 1 }) : undefined,
         points: s.points
           ? { show: true, size: s.size ?? 5, width: 1, stroke: s.color, fill: s.hollow ? '#ffffff' : s.color }
-          : { show: false },
+          : s.ref
+            ? { show: false }
+            : {}, // uPlot's default: markers only where the line is sparse enough to need them
         value: (_u: any, v: number | null) => (v == null ? '–' : spec.yFormat(v)),
       })),
     ];
@@ -381,7 +383,11 @@ function main(): void {
         ],
         setScale: [
           (u: any, key: string) => {
-            if (key !== 'x' || syncing) return;
+            if (key !== 'x') return;
+            // The visible time range, for whoever drives the page (the browser test).
+            host.dataset.xMin = String(Number(u.scales.x.min.toFixed(3)));
+            host.dataset.xMax = String(Number(u.scales.x.max.toFixed(3)));
+            if (syncing) return;
             syncing = true;
             const { min, max } = u.scales.x;
             for (const p of plots) if (p !== u) p.setScale('x', { min, max });

@@ -30,7 +30,7 @@ export function renderSideBySide(base: Baseline, current: Baseline): SafeHtml {
       }
       return html`<tr data-metric-row="${n}" class="tone-${tone}"><td class="metric-name">${n}</td>
         <td class="num">${b ? formatMetric(b.value, unit) : '–'}</td><td class="num">${c ? formatMetric(c.value, unit) : '–'}</td>
-        <td class="num">${change}</td><td class="num">${rel}</td></tr>`;
+        <td class="num change">${change}</td><td class="num change">${rel}</td></tr>`;
     })}</tbody>
   </table>
   <p class="caption">Green: better by the metric's direction, red: worse. No significance test here: <code>memkit diff</code> decides regressions.</p>

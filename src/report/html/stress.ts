@@ -83,7 +83,7 @@ export function renderAssertions(b: Baseline): SafeHtml | undefined {
   <table class="data">
     <thead><tr><th>assertion</th><th class="num">measured</th><th>result</th></tr></thead>
     <tbody>${results.map(
-      (r) => html`<tr class="${r.pass ? 'tone-good' : 'tone-bad'}" data-pass="${String(r.pass)}"><td class="metric-name">${r.assertion.text}</td>
+      (r) => html`<tr data-pass="${String(r.pass)}"><td class="metric-name">${r.assertion.text}</td>
         <td class="num">${r.measured === undefined ? 'not measured' : formatMetric(r.measured, b.metrics[r.assertion.metric]?.unit ?? metricUnit(r.assertion.metric))}</td>
         <td><span class="badge ${r.pass ? 'verdict-good' : 'verdict-bad'}">${r.pass ? 'pass' : 'FAIL'}</span></td></tr>`,
     )}</tbody>

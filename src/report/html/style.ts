@@ -33,8 +33,8 @@ h3 { font-size: 14px; margin: 0 0 8px; }
 .figure-value { font-size: 21px; font-weight: 650; font-variant-numeric: tabular-nums; }
 .figure-base { color: var(--dim); font-size: 12px; }
 .figure-change { font-size: 12px; font-weight: 600; }
-.tone-good { color: var(--good); } .tone-bad { color: var(--bad); }
-tr.tone-good td:nth-child(n+4) { color: var(--good); } tr.tone-bad td:nth-child(n+4) { color: var(--bad); }
+.figure-change.tone-good, tr.tone-good td.change { color: var(--good); }
+.figure-change.tone-bad, tr.tone-bad td.change { color: var(--bad); }
 table { border-collapse: collapse; width: 100%; }
 table.facts th { text-align: left; font-weight: 500; color: var(--dim); width: 160px; vertical-align: top; padding: 4px 12px 4px 0; }
 table.facts td { padding: 4px 12px 4px 0; vertical-align: top; word-break: break-word; }
