@@ -14,7 +14,7 @@ SRC    := $(shell find src scenarios -name '*.ts' 2>/dev/null) tsconfig.json
 # opt(flag,value): the flag only when the make variable was given.
 opt = $(if $(2),$(1) $(2))
 
-.PHONY: install build test bench bench-agent bench-soak clean gc-profile mem-stress
+.PHONY: install build test bench bench-agent bench-soak bench-report clean gc-profile mem-stress report
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci
@@ -33,11 +33,12 @@ test: build
 
 gc-profile: build
 	$(MEMKIT) gc-profile $(call opt,--duration,$(duration)) $(call opt,--scenario,$(scenario)) \
-	  $(call opt,--variant,$(variant)) $(call opt,--interval,$(interval)) $(call opt,--out,$(out)) $(ARGS)
+	  $(call opt,--variant,$(variant)) $(call opt,--interval,$(interval)) $(call opt,--out,$(out)) \
+	  $(call opt,--html,$(html)) $(ARGS)
 
 # Benchmarks print ratios against a reference measured in the same run (a shared,
 # noisy machine); they are not part of `make test`.
-bench: bench-agent bench-soak
+bench: bench-agent bench-soak bench-report
 
 bench-agent: build
 	$(NODE) bench/agent-overhead.mjs
@@ -46,10 +47,18 @@ bench-agent: build
 bench-soak: build
 	$(NODE) bench/soak-w1.mjs $(call opt,--duration,$(duration))
 
+# The HTML report of a 24 h run at 100 ms: size, generation time, and load/zoom in Chromium.
+bench-report: build
+	$(NODE) bench/report-size.mjs $(call opt,--hours,$(hours))
+
 mem-stress: build
 	$(MEMKIT) mem-stress $(call opt,--signals,$(signals)) $(call opt,--duration,$(duration)) \
 	  $(call opt,--scenario,$(scenario)) $(call opt,--variant,$(variant)) $(call opt,--rate,$(rate)) \
-	  $(call opt,--warmup,$(warmup)) $(call opt,--out,$(out)) $(ARGS)
+	  $(call opt,--warmup,$(warmup)) $(call opt,--out,$(out)) $(call opt,--html,$(html)) $(ARGS)
+
+# make report baseline=reports/a.json [current=reports/b.json] [html=reports/a.html]
+report: build
+	$(MEMKIT) report $(baseline) $(current) --html $(or $(html),$(basename $(or $(current),$(baseline))).html) $(ARGS)
 
 clean:
 	rm -rf dist
