@@ -53,6 +53,6 @@ export function renderHeapClasses(b: Baseline, limit = 30): SafeHtml | undefined
         <td class="bar-col"><span class="bar" style="width:${((100 * r.retainedBytes) / most).toFixed(1)}%"></span></td></tr>`,
     )}</tbody>
   </table>
-  <p class="caption">${all.length > limit ? `The largest ${limit} of ${all.length} constructors.` : `${all.length} constructors.`} Retained size: what would be freed if every object of the class were gone.</p>
+  <p class="caption">${all.length > limit ? `The largest ${limit} of ${all.length} constructors.` : `${all.length} constructors.`} Retained size: what would be freed if the objects of the class were gone (DevTools’ Summary view).</p>
 </section>`;
 }

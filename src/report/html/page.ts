@@ -147,7 +147,8 @@ function renderCharts(sides: ReportSide[], data: ReportData): SafeHtml {
   const missing = problems.length
     ? html`<p class="warn" id="samples-missing">${data.traces.length === 0 ? 'No charts: ' : 'Some runs are not charted: '}${problems.join('; ')}. The tables below come from the baseline file.</p>`
     : '';
-  if (blocks.length === 0) return html`<section id="charts" class="panel"><h2>Over time</h2>${missing || html`<p class="dim">No time series in this report.</p>`}</section>`;
+  // A heap summary has no time series: no section rather than an empty one.
+  if (blocks.length === 0) return missing ? html`<section id="charts" class="panel"><h2>Over time</h2>${missing}</section>` : html``;
   return html`<section id="charts" class="panel">
   <div class="charts-head"><h2>Over time</h2><button type="button" id="reset-zoom">reset zoom</button></div>
   <p class="caption">One time axis for every chart: seconds from the start of ${data.compare ? 'each run’s' : 'the'} measured window

@@ -105,7 +105,7 @@ function whatRanRows(side: ReportSide): Map<string, SafeHtml | string> {
   }
   const settings = Object.entries(b.settings).filter(([, v]) => v !== null);
   if (settings.length) rows.set('settings', paramsList(Object.fromEntries(settings) as Record<string, string | number | boolean>));
-  rows.set('samples', samplesCell(side));
+  if (side.runs.some((r) => r.samplesPath || r.problem || r.data)) rows.set('samples', samplesCell(side));
   return rows;
 }
 
@@ -116,7 +116,6 @@ function paramsList(params: Record<string, string | number | boolean>): SafeHtml
 }
 
 function samplesCell(side: ReportSide): SafeHtml {
-  if (side.runs.length === 0) return html`<span class="dim">none</span>`;
   return html`${side.runs.map((r) => {
     const name = r.samplesPath ? html`<code>${r.samplesPath}</code>` : html`<span class="dim">in memory</span>`;
     if (r.problem) return html`<div class="warn">run ${r.index + 1}: ${r.problem}</div>`;
