@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +16,31 @@ import { writeSyntheticRun } from '../bench/report-synthetic.mjs';
 const tmp = tempDir('memkit-report-cli-');
 const file = (name: string) => join(tmp.path, name);
 let run: { baselinePath: string; samplesPath: string };
+
+/**
+ * The CLI entry the bin runs (dist/src/cli/main.js), called in this process: exit code,
+ * stdout and stderr as the bin gives them, without a node start-up per case (the suite
+ * shares two cores). The bin itself is spawned where the process matters: a TTY, the
+ * self-contained page, gc-profile's early refusal.
+ */
+async function inProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { main } = await import('../dist/src/cli/main.js');
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
+  const saved = process.exitCode;
+  process.exitCode = undefined;
+  try {
+    await main(['node', 'memkit', ...args]);
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+  const code = Number(process.exitCode ?? 0);
+  process.exitCode = saved;
+  return { code, stdout, stderr };
+}
 
 /** The JSON the page's charts read. */
 function pageData(htmlPath: string): any {
@@ -41,7 +66,7 @@ describe('memkit report --html', () => {
   });
 
   it('reduces a long series to the requested resolution and keeps its real peaks', async () => {
-    const r = await runCli(['report', run.baselinePath, '--html', file('coarse.html'), '--max-points', '40']);
+    const r = await inProcess(['report', run.baselinePath, '--html', file('coarse.html'), '--max-points', '40']);
     expect(r.code, r.stderr).toBe(0);
     const [trace] = pageData(file('coarse.html')).traces;
     const records = readJsonl(run.samplesPath);
@@ -69,7 +94,7 @@ describe('memkit report --html', () => {
   });
 
   it('charts the allocation rate so that it adds up to the baseline figure', async () => {
-    const r = await runCli(['report', run.baselinePath, '--html', file('alloc.html')]);
+    const r = await inProcess(['report', run.baselinePath, '--html', file('alloc.html')]);
     expect(r.code, r.stderr).toBe(0);
     const [trace] = pageData(file('alloc.html')).traces;
     const b = readJson(run.baselinePath);
@@ -93,9 +118,8 @@ describe('memkit report --html', () => {
       [['report', run.baselinePath, run.baselinePath, run.baselinePath, '--html', file('x.html')], /too many arguments/],
     ];
     writeFileSync(file('notes.json'), '{"hello": "world"}');
-    const results = await Promise.all(cases.map(([args]) => runCli(args)));
-    for (const [i, [args, message]] of cases.entries()) {
-      const r = results[i]!;
+    for (const [args, message] of cases) {
+      const r = await inProcess(args);
       expect(r.code, `${args.join(' ')}\n${r.stderr}`).toBe(2);
       expect(r.stderr, args.join(' ')).toMatch(message);
       expect(r.stderr, args.join(' ')).toMatch(/^memkit: error: /);
@@ -114,7 +138,7 @@ describe('memkit report --html', () => {
 
 describe('memkit report in the terminal', () => {
   it('prints the tables, and no sparkline when stdout is not a terminal', async () => {
-    const r = await runCli(['report', run.baselinePath]);
+    const r = await inProcess(['report', run.baselinePath]); // vitest's stdout is not a TTY
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('GC by kind');
     expect(r.stdout).toContain('Custom metrics');
