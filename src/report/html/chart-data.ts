@@ -86,6 +86,9 @@ export function traceData(
   const wantMs = Math.max(intervalMs, (span / Math.max(1, data.gc.tMs.length)) * 10);
   const rateBucketMs = Math.min(wantMs, Math.max(intervalMs, span / 12));
   const rates = timeGrid(first, last, opts.rateBuckets, rateBucketMs);
+  // Allocation and throughput exist only in the window, which a long setup can dwarf.
+  const windowSpan = window.endMs - window.startMs;
+  const windowRates = timeGrid(window.startMs, Math.max(window.endMs, last), opts.rateBuckets, Math.min(rateBucketMs, Math.max(intervalMs, windowSpan / 12)));
   /** A bucket's width within the data (the last one may be cut short). */
   const widthMs = (grid: TimeGrid, b: number, endMs: number) =>
     Math.max(1e-9, Math.min(grid.bucketMs, endMs - (grid.startMs + b * grid.bucketMs)));
@@ -151,7 +154,7 @@ export function traceData(
     const { stretches } = allocationStretches(data.gc, data.mem, window, {
       startHeapUsed: findMark(data, 'measure-start')?.heapUsedAfterGcBytes,
     });
-    const allocGrid = timeGrid(window.startMs, window.endMs, opts.rateBuckets, rateBucketMs);
+    const allocGrid = timeGrid(window.startMs, window.endMs, opts.rateBuckets, windowRates.bucketMs);
     const s = allocationRateSeries(stretches, allocGrid, window.endMs);
     trace.alloc = {
       tS: s.tMs.map(toS),
@@ -178,7 +181,7 @@ export function traceData(
     trace.latency = { tS: u.tS, p50Ms: u.columns[0]!, p99Ms: u.columns[1]!, maxMs: u.columns[2]!, raw: lat.tMs.length };
   }
   if (data.progressSeries.tMs.length > 1) {
-    const r = bucketedRate(data.progressSeries.tMs, data.progressSeries.steps, rates);
+    const r = bucketedRate(data.progressSeries.tMs, data.progressSeries.steps, windowRates);
     if (r.tMs.length) trace.throughput = { tS: r.tMs.map(toS), perS: r.perSecond.map(round3) };
   }
   return trace;

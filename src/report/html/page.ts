@@ -81,7 +81,12 @@ function chartBlocks(data: ReportData): ChartBlock[] {
       id: 'memory',
       title: 'Memory',
       subtitle: 'RSS from outside (/proc), V8 heap used and total from inside',
-      caption: html`RSS: ${formatCount(rssRaw)} samples${rssDrawn < rssRaw ? `, ${formatCount(rssDrawn)} drawn` : ''} · heap: ${formatCount(heapRaw)} samples${heapDrawn < heapRaw ? `, ${formatCount(heapDrawn)} drawn` : ''}.
+      caption: html`${[
+        rssRaw ? `RSS: ${formatCount(rssRaw)} samples${rssDrawn < rssRaw ? `, ${formatCount(rssDrawn)} drawn` : ''}` : '',
+        heapRaw ? `heap: ${formatCount(heapRaw)} samples${heapDrawn < heapRaw ? `, ${formatCount(heapDrawn)} drawn` : ''}` : '',
+      ]
+        .filter(Boolean)
+        .join(' · ')}.
         ${rssDrawn < rssRaw || heapDrawn < heapRaw ? 'Long runs keep the first, last, lowest and highest sample of each time bucket (M4): every peak is a real sample at its real time.' : ''}`,
     });
   }
