@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { bucketExtremes, bucketIndex, bucketedRate, downsampleM4, timeGrid } from '../src/analyze/downsample.js';
 import { allocationInWindow, allocationRateSeries, allocationStretches } from '../src/analyze/alloc-rate.js';
 import { GC_MARK_KINDS, gcCountsByKind, gcTimeline } from '../src/analyze/gc-timeline.js';
+import { evaluateAlertRules } from '../src/analyze/alert-rules.js';
 import { quantileSorted, sortedCopy } from '../src/analyze/percentiles.js';
 import { emptyRunData } from '../src/run/run-data.js';
 import { escapeHtml, html, jsonForScript, scriptSafe, trusted } from '../src/report/html/escape.js';
@@ -273,5 +274,50 @@ describe('chart data of a run', () => {
     expect(trace.gc!.kinds[trace.gc!.kind[2]!]).toBe('checkpoint');
     // 2 MB before the first GC, 6 MB before the second, 11 MB to the end checkpoint's "before".
     expect(trace.alloc!.totalBytes).toBe(2e6 + 6e6 + 11e6);
+  });
+});
+
+describe("seed 000's alert rules on a run", () => {
+  const MIN = 60_000;
+  const run = (rss: Array<[min: number, bytes: number]>, majors: number[] = [], counters: Record<string, number> = {}) => {
+    const data = emptyRunData();
+    data.hello = { type: 'hello', pid: 1, tMs: 0, node: 'v20', v8: '11', execArgv: [], heapSizeLimitBytes: 0, constrainedMemoryBytes: null, mode: 'scenario' };
+    for (const [m, b] of rss) {
+      data.proc.tMs.push(m * MIN);
+      data.proc.rssBytes.push(b);
+      data.proc.cpuMs.push(0);
+      data.proc.cpuPercent.push(0);
+    }
+    Object.assign(data.gc, gcCols(majors.map((m) => [m * MIN, 4, 5, 0, 0] as [number, number, number, number, number])));
+    data.gc.tMs.push(1 * MIN); // a checkpoint major GC: memkit's, never the program's
+    data.gc.kind.push(4);
+    data.gc.src.push(1);
+    data.progress = { type: 'progress', tMs: 0, steps: 1, counters, gauges: {}, phases: {} };
+    return data;
+  };
+  const window = { startMs: 0, endMs: 180 * MIN };
+  const find = (rs: ReturnType<typeof evaluateAlertRules>, id: string) => rs.find((r) => r.id === id)!;
+
+  it('finds the largest RSS climb within an hour, not over the whole run', () => {
+    // +40 MB in the first hour, flat, +40 MB in the third: 80 MB over the run, 40 within any hour.
+    const slow = run([[0, 100e6], [60, 140e6], [120, 140e6], [180, 180e6]]);
+    expect(find(evaluateAlertRules(slow, window), 'rss-increase')).toMatchObject({ worst: 40e6, fires: false, windowMs: 3600_000 });
+    // +60 MB between minute 100 and 130 (after a dip): fires, at minute 130.
+    const fast = run([[0, 100e6], [60, 120e6], [100, 90e6], [130, 150e6], [180, 150e6]]);
+    expect(find(evaluateAlertRules(fast, window), 'rss-increase')).toMatchObject({ worst: 60e6, fires: true, atMs: 130 * MIN });
+  });
+
+  it('counts major GCs in the busiest 10 minutes, leaving memkit’s own out', () => {
+    const majors = [...Array.from({ length: 51 }, (_, i) => 20 + i * 0.1), ...Array.from({ length: 30 }, (_, i) => 100 + i)];
+    const r = find(evaluateAlertRules(run([[0, 1], [180, 1]], majors), window), 'major-gc-rate');
+    expect(r).toMatchObject({ worst: 51, fires: true, atMs: 25 * MIN });
+    const calm = find(evaluateAlertRules(run([[0, 1], [180, 1]], majors.slice(1)), window), 'major-gc-rate');
+    expect(calm).toMatchObject({ worst: 50, fires: false });
+  });
+
+  it('checks every hit/miss pair against 80 %, and judges a short run on the run', () => {
+    const rs = evaluateAlertRules(run([[0, 1], [2, 1]], [], { 'ma.hit': 9, 'ma.miss': 1, 'atr.hit': 1, 'atr.miss': 3 }), { startMs: 0, endMs: 2 * MIN });
+    expect(rs.filter((r) => r.id === 'hit-ratio').map((r) => [r.subject, r.worst, r.fires])).toEqual([['ma', 0.9, false], ['atr', 0.25, true]]);
+    expect(find(rs, 'rss-increase').windowMs).toBe(2 * MIN);
   });
 });

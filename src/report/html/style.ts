@@ -15,7 +15,7 @@ header.top .reason { margin: 8px 0 0; padding: 6px 10px; border-radius: 6px; bac
 header.top .reason.status-crashed { background: rgba(220, 38, 38, .25); }
 header.top .reason.status-interrupted { background: rgba(245, 158, 11, .22); }
 .badges { display: flex; flex-wrap: wrap; gap: 6px; }
-.badge { display: inline-block; padding: 2px 10px; border-radius: 999px; font-size: 12px; font-weight: 600;
+.badge { display: inline-block; white-space: nowrap; padding: 2px 10px; border-radius: 999px; font-size: 12px; font-weight: 600;
   background: #e5e7eb; color: #111827; }
 .status-complete.badge { background: #d1fae5; color: #065f46; }
 .status-interrupted.badge { background: #fef3c7; color: #92400e; }
