@@ -10,7 +10,7 @@ import { parseCount } from '../units/parse.js';
  * imported inside the action.
  */
 
-interface ReportOptions {
+interface ReportCliOptions {
   html?: string;
   maxPoints: string;
 }
@@ -42,7 +42,7 @@ Examples:
   memkit gc-profile --duration 60 --html reports/run.html`,
     )
     .action(
-      action(async (basePath: string, currentPath: string | undefined, opts: ReportOptions) => {
+      action(async (basePath: string, currentPath: string | undefined, opts: ReportCliOptions) => {
         const maxPoints = parseCount(opts.maxPoints, { what: '--max-points', allowZero: false });
         if (maxPoints < 10) throw new UsageError(`--max-points: ${maxPoints} is too few to draw a chart (at least 10)`);
         const { readBaseline } = await import('../baseline/io.js');
