@@ -154,23 +154,24 @@ describe.skipIf(SKIP)('the HTML report in headless Chromium', () => {
           'or set MEMKIT_SKIP_BROWSER=1 to skip the browser tests',
       );
     }
-    // Two measured runs at once: a profile of the markup-named scenario and a soak test.
-    const [base, stress] = await Promise.all([
-      runCli(['gc-profile', '--scenario', XSS_SCENARIO, '--duration', '1.2s', '--no-progress', '--out', file('base.json'), '--html', file('base.html')]),
+    // Two measured children at once: a soak test of the markup-named scenario (latency,
+    // leak verdict, assertions and every user string), and a plain Node program profiled
+    // with gc-profile --html.
+    const [stress, command] = await Promise.all([
       runCli([
-        'mem-stress', '--scenario', join(FIXTURES, 'scenarios', 'leaks.js'), '--variant', 'map-cache', '--rate', '400', '--duration', '1.5s',
-        '--warmup', '0.3s', '--no-progress', '--assert', 'rss.growth_bytes<1GB', '--assert', 'gc.pause.max_ms<0.001',
-        '--out', file('stress.json'), '--html', file('stress.html'),
+        'mem-stress', '--scenario', XSS_SCENARIO, '--rate', '500', '--duration', '1.5s', '--warmup', '0.3s', '--no-progress',
+        '--assert', 'rss.growth_bytes<1GB', '--assert', 'gc.pause.max_ms<0.001', '--out', file('stress.json'), '--html', file('stress.html'),
       ]),
+      runCli(['gc-profile', '--no-progress', '--out', file('command.json'), '--html', file('command.html'), '--', 'node', join(FIXTURES, 'apps', 'alloc-app.js'), '800']),
     ]);
-    Object.assign(runs, { base, stress });
-    // The comparison's other side: the same scenario as a run written the way the runner
+    Object.assign(runs, { stress, command });
+    // The comparison's baseline side: the same scenario as a run written the way the runner
     // writes one (bench/report-synthetic.mjs), which spares the suite a third child.
-    if (base.code === 0) {
-      const target = readJson(file('base.json')).target;
-      await writeSyntheticRun(tmp.path, 'current', { durationMs: 3000, kind: 'gc-profile', latency: false, scenario: target.scenario, variant: target.variant, params: target.params });
+    if (stress.code === 1) {
+      const target = readJson(file('stress.json')).target;
+      await writeSyntheticRun(tmp.path, 'base', { durationMs: 3000, scenario: target.scenario, variant: target.variant, params: target.params });
     }
-    runs.diff = await runCli(['report', file('base.json'), file('current.json'), '--html', file('diff.html')]);
+    runs.diff = await runCli(['report', file('base.json'), file('stress.json'), '--html', file('diff.html')]);
     const { chromium } = await import('playwright-core');
     userDataDir = mkdtempSync(join(tmpdir(), 'memkit-chromium-'));
     context = await chromium.launchPersistentContext(userDataDir, {
@@ -190,14 +191,13 @@ describe.skipIf(SKIP)('the HTML report in headless Chromium', () => {
     tmp.cleanup();
   });
 
-  it('gc-profile --html: charts drawn, real values shown, user strings shown as text and never run', async () => {
-    expect(runs.base!.code, runs.base!.stderr).toBe(0);
-    expect(runs.base!.stderr).toContain(`report written: ${file('base.html')}`);
-    const baseline = readJson(file('base.json'));
-    const o = await open(file('base.html'));
-    expectClean(o, file('base.html'));
+  it('mem-stress --html: charts drawn, real values shown, user strings shown as text and never run', async () => {
+    expect(runs.stress!.code, runs.stress!.stderr).toBe(1); // the second assertion fails on purpose
+    expect(runs.stress!.stderr).toContain(`report written: ${file('stress.html')}`);
+    const baseline = readJson(file('stress.json'));
+    const o = await open(file('stress.html'));
     const { page } = o;
-    await expectChartsDrawn(page, ['memory', 'gc-pauses', 'gc-rate', 'alloc', 'throughput']);
+    await expectChartsDrawn(page, ['memory', 'gc-pauses', 'gc-rate', 'alloc', 'latency', 'throughput']);
     await expectFiguresMatch(page, baseline);
 
     // The markup-named scenario, variant, parameter, counters and gauge, as literal text.
@@ -214,45 +214,58 @@ describe.skipIf(SKIP)('the HTML report in headless Chromium', () => {
     expect(await page.$$eval('script', (els) => els.length)).toBe(3); // data, uPlot, chart code
     expect(await page.evaluate(() => document.querySelector('script#memkit-data')!.textContent!.includes('</'))).toBe(false);
 
-    // The tables carry the baseline's values too.
+    // The soak test's verdicts, and table cells carrying the baseline's values.
+    expect(await page.textContent('[data-field=leak-verdict]')).toBe(baseline.extra.leak.verdict);
+    expect(await page.textContent('[data-field=leak-reason]')).toBe(baseline.extra.leak.reason);
+    expect(await page.$$eval('#assertions tr[data-pass]', (els) => els.map((e) => (e as HTMLElement).dataset.pass))).toEqual(['true', 'false']);
+    const badges = await page.$$eval('header .badge', (els) => els.map((e) => e.textContent));
+    expect(badges).toContain(`leak verdict: ${baseline.extra.leak.verdict}`);
+    expect(badges).toContain('1 of 2 assertions failed');
     const p95 = await page.getAttribute('#gc-table tr.total [data-metric="gc.pause.p95_ms"]', 'data-value');
     expect(Number(p95)).toBe(baseline.metrics['gc.pause.p95_ms'].value);
     expect(await page.getAttribute('[data-field=duration]', 'data-value')).toBe(String(baseline.durationMs));
     expect(await page.getAttribute('[data-status]', 'data-status')).toBe('complete');
     await shoot(page, 'report.png');
-    await page.close();
-  });
 
-  it('drag-zooms every chart together and resets on double-click', async () => {
-    const o = await open(file('base.html'));
-    const { page } = o;
+    // Drag across one chart: every chart zooms to the same range; double-click resets.
+    const ranges = () => page.$$eval('[data-chart]', (els) => els.map((el) => `${(el as HTMLElement).dataset.xMin}..${(el as HTMLElement).dataset.xMax}`));
+    const before = await ranges();
+    expect(new Set(before).size).toBe(1); // one time axis for every chart
     const over = page.locator('[data-chart="memory"] .u-over');
     await over.scrollIntoViewIfNeeded();
     const box = (await over.boundingBox())!;
-    const ticks = () => page.$$eval('[data-chart]', (els) => els.map((el) => `${(el as HTMLElement).dataset.xMin}..${(el as HTMLElement).dataset.xMax}`));
-    const before = await ticks();
     await page.mouse.move(box.x + box.width * 0.55, box.y + box.height / 2);
     await page.mouse.down();
     await page.mouse.move(box.x + box.width * 0.8, box.y + box.height / 2, { steps: 5 });
     await page.mouse.up();
-    const zoomed = await ticks();
-    expect(new Set(before).size).toBe(1); // one time axis for every chart
+    const zoomed = await ranges();
     expect(zoomed[0]).not.toBe(before[0]);
     expect(new Set(zoomed).size).toBe(1); // zoomed together
     await over.dblclick();
-    expect(await ticks()).toEqual(before);
-    expectClean(o, file('base.html'));
+    expect(await ranges()).toEqual(before);
+    expectClean(o, file('stress.html'));
     await page.close();
+  });
+
+  it("gc-profile --html of a plain Node program: its memory and GCs, drawn", async () => {
+    expect(runs.command!.code, runs.command!.stderr).toBe(0);
+    const baseline = readJson(file('command.json'));
+    const o = await open(file('command.html'));
+    expectClean(o, file('command.html'));
+    await expectChartsDrawn(o.page, ['memory', 'gc-pauses', 'gc-rate', 'alloc']);
+    await expectFiguresMatch(o.page, baseline);
+    expect(await o.page.textContent('[data-field=command]')).toBe(`node ${join(FIXTURES, 'apps', 'alloc-app.js')} 800`);
+    await o.page.close();
   });
 
   it('report BASE CURRENT --html: both runs overlaid on every chart, with the comparison table', async () => {
     expect(runs.diff!.code, runs.diff!.stderr).toBe(0);
     const base = readJson(file('base.json'));
-    const current = readJson(file('current.json'));
+    const current = readJson(file('stress.json'));
     const o = await open(file('diff.html'));
     expectClean(o, file('diff.html'));
     const { page } = o;
-    const data = await expectChartsDrawn(page, ['memory', 'gc-pauses', 'gc-rate', 'alloc', 'throughput']);
+    const data = await expectChartsDrawn(page, ['memory', 'gc-pauses', 'gc-rate', 'alloc', 'latency', 'throughput']);
     expect(data.compare).toBe(true);
     expect(data.traces.map((t: any) => t.label)).toEqual(['baseline', 'current']);
     const memorySeries = (await chartStates(page)).find((s) => s.id === 'memory')!.series;
@@ -268,27 +281,9 @@ describe.skipIf(SKIP)('the HTML report in headless Chromium', () => {
     await page.close();
   });
 
-  it('mem-stress --html: latency and throughput charts, the leak verdict and the assertions', async () => {
-    expect(runs.stress!.code, runs.stress!.stderr).toBe(1); // the second assertion fails on purpose
-    const baseline = readJson(file('stress.json'));
-    const o = await open(file('stress.html'));
-    expectClean(o, file('stress.html'));
-    const { page } = o;
-    await expectChartsDrawn(page, ['memory', 'gc-pauses', 'gc-rate', 'alloc', 'latency', 'throughput']);
-    await expectFiguresMatch(page, baseline);
-    expect(await page.textContent('[data-field=leak-verdict]')).toBe(baseline.extra.leak.verdict);
-    expect(await page.textContent('[data-field=leak-reason]')).toBe(baseline.extra.leak.reason);
-    expect(await page.$$eval('#assertions tr[data-pass]', (els) => els.map((e) => (e as HTMLElement).dataset.pass))).toEqual(['true', 'false']);
-    const badges = await page.$$eval('header .badge', (els) => els.map((e) => e.textContent));
-    expect(badges).toContain(`leak verdict: ${baseline.extra.leak.verdict}`);
-    expect(badges).toContain('1 of 2 assertions failed');
-    await shoot(page, 'report-mem-stress.png');
-    await page.close();
-  });
-
   it('a baseline whose samples are gone still opens, with its tables and a note', async () => {
     const copy = file('orphan.json');
-    const b = readJson(file('base.json'));
+    const b = readJson(file('stress.json'));
     b.runs[0].samplesFile = 'gone.jsonl';
     const { writeFileSync } = await import('node:fs');
     writeFileSync(copy, JSON.stringify(b));
