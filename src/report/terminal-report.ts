@@ -1,6 +1,7 @@
 import type { Baseline } from '../baseline/schema.js';
 import { colorEnabled } from './color.js';
 import { renderGcProfile } from './gc-profile-table.js';
+import { renderMemStress } from './mem-stress-table.js';
 import { renderTable } from './table.js';
 import { formatMetric } from './html/metric-format.js';
 import { loadSide } from './html/inputs.js';
@@ -13,8 +14,10 @@ import { renderMemorySparklines, sparkWidth } from './sparkline.js';
 export async function renderTerminalReport(path: string, b: Baseline, stdout: { isTTY?: boolean; columns?: number }): Promise<string> {
   const color = colorEnabled(stdout);
   const parts: string[] = [];
-  if (b.kind === 'gc-profile' || b.kind === 'mem-stress') {
+  if (b.kind === 'gc-profile') {
     parts.push(renderGcProfile(b, { color }));
+  } else if (b.kind === 'mem-stress') {
+    parts.push(renderMemStress(b, { color }));
   } else {
     const rows = Object.entries(b.metrics).map(([name, e]) => [name, formatMetric(e.value, e.unit)]);
     parts.push(renderTable({ title: `${b.kind} · ${b.status}`, head: ['metric', 'value'], rows, alignRight: [1], color }));

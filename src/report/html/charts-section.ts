@@ -138,7 +138,7 @@ export function renderCharts(sides: ReportSide[], data: ReportData): SafeHtml {
   ${blocks.map(
     (b) => html`<figure class="chart-block" id="chart-${b.id}">
     <figcaption><h3>${b.title}</h3><span class="dim">${b.subtitle}</span></figcaption>
-    <div class="chart" data-chart="${b.id}"></div>
+    <div class="chart" data-chart="${b.id}" role="img" aria-label="${b.title}: ${b.subtitle}"></div>
     <p class="caption">${b.caption}</p>
   </figure>`,
   )}
