@@ -139,3 +139,31 @@ describe('aggregating repeated runs', () => {
     expect(agg['x_ms']).toEqual({ value: 3, values: [3], unit: 'ms' });
   });
 });
+
+describe('leak verdict', async () => {
+  const { judgeLeak } = await import('../src/analyze/leak-verdict.js');
+  const line = (n: number, perSec: number, noise = 0) =>
+    Array.from({ length: n }, (_, i) => ({ tMs: i * 250, liveBytes: 10e6 + perSec * i * 0.25 + (i % 2 ? noise : -noise) }));
+
+  it('calls steady growth well above the minimum a leak', () => {
+    expect(judgeLeak(line(12, 4e6), undefined).verdict).toBe('leak');
+  });
+  it('calls a flat line no leak', () => {
+    expect(judgeLeak(line(12, 0, 20e3), undefined).verdict).toBe('no leak');
+  });
+  it('calls growth that stops half way inconclusive (a cache filling up)', () => {
+    const pts = line(16, 4e6).map((p, i) => (i >= 8 ? { ...p, liveBytes: 10e6 + 4e6 * 7 * 0.25 } : p));
+    const v = judgeLeak(pts, undefined);
+    expect(v.verdict).toBe('inconclusive');
+    expect(v.reason).toMatch(/levels off/);
+  });
+  it('needs enough checkpoints', () => {
+    expect(judgeLeak(line(3, 4e6), undefined).reason).toMatch(/only 3 forced-GC checkpoints/);
+  });
+  it('flags RSS climbing while the live memory is flat', () => {
+    const rss = { slope: 40e6 / 2750, slopeHalfWidth: 1e3, intercept: 0, confidence: 0.95, n: 20, r2: 0.99 };
+    const v = judgeLeak(line(12, 0, 20e3), rss, { startRssBytes: 60e6 });
+    expect(v.verdict).toBe('inconclusive');
+    expect(v.reason).toMatch(/RSS climbs/);
+  });
+});

@@ -93,7 +93,9 @@ export function judgeLeak(
   if (fit.slope - fit.slopeHalfWidth > 0 && fit.slope * spanMs > minEffect) {
     const secondHalf = live.filter((p) => p.tMs >= first!.tMs + spanMs / 2);
     const tail = secondHalf.length >= 3 ? fitSlope(secondHalf.map((p) => p.tMs), secondHalf.map((p) => p.liveBytes)) : undefined;
-    if (tail && (tail.slope - tail.slopeHalfWidth <= 0 || tail.slope < 0.25 * fit.slope)) {
+    // Levelling off needs evidence: the second half's slope, upper end of its interval
+    // included, is under half the whole run's. A noisy tail alone proves nothing.
+    if (tail && tail.slope + tail.slopeHalfWidth < 0.5 * fit.slope) {
       return {
         verdict: 'inconclusive',
         reason: `${slopeText}; but the growth levels off in the second half (slope ${mb(tail.slope * MIN)}/min): a cache still filling? run longer or raise --warmup`,
