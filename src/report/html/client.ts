@@ -269,9 +269,11 @@ function main(): void {
       if (!t.latency) continue;
       const l = look(t);
       const lat = t.latency;
-      series.push({ label: name('max', t), color: withAlpha(COLORS.max, l.alpha), dash: l.dash, width: 1, table: [lat.tS, lat.maxMs] });
-      series.push({ label: name('p99', t), color: withAlpha(COLORS.p99, l.alpha), dash: l.dash, table: [lat.tS, lat.p99Ms] });
-      series.push({ label: name('p50', t), color: withAlpha(COLORS.p50, l.alpha), dash: l.dash, table: [lat.tS, lat.p50Ms] });
+      // A log axis has no zero: a latency below a nanosecond's bucket sits at the floor.
+      const floor = (vs: Num[]) => vs.map((v) => (v == null ? v : Math.max(v, 1e-6)));
+      series.push({ label: name('max', t), color: withAlpha(COLORS.max, l.alpha), dash: l.dash, width: 1, table: [lat.tS, floor(lat.maxMs)] });
+      series.push({ label: name('p99', t), color: withAlpha(COLORS.p99, l.alpha), dash: l.dash, table: [lat.tS, floor(lat.p99Ms)] });
+      series.push({ label: name('p50', t), color: withAlpha(COLORS.p50, l.alpha), dash: l.dash, table: [lat.tS, floor(lat.p50Ms)] });
     }
     specs.push({ id: 'latency', yFormat: fmtMs, log: true, height: 220, series });
   }
