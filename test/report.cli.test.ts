@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, readJson, readJsonl, runCli, tempDir } from './helpers/cli.js';
+import { BIN, readJson, readJsonl, tempDir } from './helpers/cli.js';
 import { formatBytes } from '../src/units/format.js';
 // @ts-expect-error a plain .mjs module without types (the benchmark's generator)
 import { writeSyntheticRun } from '../bench/report-synthetic.mjs';
@@ -20,8 +20,8 @@ let run: { baselinePath: string; samplesPath: string };
 /**
  * The CLI entry the bin runs (dist/src/cli/main.js), called in this process: exit code,
  * stdout and stderr as the bin gives them, without a node start-up per case (the suite
- * shares two cores). The bin itself is spawned where the process matters: a TTY, the
- * self-contained page, gc-profile's early refusal.
+ * shares two cores). The bin itself is spawned where the process matters (a TTY here; the
+ * browser test runs it for every page it opens).
  */
 async function inProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const { main } = await import('../dist/src/cli/main.js');
@@ -55,7 +55,7 @@ afterAll(() => tmp.cleanup());
 
 describe('memkit report --html', () => {
   it('writes one self-contained page: no external script, style, image or link', async () => {
-    const r = await runCli(['report', run.baselinePath, '--html', file('out/soak.html')]);
+    const r = await inProcess(['report', run.baselinePath, '--html', file('out/soak.html')]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^report written: .*soak\.html \(\d+(\.\d+)? KB\)\n$/);
@@ -129,7 +129,7 @@ describe('memkit report --html', () => {
   });
 
   it('gc-profile refuses an --html path that is its own --out before running anything', async () => {
-    const r = await runCli(['gc-profile', '--duration', '1s', '--out', file('same.json'), '--html', file('same.json')]);
+    const r = await inProcess(['gc-profile', '--duration', '1s', '--out', file('same.json'), '--html', file('same.json')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^memkit: error: --html .*same\.json: that is the baseline's own file/);
     expect(readdirSync(tmp.path)).not.toContain('same.json');
