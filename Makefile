@@ -14,7 +14,7 @@ SRC    := $(shell find src scenarios -name '*.ts' 2>/dev/null) tsconfig.json
 # opt(flag,value): the flag only when the make variable was given.
 opt = $(if $(2),$(1) $(2))
 
-.PHONY: install build test bench bench-agent bench-soak bench-report clean gc-profile mem-stress report
+.PHONY: install build test bench bench-agent bench-soak bench-report clean gc-profile mem-stress report check-alerts
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci
@@ -34,7 +34,7 @@ test: build
 gc-profile: build
 	$(MEMKIT) gc-profile $(call opt,--duration,$(duration)) $(call opt,--scenario,$(scenario)) \
 	  $(call opt,--variant,$(variant)) $(call opt,--interval,$(interval)) $(call opt,--out,$(out)) \
-	  $(call opt,--html,$(html)) $(ARGS)
+	  $(call opt,--prometheus,$(prometheus)) $(call opt,--html,$(html)) $(ARGS)
 
 # Benchmarks print ratios against a reference measured in the same run (a shared,
 # noisy machine); they are not part of `make test`.
@@ -54,11 +54,16 @@ bench-report: build
 mem-stress: build
 	$(MEMKIT) mem-stress $(call opt,--signals,$(signals)) $(call opt,--duration,$(duration)) \
 	  $(call opt,--scenario,$(scenario)) $(call opt,--variant,$(variant)) $(call opt,--rate,$(rate)) \
-	  $(call opt,--warmup,$(warmup)) $(call opt,--out,$(out)) $(call opt,--html,$(html)) $(ARGS)
+	  $(call opt,--warmup,$(warmup)) $(call opt,--out,$(out)) $(call opt,--prometheus,$(prometheus)) \
+	  $(call opt,--html,$(html)) $(ARGS)
 
 # make report baseline=reports/a.json [current=reports/b.json] [html=reports/a.html]
 report: build
 	$(MEMKIT) report $(baseline) $(current) --html $(or $(html),$(basename $(or $(current),$(baseline))).html) $(ARGS)
+
+# The Prometheus alert rules (docs/prometheus.md): valid, and firing as their tests say.
+check-alerts:
+	cd docs/prometheus && promtool check rules memkit-alerts.yml && promtool test rules memkit-alerts.test.yml
 
 clean:
 	rm -rf dist

@@ -29,8 +29,9 @@ describe('gc-profile -- <command>', () => {
     expect(r.code, r.stderr).toBe(0);
     const b = readJson(out);
     expect(b.status).toBe('complete');
-    expect(b.durationMs).toBeGreaterThan(500);
-    expect(b.durationMs).toBeLessThan(10_000);
+    // The window starts when the agent is up inside the program and ends at SIGTERM.
+    expect(b.durationMs).toBeGreaterThan(100);
+    expect(b.durationMs).toBeLessThan(1500);
     expect(b.metrics['gc.count.minor'].value).toBeGreaterThan(0);
   });
 

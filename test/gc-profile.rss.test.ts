@@ -20,7 +20,8 @@ describe('RSS sampled from outside', () => {
   it.runIf(process.platform === 'linux')('matches /proc/<pid>/status VmRSS read at about the same moment', async () => {
     const out = join(tmp.path, 'rss.json');
     const truth: Array<{ tMs: number; rss: number }> = [];
-    await runCli(['gc-profile', '--scenario', 'small-objects', '--variant', 'arena', '--param', 'items=8000', '--duration', '2s', '--no-progress', '--out', out], {
+    // A scenario whose RSS is steady, so a few milliseconds between two readings cannot matter.
+    await runCli(['gc-profile', '--scenario', 'lru-cache', '--variant', 'stable-key', '--duration', '3s', '--no-progress', '--out', out], {
       onSpawn: (child) => {
         const samples = out.replace(/\.json$/, '.jsonl');
         let pid: number | undefined;
@@ -29,7 +30,7 @@ describe('RSS sampled from outside', () => {
           if (pid === undefined) return;
           const rss = vmRss(pid);
           if (rss !== undefined) truth.push({ tMs: Date.now(), rss });
-        }, 37);
+        }, 23);
         child.on('exit', () => clearInterval(poll));
       },
     });
@@ -37,16 +38,17 @@ describe('RSS sampled from outside', () => {
     const proc = readJsonl(join(tmp.path, b.runs[0].samplesFile)).filter((x) => x.type === 'proc');
     expect(truth.length).toBeGreaterThan(10);
     expect(proc.length).toBeGreaterThan(10);
-    // Compare each memkit sample with the kernel's reading closest in time (within 40 ms),
-    // once setup is over and RSS is steady.
+    // Compare each memkit sample with the kernel's reading closest in time (within 30 ms),
+    // once setup is over and RSS is steady. The pairing window is loose on a busy machine;
+    // the tolerance on the value is not.
     const start = readJsonl(join(tmp.path, b.runs[0].samplesFile)).find((x) => x.type === 'mark' && x.label === 'measure-start').tMs;
     let compared = 0;
     for (const s of proc.filter((p) => p.tMs > start)) {
       const near = truth.reduce((best, t) => (Math.abs(t.tMs - s.tMs) < Math.abs(best.tMs - s.tMs) ? t : best));
-      if (Math.abs(near.tMs - s.tMs) > 40) continue;
+      if (Math.abs(near.tMs - s.tMs) > 30) continue;
       compared++;
       expect(Math.abs(near.rss - s.rssBytes) / near.rss).toBeLessThan(0.02);
     }
-    expect(compared).toBeGreaterThan(5);
+    expect(compared).toBeGreaterThanOrEqual(5);
   });
 });

@@ -52,7 +52,8 @@ describe('mem-stress assertions', () => {
     const out = join(tmp.path, 'assert.json');
     const r = await runCli([
       'mem-stress', '--scenario', 'lru-cache', '--variant', 'stable-key', '--duration', '1.5s', '--no-progress', '--out', out,
-      '--assert', 'custom.cache.hit_ratio>0.8', '--assert', 'gc.pause.p95_ms<50', '--assert', 'rss.peak_bytes<1KB',
+      // Thresholds far from the measured values: this tests the assertions, not the machine.
+      '--assert', 'custom.cache.hit_ratio>0.8', '--assert', 'gc.pause.p95_ms<60s', '--assert', 'rss.peak_bytes<1KB',
     ]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/custom\.cache\.hit_ratio>0\.8\s+│\s+1\.0000 \(100\.0%\)\s+│ pass/);
@@ -91,10 +92,17 @@ describe('long runs lose nothing', () => {
       ['mem-stress', '--scenario', 'lru-cache', '--variant', 'stable-key', '--duration', '60s', '--save-every', '300ms', '--no-progress', '--out', out],
       {
         onSpawn: (child) => {
+          // Kill once a partial baseline with steps in it is on disk (however slow the machine).
           const poll = setInterval(() => {
-            if (existsSync(out)) {
+            let steps = 0;
+            try {
+              steps = readJson(out).metrics['ops.count']?.value ?? 0;
+            } catch {
+              // not written yet, or being replaced: rename is atomic, so this is "not yet"
+            }
+            if (steps > 0) {
               clearInterval(poll);
-              setTimeout(() => child.kill('SIGKILL'), 700);
+              child.kill('SIGKILL');
             }
           }, 50);
           child.on('exit', () => clearInterval(poll));
@@ -117,7 +125,7 @@ describe('long runs lose nothing', () => {
         return false;
       }
     };
-    for (let i = 0; i < 50 && alive(); i++) await new Promise((res) => setTimeout(res, 100));
+    for (let i = 0; i < 100 && alive(); i++) await new Promise((res) => setTimeout(res, 100));
     expect(alive()).toBe(false);
   });
 

@@ -97,13 +97,13 @@ export class GcRecorder {
   }
 
   /**
-   * Forces a full GC as a memkit checkpoint and returns the live heap right after it.
-   * Its events are tagged as checkpoints so metrics can leave them out.
+   * Forces a full GC (or several) as a memkit checkpoint and returns the live heap right
+   * after it. Its events are tagged as checkpoints so metrics can leave them out.
    */
-  forceCheckpointGc(gc: () => void): number {
+  forceCheckpointGc(gc: () => void, times = 1): number {
     this.rotate();
     const t0 = performance.now();
-    gc();
+    for (let i = 0; i < times; i++) gc();
     const t1 = performance.now();
     this.checkpointWindows.push(t0, t1);
     const queued = this.profAfter.length;

@@ -45,6 +45,11 @@ export interface AgentConfig {
   warmupSteps?: number;
   /** Force a GC checkpoint (live-heap reading for the leak verdict) this often. */
   gcCheckpointEveryMs?: number;
+  /**
+   * Checkpoints collect twice before reading: after one full GC, V8 still counts the
+   * external memory (Buffers) of objects it just freed; the second GC settles it.
+   */
+  settledCheckpoints?: boolean;
 }
 
 export interface HelloMessage {

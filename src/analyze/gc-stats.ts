@@ -34,7 +34,7 @@ export interface GcStats {
   /** Share of the window's wall time spent in GC pauses. */
   timeRatio: number;
   windowMs: number;
-  /** memkit's own forced GCs (window checkpoints), left out of everything above. */
+  /** memkit's own forced (major) GCs, left out of everything above. */
   checkpointCount: number;
   /** Every GC of the process's life by kind, including setup and checkpoints. */
   lifetimeCounts: Record<GcKindName, number>;

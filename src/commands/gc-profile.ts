@@ -1,9 +1,9 @@
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { action } from '../cli/action.js';
 import { ExitCode, UsageError } from '../cli/errors.js';
 import { parseCount, parseDurationMs } from '../units/parse.js';
 import type { GcProfileSettings } from '../profile/gc-profile.js';
+import { addPrometheusOptions, parsePrometheusOptions } from '../prometheus/cli-options.js';
 
 /**
  * `memkit gc-profile`: options are parsed and checked here (exit 2 on bad input);
@@ -13,7 +13,7 @@ import type { GcProfileSettings } from '../profile/gc-profile.js';
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function registerGcProfile(program: Command): void {
-  program
+  const command = program
     .command('gc-profile')
     .summary('run a scenario (or -- node app.js) and record every GC event, heap and RSS; write a baseline')
     .description(
@@ -35,7 +35,8 @@ export function registerGcProfile(program: Command): void {
     .option('--json', 'print the baseline JSON on stdout instead of the tables')
     .option('--html <file>', 'also write an HTML report with charts (see memkit report)')
     .option('--list', 'list the built-in scenarios, their variants and parameters, and exit')
-    .option('--no-progress', 'no spinner (TTY) or periodic progress lines (otherwise)')
+    .option('--no-progress', 'no spinner (TTY) or periodic progress lines (otherwise)');
+  addPrometheusOptions(command)
     .addHelpText(
       'after',
       `
@@ -50,7 +51,8 @@ Examples:
   memkit gc-profile --duration 600 --scenario lru-cache --variant stable-key
   memkit gc-profile --scenario small-objects --variant arena --repeat 5 --out reports/arena.json
   memkit gc-profile --node-arg=--max-semi-space-size=64 --duration 60
-  memkit gc-profile --duration 30 -- node server.js --port 8080`,
+  memkit gc-profile --duration 30 -- node server.js --port 8080
+  memkit gc-profile --duration 1h --prometheus 127.0.0.1:9464   (see docs/prometheus.md)`,
     )
     .action(
       action(async (command: string[], opts: Record<string, unknown>) => {
@@ -60,27 +62,24 @@ Examples:
           return ExitCode.Ok;
         }
         const settings = parseGcProfileOptions(command, opts, process.argv.slice(2));
-        if (typeof opts.html === 'string' && settings.outPath !== undefined && resolve(opts.html) === resolve(settings.outPath)) {
-          throw new UsageError(`--html ${opts.html}: that is the baseline's own file (--out); choose another`);
-        }
+        (await import('../report/run-outputs.js')).checkHtmlPath(opts.html, settings.outPath);
         const { profileGc } = await import('../profile/gc-profile.js');
         const { writeBaseline } = await import('../baseline/io.js');
         const { renderGcProfile } = await import('../report/gc-profile-table.js');
         const { colorEnabled } = await import('../report/color.js');
         const result = await profileGc(settings);
-        writeBaseline(result.baselinePath, result.baseline);
-        if (opts.json) process.stdout.write(JSON.stringify(result.baseline, null, 2) + '\n');
-        else process.stdout.write(renderGcProfile(result.baseline, { color: colorEnabled() }) + '\n');
-        if (!opts.json && process.stdout.isTTY && result.runs[0]) {
-          const { renderMemorySparklines, sparkWidth } = await import('../report/sparkline.js');
-          const spark = renderMemorySparklines(result.runs[0].outcome.data, { width: sparkWidth(process.stdout.columns), color: colorEnabled() });
-          if (spark) process.stdout.write('\n' + spark + '\n');
-        }
-        process.stderr.write(`baseline written: ${result.baselinePath}\n`);
-        if (typeof opts.html === 'string') {
-          const { writeLiveHtmlReport } = await import('../report/html/write-report.js');
-          writeLiveHtmlReport(opts.html, result.baselinePath, result.baseline, result.runs.map((r) => r.outcome));
-          process.stderr.write(`report written: ${opts.html}\n`);
+        try {
+          writeBaseline(result.baselinePath, result.baseline);
+          if (opts.json) process.stdout.write(JSON.stringify(result.baseline, null, 2) + '\n');
+          else process.stdout.write(renderGcProfile(result.baseline, { color: colorEnabled() }) + '\n');
+          process.stderr.write(`baseline written: ${result.baselinePath}\n`);
+          const { writeRunOutputs } = await import('../report/run-outputs.js');
+          await writeRunOutputs(result, { json: opts.json === true, html: opts.html, color: colorEnabled(), stdout: process.stdout });
+        } finally {
+          if (result.exporter) {
+            const { finishExporter } = await import('../prometheus/attach.js');
+            await finishExporter(result.exporter, settings.prometheus, { interrupted: result.interrupted !== undefined });
+          }
         }
         if (result.baseline.status === 'crashed') {
           process.stderr.write(`memkit: the measured child crashed: ${result.baseline.statusReason ?? 'unknown reason'}\n`);
@@ -120,5 +119,6 @@ export function parseGcProfileOptions(command: string[], opts: Record<string, un
     outPath: str(opts.out),
     argv,
     progress: opts.progress !== false,
+    prometheus: parsePrometheusOptions(opts),
   };
 }

@@ -1,16 +1,16 @@
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { action } from '../cli/action.js';
 import { ExitCode, UsageError } from '../cli/errors.js';
 import { parseBytes, parseCount, parseDurationMs, splitQuantity } from '../units/parse.js';
 import type { MemStressSettings } from '../profile/mem-stress.js';
+import { addPrometheusOptions, parsePrometheusOptions } from '../prometheus/cli-options.js';
 
 /** `memkit mem-stress`: options are checked here (exit 2); the work is loaded when it runs. */
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function registerMemStress(program: Command): void {
-  program
+  const command = program
     .command('mem-stress')
     .summary("drive a scenario's step for signals/duration (open or closed loop): latency, growth, leak verdict, assertions")
     .description(
@@ -38,7 +38,8 @@ export function registerMemStress(program: Command): void {
     .option('--json', 'print the baseline JSON on stdout instead of the tables')
     .option('--html <file>', 'also write an HTML report with charts (see memkit report)')
     .option('--no-progress', 'no spinner (TTY) or periodic progress lines (otherwise)')
-    .option('--progress-every <time>', 'on a non-TTY, a "Progress:" line this often (default: run/20, 5s..60s)')
+    .option('--progress-every <time>', 'on a non-TTY, a "Progress:" line this often (default: run/20, 5s..60s)');
+  addPrometheusOptions(command)
     .addHelpText(
       'after',
       `
@@ -54,44 +55,42 @@ Examples:
   memkit mem-stress --scenario lru-cache --variant stable-key --signals 50000 --duration 86400
   memkit mem-stress --scenario lru-cache --rate 2000 --duration 10m --warmup 30s \\
       --assert "rss.growth_bytes<5MB" --assert "gc.pause.p95_ms<50" \\
-      --assert "custom.cache.hit_ratio>0.8" --assert "latency.p95_ms<=5.5"`,
+      --assert "custom.cache.hit_ratio>0.8" --assert "latency.p95_ms<=5.5"
+  memkit mem-stress --scenario lru-cache --duration 24h --prometheus :9464   (docs/prometheus.md)`,
     )
     .action(
       action(async (command: string[], opts: Record<string, unknown>) => {
         const settings = await parseMemStressOptions(command, opts, process.argv.slice(2));
-        if (typeof opts.html === 'string' && settings.outPath !== undefined && resolve(opts.html) === resolve(settings.outPath)) {
-          throw new UsageError(`--html ${opts.html}: that is the baseline's own file (--out); choose another`);
-        }
+        (await import('../report/run-outputs.js')).checkHtmlPath(opts.html, settings.outPath);
         const { stressScenario } = await import('../profile/mem-stress.js');
         const { writeBaseline } = await import('../baseline/io.js');
         const { renderMemStress } = await import('../report/mem-stress-table.js');
         const { colorEnabled } = await import('../report/color.js');
         const result = await stressScenario(settings);
-        writeBaseline(result.baselinePath, result.baseline);
-        if (opts.json) process.stdout.write(JSON.stringify(result.baseline, null, 2) + '\n');
-        else process.stdout.write(renderMemStress(result.baseline, { color: colorEnabled() }) + '\n');
-        if (!opts.json && process.stdout.isTTY && result.runs[0]) {
-          const { renderMemorySparklines, sparkWidth } = await import('../report/sparkline.js');
-          const spark = renderMemorySparklines(result.runs[0].outcome.data, { width: sparkWidth(process.stdout.columns), color: colorEnabled() });
-          if (spark) process.stdout.write('\n' + spark + '\n');
+        try {
+          writeBaseline(result.baselinePath, result.baseline);
+          if (opts.json) process.stdout.write(JSON.stringify(result.baseline, null, 2) + '\n');
+          else process.stdout.write(renderMemStress(result.baseline, { color: colorEnabled() }) + '\n');
+          process.stderr.write(`baseline written: ${result.baselinePath}\n`);
+          const { writeRunOutputs } = await import('../report/run-outputs.js');
+          await writeRunOutputs(result, { json: opts.json === true, html: opts.html, color: colorEnabled(), stdout: process.stdout });
+          if (result.baseline.status === 'crashed') {
+            process.stderr.write(`memkit: the measured child crashed: ${result.baseline.statusReason ?? 'unknown reason'}\n`);
+            return ExitCode.ChildCrashed;
+          }
+          if (result.interrupted) return ExitCode.Interrupted;
+          const failed = result.assertions.filter((a) => !a.pass);
+          if (failed.length) {
+            process.stderr.write(`memkit: ${failed.length} of ${result.assertions.length} assertions failed: ${failed.map((f) => f.assertion.text).join(', ')}\n`);
+            return ExitCode.Regression;
+          }
+          return ExitCode.Ok;
+        } finally {
+          if (result.exporter) {
+            const { finishExporter } = await import('../prometheus/attach.js');
+            await finishExporter(result.exporter, settings.prometheus, { interrupted: result.interrupted !== undefined });
+          }
         }
-        process.stderr.write(`baseline written: ${result.baselinePath}\n`);
-        if (typeof opts.html === 'string') {
-          const { writeLiveHtmlReport } = await import('../report/html/write-report.js');
-          writeLiveHtmlReport(opts.html, result.baselinePath, result.baseline, result.runs.map((r) => r.outcome));
-          process.stderr.write(`report written: ${opts.html}\n`);
-        }
-        if (result.baseline.status === 'crashed') {
-          process.stderr.write(`memkit: the measured child crashed: ${result.baseline.statusReason ?? 'unknown reason'}\n`);
-          return ExitCode.ChildCrashed;
-        }
-        if (result.interrupted) return ExitCode.Interrupted;
-        const failed = result.assertions.filter((a) => !a.pass);
-        if (failed.length) {
-          process.stderr.write(`memkit: ${failed.length} of ${result.assertions.length} assertions failed: ${failed.map((f) => f.assertion.text).join(', ')}\n`);
-          return ExitCode.Regression;
-        }
-        return ExitCode.Ok;
       }),
     );
 }
@@ -156,5 +155,6 @@ export async function parseMemStressOptions(command: string[], opts: Record<stri
     minLeakBytes: opts.minLeak !== undefined ? parseBytes(String(opts.minLeak), { what: '--min-leak' }) : undefined,
     argv,
     progress: opts.progress !== false,
+    prometheus: parsePrometheusOptions(opts),
   };
 }

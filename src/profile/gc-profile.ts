@@ -7,6 +7,8 @@ import { describeEnvironment } from '../run/environment.js';
 import { InterruptGuard, type InterruptSignal } from '../run/interrupts.js';
 import { measureRuns, type MeasuredRun } from '../run/measure.js';
 import type { RunSpec } from '../run/runner.js';
+import type { MetricsExporter } from '../prometheus/exporter.js';
+import type { PrometheusSettings } from '../prometheus/cli-options.js';
 import { gcRunExtra } from './run-extra.js';
 import { liveProgressText, plainProgressLine } from './progress-text.js';
 import { resolveTarget, type TargetOptions } from './target.js';
@@ -24,6 +26,8 @@ export interface GcProfileSettings {
   argv: string[];
   /** Show a spinner (TTY) or periodic progress lines. */
   progress: boolean;
+  /** --prometheus: serve live metrics of the runs on /metrics. */
+  prometheus?: PrometheusSettings;
 }
 
 export interface GcProfileResult {
@@ -31,6 +35,8 @@ export interface GcProfileResult {
   baselinePath: string;
   runs: MeasuredRun[];
   interrupted?: InterruptSignal;
+  /** Still serving: the command closes it (finishExporter) once the baseline is written. */
+  exporter?: MetricsExporter;
 }
 
 /**
@@ -51,13 +57,18 @@ export async function profileGc(s: GcProfileSettings): Promise<GcProfileResult> 
     timeoutMs: s.timeoutMs ?? null,
   };
 
+  // Loaded only with --prometheus: prom-client stays out of every other start-up.
+  const prom = s.prometheus ? await import('../prometheus/attach.js') : undefined;
+  const exporter = prom && s.prometheus ? await prom.openExporter(s.prometheus, prom.exporterLabels('gc-profile', resolved, runId)) : undefined;
+  const withExporter = (index: number, spec: RunSpec): RunSpec => (prom ? prom.attachExporter(exporter, spec, index) : spec);
+
   const guard = new InterruptGuard();
   const progress = new Progress(s.progress);
   try {
     const runs = await measureRuns({
       repeat: s.repeat,
       guard,
-      specFor: (index): RunSpec => ({
+      specFor: (index): RunSpec => withExporter(index, {
         target: resolved.runTarget({ intervalMs: s.intervalMs, durationMs: s.durationMs, maxSteps: s.maxSteps }),
         nodeArgs: s.nodeArgs,
         intervalMs: s.intervalMs,
@@ -93,10 +104,12 @@ export async function profileGc(s: GcProfileSettings): Promise<GcProfileResult> 
       notes,
       extra: { runs: runs.map(gcRunExtra) },
     });
-    return { baseline, baselinePath, runs, interrupted: guard.signal };
+    return { baseline, baselinePath, runs, interrupted: guard.signal, exporter };
+  } catch (err) {
+    await exporter?.close();
+    throw err;
   } finally {
     progress.stop();
     guard.dispose();
   }
 }
-

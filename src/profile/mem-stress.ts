@@ -12,6 +12,8 @@ import { describeEnvironment } from '../run/environment.js';
 import { InterruptGuard, type InterruptSignal } from '../run/interrupts.js';
 import { measureRuns, type MeasuredRun } from '../run/measure.js';
 import type { RunControl, RunOutcome, RunSpec } from '../run/runner.js';
+import type { PrometheusSettings } from '../prometheus/cli-options.js';
+import type { MetricsExporter } from '../prometheus/exporter.js';
 import { gcRunExtra } from './run-extra.js';
 import { liveProgressText, plainProgressLine } from './progress-text.js';
 import { resolveTarget, type TargetOptions } from './target.js';
@@ -37,6 +39,8 @@ export interface MemStressSettings {
   minLeakBytes?: number;
   argv: string[];
   progress: boolean;
+  /** --prometheus: serve live metrics of the runs on /metrics. */
+  prometheus?: PrometheusSettings;
 }
 
 export interface StressRunExtra {
@@ -53,6 +57,8 @@ export interface MemStressResult {
   assertions: AssertionResult[];
   leak: { verdict: LeakVerdictKind; reason: string };
   interrupted?: InterruptSignal;
+  /** Still serving: the command closes it (finishExporter) once the baseline is written. */
+  exporter?: MetricsExporter;
 }
 
 /**
@@ -111,6 +117,11 @@ export async function stressScenario(s: MemStressSettings): Promise<MemStressRes
     return { baseline: draft, assertions, leak };
   };
 
+  // Loaded only with --prometheus: prom-client stays out of every other start-up.
+  const prom = s.prometheus ? await import('../prometheus/attach.js') : undefined;
+  const exporter = prom && s.prometheus ? await prom.openExporter(s.prometheus, prom.exporterLabels('mem-stress', resolved, runId)) : undefined;
+  const withExporter = (index: number, spec: RunSpec): RunSpec => (prom ? prom.attachExporter(exporter, spec, index) : spec);
+
   const guard = new InterruptGuard();
   const progress = new Progress(s.progress, plainEveryMs(s));
   const done: MeasuredRun<StressAnalysis>[] = [];
@@ -135,7 +146,7 @@ export async function stressScenario(s: MemStressSettings): Promise<MemStressRes
         done.push(run);
         current = undefined;
       },
-      specFor: (index): RunSpec => ({
+      specFor: (index): RunSpec => withExporter(index, {
         target: resolved.runTarget({
           intervalMs: s.intervalMs,
           durationMs: s.durationMs,
@@ -145,6 +156,7 @@ export async function stressScenario(s: MemStressSettings): Promise<MemStressRes
           warmupMs: s.warmupMs,
           warmupSteps: s.warmupSteps,
           gcCheckpointEveryMs: s.gcCheckpointEveryMs,
+          settledCheckpoints: true,
         }),
         nodeArgs: s.nodeArgs,
         intervalMs: s.intervalMs,
@@ -166,7 +178,10 @@ export async function stressScenario(s: MemStressSettings): Promise<MemStressRes
     });
     progress.stop();
     const { baseline, assertions, leak } = build(runs, false);
-    return { baseline, baselinePath, runs, assertions, leak, interrupted: guard.signal };
+    return { baseline, baselinePath, runs, assertions, leak, interrupted: guard.signal, exporter };
+  } catch (err) {
+    await exporter?.close();
+    throw err;
   } finally {
     clearInterval(saver);
     progress.stop();
