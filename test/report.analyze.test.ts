@@ -298,7 +298,7 @@ describe("seed 000's alert rules on a run", () => {
   const window = { startMs: 0, endMs: 180 * MIN };
   const find = (rs: ReturnType<typeof evaluateAlertRules>, id: string) => rs.find((r) => r.id === id)!;
 
-  it('finds the largest RSS climb within an hour, not over the whole run', () => {
+  it('takes the largest RSS rise over an hour (delta), not over the whole run', () => {
     // +40 MB in the first hour, flat, +40 MB in the third: 80 MB over the run, 40 within any hour.
     const slow = run([[0, 100e6], [60, 140e6], [120, 140e6], [180, 180e6]]);
     expect(find(evaluateAlertRules(slow, window), 'rss-increase')).toMatchObject({ worst: 40e6, fires: false, windowMs: 3600_000 });
@@ -309,9 +309,10 @@ describe("seed 000's alert rules on a run", () => {
 
   it('counts major GCs in the busiest 10 minutes, leaving memkit’s own out', () => {
     const majors = [...Array.from({ length: 51 }, (_, i) => 20 + i * 0.1), ...Array.from({ length: 30 }, (_, i) => 100 + i)];
-    const r = find(evaluateAlertRules(run([[0, 1], [180, 1]], majors), window), 'major-gc-rate');
-    expect(r).toMatchObject({ worst: 51, fires: true, atMs: 25 * MIN });
-    const calm = find(evaluateAlertRules(run([[0, 1], [180, 1]], majors.slice(1)), window), 'major-gc-rate');
+    const rs = evaluateAlertRules(run([[0, 1], [180, 1]], majors), window);
+    expect(find(rs, 'major-gc-count')).toMatchObject({ worst: 51, fires: true, atMs: 25 * MIN });
+    expect(find(rs, 'major-gc-rate')).toMatchObject({ worst: 51 / 600, fires: false }); // the YAML rule: > 5 per second
+    const calm = find(evaluateAlertRules(run([[0, 1], [180, 1]], majors.slice(1)), window), 'major-gc-count');
     expect(calm).toMatchObject({ worst: 50, fires: false });
   });
 

@@ -4,23 +4,25 @@ import { customMetrics } from './custom-metrics.js';
 import { inWindow, type Window } from './window.js';
 
 /**
- * Seed 000's alert rules, evaluated on a run as its dashboard would have:
- *   increase(process_memory_rss_bytes[1h]) > 50MB   - RSS climbing within an hour
- *   cache_hit_rate < 0.8                             - every <p>.hit / <p>.miss pair
- *   Gen2 collections in 10 min > 50                  - major (mark-compact) GCs
+ * Seed 000's alert rules, evaluated after the fact on a run's recorded samples, with the
+ * semantics of their Prometheus translation (docs/prometheus/memkit-alerts.yml):
+ *   delta(rss[1h]) > 50MB                      - RSS now minus RSS an hour before
+ *   cache hit ratio < 0.8                      - every <p>.hit / <p>.miss pair
+ *   increase(major GCs[10m]) > 50              - seed W2's "10 min 内 Gen2 > 50 次"
+ *   rate(major GCs[10m]) > 5 per second        - the seed's YAML rule
  * Windows slide over the measured window; a run shorter than a rule's window is judged on
  * the run (and says so). The worst value and when it happened are returned, fired or not.
  */
 
 export interface AlertRuleResult {
-  id: 'rss-increase' | 'hit-ratio' | 'major-gc-rate';
+  id: 'rss-increase' | 'hit-ratio' | 'major-gc-count' | 'major-gc-rate';
   /** The rule as the seed writes it. */
   rule: string;
   /** For hit ratios: which counter pair. */
   subject?: string;
   worst: number;
   threshold: number;
-  unit: 'bytes' | 'ratio' | 'count';
+  unit: 'bytes' | 'ratio' | 'count' | 'per_s';
   fires: boolean;
   /** Epoch ms at which the worst value was reached (the end of its window). */
   atMs?: number;
@@ -33,13 +35,14 @@ export const RSS_INCREASE_LIMIT_BYTES = 50e6;
 export const HIT_RATIO_FLOOR = 0.8;
 export const MAJOR_GC_WINDOW_MS = 600_000;
 export const MAJOR_GC_LIMIT = 50;
+export const MAJOR_GC_RATE_LIMIT_PER_S = 5;
 
 export function evaluateAlertRules(data: RunData, window: Window): AlertRuleResult[] {
   const out: AlertRuleResult[] = [];
   const span = window.endMs - window.startMs;
 
-  // The largest RSS climb within any window: each sample minus the lowest one in the
-  // window before it (a monotonic deque keeps that minimum in O(n)).
+  // delta over a sliding window: each sample minus the first one within the window
+  // before it (two pointers).
   const t: number[] = [];
   const rss: number[] = [];
   for (let i = 0; i < data.proc.tMs.length; i++) {
@@ -50,15 +53,11 @@ export function evaluateAlertRules(data: RunData, window: Window): AlertRuleResu
   }
   if (t.length >= 2) {
     const w = Math.min(RSS_INCREASE_WINDOW_MS, span);
-    const lows: number[] = [];
-    let head = 0;
     let worst = -Infinity;
     let at = t[0]!;
-    for (let j = 0; j < t.length; j++) {
-      while (lows.length > head && rss[lows[lows.length - 1]!]! >= rss[j]!) lows.pop();
-      lows.push(j);
-      while (t[j]! - t[lows[head]!]! > w) head++;
-      const rise = rss[j]! - rss[lows[head]!]!;
+    for (let j = 0, i = 0; j < t.length; j++) {
+      while (t[j]! - t[i]! > w) i++;
+      const rise = rss[j]! - rss[i]!;
       if (rise > worst) {
         worst = rise;
         at = t[j]!;
@@ -66,7 +65,7 @@ export function evaluateAlertRules(data: RunData, window: Window): AlertRuleResu
     }
     out.push({
       id: 'rss-increase',
-      rule: 'increase(process_memory_rss_bytes[1h]) > 50MB',
+      rule: 'delta(rss[1h]) > 50MB',
       worst,
       threshold: RSS_INCREASE_LIMIT_BYTES,
       unit: 'bytes',
@@ -81,7 +80,7 @@ export function evaluateAlertRules(data: RunData, window: Window): AlertRuleResu
     if (!m) continue;
     out.push({
       id: 'hit-ratio',
-      rule: 'cache_hit_rate < 0.8',
+      rule: 'cache hit ratio < 0.8',
       subject: m[1]!,
       worst: ratio,
       threshold: HIT_RATIO_FLOOR,
@@ -108,12 +107,23 @@ export function evaluateAlertRules(data: RunData, window: Window): AlertRuleResu
       }
     }
     out.push({
-      id: 'major-gc-rate',
-      rule: 'Gen2 (major) collections in 10 min > 50',
+      id: 'major-gc-count',
+      rule: 'increase(major GCs[10m]) > 50',
       worst,
       threshold: MAJOR_GC_LIMIT,
       unit: 'count',
       fires: worst > MAJOR_GC_LIMIT,
+      ...(at !== undefined ? { atMs: at } : {}),
+      windowMs: w,
+    });
+    const perSecond = w > 0 ? worst / (w / 1000) : 0;
+    out.push({
+      id: 'major-gc-rate',
+      rule: 'rate(major GCs[10m]) > 5/s',
+      worst: perSecond,
+      threshold: MAJOR_GC_RATE_LIMIT_PER_S,
+      unit: 'per_s',
+      fires: perSecond > MAJOR_GC_RATE_LIMIT_PER_S,
       ...(at !== undefined ? { atMs: at } : {}),
       windowMs: w,
     });

@@ -39,6 +39,7 @@ export function sideAlerts(sides: ReportSide[]): SideAlerts[] {
 function value(a: AlertRuleResult): string {
   if (a.unit === 'bytes') return formatBytes(a.worst, { signed: true });
   if (a.unit === 'ratio') return formatPercent(a.worst, 1);
+  if (a.unit === 'per_s') return `${Number(a.worst.toPrecision(3))}/s`;
   return formatCount(a.worst);
 }
 
@@ -47,17 +48,20 @@ function describe(a: AlertRuleResult): SafeHtml {
   const shorter = a.windowMs < long ? html` <span class="dim">(the whole run: ${formatClock(a.windowMs)})</span>` : '';
   switch (a.id) {
     case 'rss-increase':
-      return html`largest RSS climb within 1 h${shorter}`;
+      return html`largest RSS rise over 1 h${shorter}`;
     case 'hit-ratio':
       return html`hit ratio of <code>${a.subject}</code>, whole run`;
-    case 'major-gc-rate':
+    case 'major-gc-count':
       return html`most major GCs within 10 min${shorter}`;
+    case 'major-gc-rate':
+      return html`the same, per second${shorter}`;
   }
 }
 
 const BADGE: Record<Exclude<AlertRuleResult['id'], 'hit-ratio'>, string> = {
-  'rss-increase': 'RSS climb within 1 h',
-  'major-gc-rate': 'major GCs in 10 min',
+  'rss-increase': 'RSS rise over 1 h',
+  'major-gc-count': 'major GCs in 10 min',
+  'major-gc-rate': 'major GCs per second',
 };
 
 /** One badge per rule that would fire (several hit ratios below the floor make one badge). */
@@ -79,7 +83,7 @@ export function renderAlertRules(alerts: SideAlerts[], count: number): SafeHtml 
   const rows = alerts.flatMap((s) => s.results.map((a) => ({ ...a, sideIndex: s.side })));
   if (rows.length === 0) return undefined;
   return html`<section class="panel table-panel" id="alert-rules">
-  <h3>Alert rules of seed 000’s dashboard, on this run</h3>
+  <h3>Seed 000’s alert rules, on this run</h3>
   <table class="data">
     <thead><tr>${count > 1 ? html`<th>run</th>` : ''}<th>rule</th><th>measured</th><th class="num">worst</th><th class="num">at</th><th>alert</th></tr></thead>
     <tbody>${rows.map(
@@ -89,6 +93,7 @@ export function renderAlertRules(alerts: SideAlerts[], count: number): SafeHtml 
         <td><span class="badge ${a.fires ? 'verdict-bad' : 'verdict-good'}">${a.fires ? 'would fire' : 'quiet'}</span></td></tr>`,
     )}</tbody>
   </table>
-  <p class="caption">Sliding windows over the measured window; “at” is the end of the worst window, from the window’s start.</p>
+  <p class="caption">The rules of <code>docs/prometheus/memkit-alerts.yml</code>, evaluated on the recorded samples with sliding
+    windows over the measured window; “at” is the end of the worst window, from the window’s start.</p>
 </section>`;
 }
