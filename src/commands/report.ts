@@ -56,15 +56,13 @@ Examples:
           process.stdout.write((await renderTerminalReport(basePath, baselines[0]!, process.stdout)) + '\n');
           return ExitCode.Ok;
         }
-        const [{ loadSide }, { writeHtmlReport }, { compareExtras }] = await Promise.all([
+        const [{ loadSide }, { writeHtmlReport }, { DEFAULT_CHART_OPTIONS }] = await Promise.all([
           import('../report/html/inputs.js'),
           import('../report/html/write-report.js'),
-          import('../report/html/compare.js'),
+          import('../report/html/chart-data.js'),
         ]);
         const sides = await Promise.all(baselines.map((b, i) => loadSide(paths[i]!, b)));
-        const chart = { ...(await import('../report/html/chart-data.js')).DEFAULT_CHART_OPTIONS, maxBuckets: maxPoints };
-        const extras = sides.length === 2 ? await compareExtras(sides[0]!, sides[1]!) : {};
-        const { bytes } = writeHtmlReport(opts.html, sides, { chart, ...extras });
+        const { bytes } = writeHtmlReport(opts.html, sides, { chart: { ...DEFAULT_CHART_OPTIONS, maxBuckets: maxPoints } });
         for (const side of sides) {
           for (const r of side.runs) {
             if (r.problem) process.stderr.write(`memkit: warning: run ${r.index + 1} of ${side.path}: ${r.problem}; the report has its tables only\n`);
