@@ -1,3 +1,4 @@
+import { seededRandom } from '../src/scenario/random.js';
 import { defineScenario, type ScenarioContext } from '../src/scenario/define.js';
 
 /**
@@ -95,19 +96,6 @@ const SYMBOLS = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'BNBUSDT', 'XRPUSDT', 'ADAUSDT
 const FIELDS = 5; // open, high, low, close, volume
 
 /** xorshift32: a deterministic price walk, so runs of a variant are comparable. */
-function rng(seed: number): () => number {
-  // The state lives in a typed array: a closure variable above 2^30 would be boxed as a
-  // heap number on every call, and the scenario would measure its own random generator.
-  const x = new Uint32Array([seed >>> 0 || 1]);
-  return () => {
-    let v = x[0]!;
-    v ^= v << 13;
-    v ^= v >>> 17;
-    v ^= v << 5;
-    x[0] = v;
-    return x[0]! / 4294967296;
-  };
-}
 
 interface Tick {
   open: number;
@@ -317,7 +305,7 @@ export default defineScenario<BeforeState | AfterState>({
   setup(ctx) {
     const p = ctx.params;
     const symbols = Math.max(1, Math.min(SYMBOLS.length, Number(p.symbols)));
-    const rand = rng(Number(p.seed));
+    const rand = seededRandom(Number(p.seed));
     const prices = Float64Array.from({ length: symbols }, (_, i) => 100 * (i + 1));
     const tick: Tick = { open: 0, high: 0, low: 0, close: 0, volume: 0 };
     const windowSize = Number(p.windowSize);

@@ -1,3 +1,4 @@
+import { seededRandom } from '../src/scenario/random.js';
 import { defineScenario } from '../src/scenario/define.js';
 
 /**
@@ -24,19 +25,6 @@ const STR_BYTES = 24; // a 32-byte string in the seed, minus header
 const LIST_LEN = 16; // 128 B of int64, 64 B of float32
 const STR_LIST_LEN = 8;
 
-function rng(seed: number): () => number {
-  // The state lives in a typed array: a closure variable above 2^30 would be boxed as a
-  // heap number on every call, and the scenario would measure its own random generator.
-  const x = new Uint32Array([seed >>> 0 || 1]);
-  return () => {
-    let v = x[0]!;
-    v ^= v << 13;
-    v ^= v >>> 17;
-    v ^= v << 5;
-    x[0] = v;
-    return x[0]! / 4294967296;
-  };
-}
 
 // ---- objects ---------------------------------------------------------------------------
 
@@ -161,7 +149,7 @@ export default defineScenario<State>({
   },
   setup(ctx) {
     const p = ctx.params;
-    const rand = rng(Number(p.seed));
+    const rand = seededRandom(Number(p.seed));
     const items = Number(p.items);
     const state: State = { rand, items, chunk: Number(p.chunk), reads: Number(p.reads), cursor: 0, checksum: 0 };
     if (p.layout === 'arena') {

@@ -1,5 +1,6 @@
 /** memkit's public API, for users' own scenario modules: `import { defineScenario } from 'memkit'`. */
 export { defineScenario } from './scenario/define.js';
+export { seededRandom } from './scenario/random.js';
 export type {
   CustomMetricSpec,
   ParamSpec,

@@ -1,5 +1,6 @@
 import type { MemColumns, ProcColumns, RunData } from '../run/run-data.js';
 import { findMark } from '../run/run-data.js';
+import { nearestIndex } from './series.js';
 import { fitSlope, type SlopeFit } from './regression.js';
 import { inWindow, type Window } from './window.js';
 import { GcKind, GcSource } from '../agent/protocol.js';
@@ -29,25 +30,12 @@ function rangeIndices(ts: number[], w: Window): number[] {
   return out;
 }
 
-/** The sample closest to t (outside samples may not fall exactly on the window edges). */
-function nearest(ts: number[], t: number): number {
-  let best = -1;
-  let bestD = Infinity;
-  for (let i = 0; i < ts.length; i++) {
-    const d = Math.abs(ts[i]! - t);
-    if (d < bestD) {
-      bestD = d;
-      best = i;
-    }
-  }
-  return best;
-}
 
 function rssStats(proc: ProcColumns, w: Window): MemoryStats['rss'] {
   if (proc.tMs.length === 0) return undefined;
   const idx = rangeIndices(proc.tMs, w);
-  const s = nearest(proc.tMs, w.startMs);
-  const e = nearest(proc.tMs, w.endMs);
+  const s = nearestIndex(proc.tMs, w.startMs);
+  const e = nearestIndex(proc.tMs, w.endMs);
   let peak = 0;
   for (const i of idx.length ? idx : [s, e]) peak = Math.max(peak, proc.rssBytes[i]!);
   const start = proc.rssBytes[s]!;
@@ -66,8 +54,8 @@ function heapStats(data: RunData, w: Window): MemoryStats['heapUsed'] {
   let peak = 0;
   for (const i of idx) peak = Math.max(peak, mem.heapUsed[i]!);
   const basis = startMark !== undefined && endMark !== undefined ? 'checkpoint' : 'samples';
-  const start = startMark ?? mem.heapUsed[nearest(mem.tMs, w.startMs)]!;
-  const end = endMark ?? mem.heapUsed[nearest(mem.tMs, w.endMs)]!;
+  const start = startMark ?? mem.heapUsed[nearestIndex(mem.tMs, w.startMs)]!;
+  const end = endMark ?? mem.heapUsed[nearestIndex(mem.tMs, w.endMs)]!;
 
   // The live heap is best seen right after a major GC; fall back to any GC, then samples.
   const gc = data.gc;
@@ -108,8 +96,8 @@ function peakOf(ts: number[], values: number[], w: Window): number | undefined {
 export function memoryStats(data: RunData, w: Window): MemoryStats {
   let cpuMs: number | undefined;
   if (data.proc.tMs.length >= 2) {
-    const s = nearest(data.proc.tMs, w.startMs);
-    const e = nearest(data.proc.tMs, w.endMs);
+    const s = nearestIndex(data.proc.tMs, w.startMs);
+    const e = nearestIndex(data.proc.tMs, w.endMs);
     cpuMs = data.proc.cpuMs[e]! - data.proc.cpuMs[s]!;
   }
   return {

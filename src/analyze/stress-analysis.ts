@@ -1,6 +1,7 @@
 import { findMark, type RunData } from '../run/run-data.js';
 import { judgeLeak, type LeakVerdict, type LivePoint } from './leak-verdict.js';
 import { phaseReport, type PhaseReport } from './phases.js';
+import { nearestIndex } from './series.js';
 import { fitSlope, type SlopeFit } from './regression.js';
 import { analyzeRun, type RunAnalysis } from './run-metrics.js';
 import { summarizeBuckets, type LatencySummary } from './latency-stats.js';
@@ -39,18 +40,6 @@ export function livePointsAfterWarmup(data: RunData): LivePoint[] {
   return points;
 }
 
-function nearestIndex(ts: number[], t: number): number {
-  let best = -1;
-  let bestD = Infinity;
-  for (let i = 0; i < ts.length; i++) {
-    const d = Math.abs(ts[i]! - t);
-    if (d < bestD) {
-      bestD = d;
-      best = i;
-    }
-  }
-  return best;
-}
 
 export function analyzeStressRun(data: RunData, opts: { phaseOrder?: string[]; minLeakBytes?: number } = {}): StressAnalysis {
   const base = analyzeRun(data);

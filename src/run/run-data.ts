@@ -51,25 +51,9 @@ export interface EndRecord {
 
 export type SampleRecord = RunHeader | ProcSample | EndRecord | ChildMessage;
 
-export interface MemColumns {
-  tMs: number[];
-  rss: number[];
-  heapUsed: number[];
-  heapTotal: number[];
-  external: number[];
-  arrayBuffers: number[];
-}
-
-export interface GcColumns {
-  tMs: number[];
-  kind: number[];
-  pauseMs: number[];
-  flags: number[];
-  usedBefore: number[];
-  usedAfter: number[];
-  totalAfter: number[];
-  src: number[];
-}
+/** The columns of the agent's batches, accumulated over the run. */
+export type MemColumns = Omit<MemBatch, 'type'>;
+export type GcColumns = Omit<GcBatch, 'type'>;
 
 export interface ProcColumns {
   tMs: number[];

@@ -1,0 +1,17 @@
+/**
+ * A seeded xorshift32 generator for scenarios: deterministic, so runs of a variant are
+ * comparable, and allocation-free — the state lives in a typed array, because a closure
+ * variable above 2^30 would be boxed as a heap number on every call and the scenario
+ * would measure its own random generator.
+ */
+export function seededRandom(seed: number): () => number {
+  const x = new Uint32Array([seed >>> 0 || 1]);
+  return () => {
+    let v = x[0]!;
+    v ^= v << 13;
+    v ^= v >>> 17;
+    v ^= v << 5;
+    x[0] = v;
+    return x[0]! / 4294967296;
+  };
+}
