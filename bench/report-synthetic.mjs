@@ -18,17 +18,11 @@ import { analyzeRun } from '../dist/src/analyze/run-metrics.js';
 import { aggregateRuns } from '../dist/src/analyze/aggregate.js';
 import { bucketOf } from '../dist/src/analyze/log-buckets.js';
 import { summarizeBuckets } from '../dist/src/analyze/latency-stats.js';
+import { seededRandom } from '../dist/src/scenario/random.js';
 
-/** mulberry32: a small seeded PRNG, so every generated run is the same run. */
+/** memkit's seeded generator (what scenarios use), with normal and log-normal draws on top. */
 function prng(seed) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   const normal = () => {
     const u = Math.max(next(), 1e-12);
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * next());

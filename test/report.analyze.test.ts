@@ -5,20 +5,13 @@ import { GC_MARK_KINDS, gcCountsByKind, gcTimeline } from '../src/analyze/gc-tim
 import { evaluateAlertRules } from '../src/analyze/alert-rules.js';
 import { quantileSorted, sortedCopy } from '../src/analyze/percentiles.js';
 import { emptyRunData } from '../src/run/run-data.js';
+import { seededRandom } from '../src/scenario/random.js';
 import { escapeHtml, html, jsonForScript, scriptSafe, trusted } from '../src/report/html/escape.js';
 import { renderMemorySparklines, sparkline } from '../src/report/sparkline.js';
 import { traceData } from '../src/report/html/chart-data.js';
 
-/** A seeded PRNG, so a failure reproduces. */
-function rand(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so a failure reproduces. */
+const rand = seededRandom;
 
 function randomWalk(n: number, seed: number, stepMs = 100): { t: number[]; v: number[] } {
   const r = rand(seed);
