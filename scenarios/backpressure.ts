@@ -1,6 +1,6 @@
 import v8 from 'node:v8';
 import { defineScenario, type ScenarioContext } from '../src/scenario/define.js';
-import { xorshift32 } from './lib/xorshift.js';
+import { seededRandom } from '../src/scenario/random.js';
 
 /**
  * Seed 002 ("内存背压服务", a memory-backpressure service) in Node terms: a consumer takes
@@ -273,17 +273,20 @@ export default defineScenario<State>({
   metrics: {
     'records.lost': { unit: 'count', better: 'lower', description: 'records consumed but neither processed nor superseded (in - out)' },
   },
+  validateParams(p) {
+    if (p.policy !== 'watermark' && p.policy !== 'fixed-count') return `--param policy=${String(p.policy)}: expected 'fixed-count' or 'watermark'`;
+    const fraction = Number(p.watermark);
+    if (!(fraction > 0 && fraction < 1)) return `--param watermark=${fraction}: expected a fraction between 0 and 1`;
+    const flushFraction = Number(p.flushFraction);
+    if (!(flushFraction > 0 && flushFraction <= 1)) return `--param flushFraction=${flushFraction}: expected a fraction in (0, 1]`;
+    return undefined;
+  },
   setup(ctx) {
     const p = ctx.params;
-    const policy = p.policy === 'watermark' ? 'watermark' : p.policy === 'fixed-count' ? 'fixed-count' : undefined;
-    if (!policy) throw new Error(`backpressure: --param policy=${String(p.policy)}: expected 'fixed-count' or 'watermark'`);
+    const policy = p.policy as 'watermark' | 'fixed-count';
     const fraction = Number(p.watermark);
-    if (!(fraction > 0 && fraction < 1)) throw new Error(`backpressure: --param watermark=${fraction}: expected a fraction between 0 and 1`);
     const flushFraction = Number(p.flushFraction);
-    if (!(flushFraction > 0 && flushFraction <= 1)) {
-      throw new Error(`backpressure: --param flushFraction=${flushFraction}: expected a fraction in (0, 1]`);
-    }
-    const rand = xorshift32(Number(p.seed));
+    const rand = seededRandom(Number(p.seed));
     const pool = buildMessagePool(rand);
     // After the pool exists: it is part of what the process holds outside the heap.
     const watermark = policy === 'watermark' ? resolveWatermark(fraction, Number(p.memoryLimit)) : undefined;

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type BetterSqlite3 from 'better-sqlite3';
 import { defineScenario, type ScenarioContext } from '../src/scenario/define.js';
 import { TtlLruCache } from './lib/ttl-lru-cache.js';
-import { xorshift32 } from './lib/xorshift.js';
+import { seededRandom } from '../src/scenario/random.js';
 
 /**
  * Seed 004 (the sync-optimization design) in Node terms: a sync job fetches daily bars of
@@ -243,28 +243,30 @@ export default defineScenario<State>({
     'records.lost': { unit: 'count', better: 'lower', description: 'records fetched but not committed' },
   },
   phases: [...PHASES],
+  validateParams(p) {
+    if (!['OFF', 'NORMAL', 'FULL', 'EXTRA'].includes(String(p.synchronous).toUpperCase())) {
+      return `--param synchronous=${String(p.synchronous)}: expected OFF, NORMAL, FULL or EXTRA`;
+    }
+    if (p.metaKey !== 'code' && p.metaKey !== 'code+date') return `--param metaKey=${String(p.metaKey)}: expected 'code' or 'code+date'`;
+    for (const name of ['batchSize', 'symbols', 'days', 'metaCapacity']) {
+      const v = Number(p[name]);
+      if (!Number.isInteger(v) || v < 1) return `--param ${name}=${v}: expected a whole number ≥ 1`;
+    }
+    if (!(Number(p.metaTtlMs) > 0)) return `--param metaTtlMs=${p.metaTtlMs}: expected a duration in ms > 0`;
+    if (Number(p.symbols) > 400_000) return `--param symbols=${p.symbols}: at most 400000`;
+    return undefined;
+  },
   async setup(ctx) {
     const p = ctx.params;
     const synchronous = String(p.synchronous).toUpperCase();
-    if (!['OFF', 'NORMAL', 'FULL', 'EXTRA'].includes(synchronous)) {
-      throw new Error(`batch-writer: --param synchronous=${String(p.synchronous)}: expected OFF, NORMAL, FULL or EXTRA`);
-    }
-    if (p.metaKey !== 'code' && p.metaKey !== 'code+date') {
-      throw new Error(`batch-writer: --param metaKey=${String(p.metaKey)}: expected 'code' or 'code+date'`);
-    }
     const batchSize = Number(p.batchSize);
     const symbols = Number(p.symbols);
     const days = Number(p.days);
     const metaCapacity = Number(p.metaCapacity);
-    for (const [name, v] of [['batchSize', batchSize], ['symbols', symbols], ['days', days], ['metaCapacity', metaCapacity]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new Error(`batch-writer: --param ${name}=${v}: expected a whole number ≥ 1`);
-    }
     const metaTtlMs = Number(p.metaTtlMs);
-    if (!(metaTtlMs > 0)) throw new Error(`batch-writer: --param metaTtlMs=${metaTtlMs}: expected a duration in ms > 0`);
-    if (symbols > 400_000) throw new Error(`batch-writer: --param symbols=${symbols}: at most 400000`);
 
     const cache = new TtlLruCache<StockMeta>(metaCapacity, metaTtlMs);
-    const rand = xorshift32(Number(p.seed));
+    const rand = seededRandom(Number(p.seed));
     const codes = Array.from({ length: symbols }, (_, i) => (i % 2 ? `sz.${String(i).padStart(6, '0')}` : `sh.${600000 + i}`));
 
     const ownDir = p.dir === '';

@@ -95,8 +95,6 @@ class LruCache<V> {
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'BNBUSDT', 'XRPUSDT', 'ADAUSDT', 'DOGEUSDT', 'AVAXUSDT', 'DOTUSDT', 'LINKUSDT'];
 const FIELDS = 5; // open, high, low, close, volume
 
-/** xorshift32: a deterministic price walk, so runs of a variant are comparable. */
-
 interface Tick {
   open: number;
   high: number;

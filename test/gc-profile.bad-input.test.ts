@@ -15,6 +15,7 @@ const cases: Array<[string, string[], RegExp]> = [
   ['a zero repeat', ['--repeat', '0'], /--repeat: '0' must be greater than zero/],
   ['an unknown parameter', ['--param', 'colour=red'], /scenario lru-cache has no parameter 'colour'/],
   ['a parameter of the wrong type', ['--param', 'symbols=many'], /--param symbols=many: expected a number/],
+  ['a parameter value the scenario rejects', ['--scenario', 'batch-writer', '--param', 'batchSize=0'], /scenario batch-writer: --param batchSize=0: expected a whole number ≥ 1/],
   ['a scenario file that throws on load', ['--scenario', join(FIXTURES, 'scenarios', 'throws-on-load.js')], /failed to load: config\.yaml not found/],
   ['a module that is not a scenario', ['--scenario', join(FIXTURES, 'scenarios', 'not-a-scenario.js')], /has no "name"/],
   ['a missing scenario file', ['--scenario', './nowhere/my.scenario.js'], /scenario file \.\/nowhere\/my\.scenario\.js: no such file/],

@@ -57,13 +57,23 @@ describe.each(cases.map(([s, v]) => `${s}/${v}`))('%s: GC counts equal V8 --trac
   it('counts every minor and major GC of the measured window exactly', () => {
     const { result, baseline } = runs[key]!;
     const lines = traceLines(result.stderr);
-    // memkit's two checkpoint GCs (gc(), reason "testing") bracket the measured window.
-    const marks = lines.map((l, i) => (isCheckpoint(l) ? i : -1)).filter((i) => i >= 0);
-    expect(marks).toHaveLength(2);
-    const window = lines.slice(marks[0]! + 1, marks[1]!);
+    // memkit's two checkpoints (gc(), reason "testing") bracket the measured window. A
+    // gc() that lands while incremental marking runs finishes that cycle first, so one
+    // checkpoint can print two "testing" lines: group those printed within 100 ms of each
+    // other by V8's own clock (the two checkpoints are the 1.5 s window apart).
+    const atMs = (l: string) => Number(/\]\s+(\d+) ms:/.exec(l)![1]);
+    const groups: number[][] = [];
+    lines.forEach((l, i) => {
+      if (!isCheckpoint(l)) return;
+      const last = groups[groups.length - 1];
+      if (last && atMs(l) - atMs(lines[last[last.length - 1]!]!) < 100) last.push(i);
+      else groups.push([i]);
+    });
+    expect(groups).toHaveLength(2);
+    const window = lines.slice(groups[0]![groups[0]!.length - 1]! + 1, groups[1]![0]!);
     expect(baseline.metrics['gc.count.minor'].value).toBe(window.filter(isMinor).length);
     expect(baseline.metrics['gc.count.major'].value).toBe(window.filter(isMajor).length);
-    expect(baseline.extra.runs[0].gcCheckpointCount).toBe(2);
+    expect(baseline.extra.runs[0].gcCheckpointCount).toBe(groups.flat().length);
   });
 
   it('counts every GC from the agent\'s start to the child\'s exit, checkpoints included', () => {

@@ -51,6 +51,11 @@ export interface ScenarioDefinition<State = unknown> {
   metrics?: Record<string, CustomMetricSpec>;
   /** Phase names in pipeline order, for reports. */
   phases?: string[];
+  /**
+   * Checks the parameter values before anything runs (in memkit itself, so a bad value is
+   * exit 2 with one line, not a crash of the child): return the problem, or nothing.
+   */
+  validateParams?(params: Readonly<Record<string, ParamValue>>): string | undefined;
   setup(ctx: ScenarioContext): State | Promise<State>;
   step(state: State, ctx: ScenarioContext): void | Promise<void>;
   teardown?(state: State, ctx: ScenarioContext): void | Promise<void>;

@@ -104,6 +104,8 @@ export function resolveVariantAndParams(
     }
     params[name] = coerceParam(name, raw, spec.default);
   }
+  const problem = def.validateParams?.(params);
+  if (problem) throw new UsageError(`scenario ${def.name}: ${problem}`);
   return { variant: chosen, params };
 }
 
