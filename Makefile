@@ -14,7 +14,7 @@ SRC    := $(shell find src scenarios -name '*.ts' 2>/dev/null) tsconfig.json
 # opt(flag,value): the flag only when the make variable was given.
 opt = $(if $(2),$(1) $(2))
 
-.PHONY: install build test bench bench-agent bench-soak bench-report clean gc-profile mem-stress report check-alerts
+.PHONY: install build test bench bench-agent bench-soak bench-report bench-snapshot bench-snapshot-engine bench-snapshot-capture clean gc-profile mem-stress mem-snapshot report check-alerts
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci
@@ -38,7 +38,7 @@ gc-profile: build
 
 # Benchmarks print ratios against a reference measured in the same run (a shared,
 # noisy machine); they are not part of `make test`.
-bench: bench-agent bench-soak bench-report
+bench: bench-agent bench-soak bench-report bench-snapshot
 
 bench-agent: build
 	$(NODE) bench/agent-overhead.mjs
@@ -50,6 +50,22 @@ bench-soak: build
 # The HTML report of a 24 h run at 100 ms: size, generation time, and load/zoom in Chromium.
 bench-report: build
 	$(NODE) bench/report-size.mjs $(call opt,--hours,$(hours))
+
+# memkit's heap-snapshot engine against memlab (50 MB, 300 MB, 1 GB+ snapshots), and the
+# capture's peak RSS against v8-profiler-next; both install their reference tools into
+# .bench/ (never project dependencies). big=0 skips the 1 GB run.
+bench-snapshot: bench-snapshot-engine bench-snapshot-capture
+
+bench-snapshot-engine: build
+	$(if $(big),SNAPSHOT_BENCH_BIG=$(big)) $(NODE) bench/snapshot-engine.js
+
+bench-snapshot-capture: build
+	$(NODE) bench/snapshot-capture.js
+
+# make mem-snapshot scenario=lru-cache variant=unstable-key steps=2000
+mem-snapshot: build
+	$(MEMKIT) mem-snapshot --scenario $(or $(scenario),lru-cache) $(call opt,--variant,$(variant)) \
+	  $(call opt,--steps,$(steps)) $(call opt,--out-dir,$(out)) $(call opt,--fail-on-leak,$(fail_on_leak)) $(ARGS)
 
 mem-stress: build
 	$(MEMKIT) mem-stress $(call opt,--signals,$(signals)) $(call opt,--duration,$(duration)) \

@@ -31,6 +31,13 @@ channel.onMessage((m: ParentMessage) => {
     resumeWaiter?.();
   } else if (m.type === 'resume') {
     resumeWaiter?.();
+  } else if (m.type === 'heap-snapshot') {
+    // Asked for at a checkpoint, while the loop waits: the writer (and node:inspector)
+    // is loaded only by runs that take snapshots.
+    void import('./heap-snapshot-writer.js')
+      .then(({ takeHeapSnapshot }) => takeHeapSnapshot(m.path))
+      .then((r) => channel.send({ type: 'heap-snapshot-done', path: m.path, bytes: r.bytes, durationMs: r.durationMs }))
+      .catch((err: unknown) => fail('agent', err));
   }
 });
 

@@ -104,9 +104,10 @@ export async function runStepLoop(
     let sliceEnd = now + SLICE_MS;
     for (;;) {
       if (opts.isStopRequested()) return 'stopped';
+      // A checkpoint at the last step still fires: it comes before the step limit.
+      if (nextCheckpoint < checkpoints.length && ctx.steps === checkpoints[nextCheckpoint]) break;
       if (ctx.steps >= maxSteps) return 'steps';
       if (now >= deadline) return 'duration';
-      if (nextCheckpoint < checkpoints.length && ctx.steps === checkpoints[nextCheckpoint]) break;
       if (warmupPending && now >= warmupEndMs && ctx.steps >= warmupSteps) {
         warmupPending = false;
         const t0 = now;

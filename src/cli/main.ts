@@ -3,13 +3,14 @@ import { ExitCode, formatFatal } from './errors.js';
 import { memkitVersion } from './version.js';
 import { registerGcProfile } from '../commands/gc-profile.js';
 import { registerMemStress } from '../commands/mem-stress.js';
+import { registerMemSnapshot } from '../commands/mem-snapshot.js';
 import { registerReport } from '../commands/report.js';
 
 /**
  * The CLI entry. Each command module registers its options and loads the modules that
  * do the work only inside its action, so `memkit --help` and `memkit diff` stay fast.
  */
-const COMMANDS: Array<(program: Command) => void> = [registerGcProfile, registerMemStress, registerReport];
+const COMMANDS: Array<(program: Command) => void> = [registerGcProfile, registerMemStress, registerMemSnapshot, registerReport];
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('memkit')

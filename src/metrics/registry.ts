@@ -62,6 +62,10 @@ export const METRICS: Readonly<Record<string, MetricSpec>> = {
   'live.growth_bytes': spec('bytes', 'lower', 'memory', 'growth of live memory (heap + external after a forced GC) after warm-up', false),
   'live.slope_bytes_per_min': spec('bytes_per_min', 'lower', 'slope', 'least-squares slope of live memory at the forced-GC checkpoints after warm-up', false),
   'duration_ms': spec('ms', 'none', 'time', 'measured wall time'),
+  'heap.snapshot.total_bytes': spec('bytes', 'lower', 'memory', 'sum of every node\'s self size in a heap snapshot'),
+  'heap.snapshot.reachable_bytes': spec('bytes', 'lower', 'memory', 'retained size of a heap snapshot\'s root: what the roots keep alive'),
+  'heap.snapshot.nodes.count': spec('count', 'lower', 'heap-class', 'nodes (objects, strings, code, ...) in a heap snapshot'),
+  'heap.snapshot.classes.count': spec('count', 'none', 'heap-class', 'distinct constructors / node kinds in a heap snapshot'),
 };
 
 /** Unit from the name's suffix: the convention DESIGN.md fixes for every name. */
