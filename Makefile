@@ -14,7 +14,7 @@ SRC    := $(shell find src scenarios -name '*.ts' 2>/dev/null) tsconfig.json
 # opt(flag,value): the flag only when the make variable was given.
 opt = $(if $(2),$(1) $(2))
 
-.PHONY: install build test bench bench-agent bench-soak bench-report bench-snapshot bench-snapshot-engine bench-snapshot-capture clean gc-profile mem-stress mem-snapshot report check-alerts
+.PHONY: install build test bench bench-agent bench-soak bench-report bench-snapshot bench-snapshot-engine bench-snapshot-capture bench-similarity clean gc-profile mem-stress mem-snapshot report check-alerts similarity-build
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci
@@ -26,7 +26,13 @@ dist/.built: node_modules/.package-lock.json $(SRC)
 	npx tsc -p tsconfig.json
 	@touch $@
 
-build: dist/.built
+# The similarity kernel addon (npm ci builds it too); rebuilt when its sources change.
+# Without a compiler the build only warns and memkit uses its JavaScript kernel.
+ADDON := native/similarity/build/Release/memkit_similarity.node
+$(ADDON): native/similarity/binding.gyp $(wildcard native/similarity/*.cc native/similarity/*.h)
+	$(NODE) native/similarity/build.mjs
+
+build: dist/.built $(ADDON)
 
 test: build
 	npx vitest run
@@ -38,7 +44,7 @@ gc-profile: build
 
 # Benchmarks print ratios against a reference measured in the same run (a shared,
 # noisy machine); they are not part of `make test`.
-bench: bench-agent bench-soak bench-report bench-snapshot
+bench: bench-agent bench-soak bench-report bench-snapshot bench-similarity
 
 bench-agent: build
 	$(NODE) bench/agent-overhead.mjs
@@ -80,6 +86,19 @@ report: build
 # The Prometheus alert rules (docs/prometheus.md): valid, and firing as their tests say.
 check-alerts:
 	cd docs/prometheus && promtool check rules memkit-alerts.yml && promtool test rules memkit-alerts.test.yml
+
+# make similarity-build items=100000 [dims=128 top_k=200 micro_batch=50 budget=2GB out=reports/neighbors]
+# or input=items.npy instead of items=. Extra flags in ARGS (e.g. ARGS=--compare).
+similarity-build: build
+	$(MEMKIT) similarity-build $(if $(items),--synthetic $(items)x$(or $(dims),128) --seed $(or $(seed),1)) \
+	  $(call opt,--input,$(input)) $(call opt,--top-k,$(top_k)) $(call opt,--micro-batch,$(micro_batch)) \
+	  $(call opt,--memory-budget,$(budget)) $(call opt,--out,$(out)) $(ARGS)
+
+# The kernel alone per instruction-set level, then N=100000 D=128 K=200 against faiss and
+# sklearn (BENCH_ARGS=--with-references installs them).
+bench-similarity: build
+	$(NODE) bench/similarity-kernel.mjs
+	$(NODE) bench/similarity-bench.mjs $(BENCH_ARGS)
 
 clean:
 	rm -rf dist

@@ -36,8 +36,8 @@ describe('RSS sampled from outside', () => {
     });
     const b = readJson(out);
     const proc = readJsonl(join(tmp.path, b.runs[0].samplesFile)).filter((x) => x.type === 'proc');
-    expect(truth.length).toBeGreaterThan(10);
-    expect(proc.length).toBeGreaterThan(10);
+    expect(truth.length, 'kernel readings').toBeGreaterThan(10);
+    expect(proc.length, 'memkit samples').toBeGreaterThan(10);
     // Compare each memkit sample with the kernel's reading closest in time (within 30 ms),
     // once setup is over and RSS is steady. The pairing window is loose on a busy machine;
     // the tolerance on the value is not.
@@ -47,8 +47,9 @@ describe('RSS sampled from outside', () => {
       const near = truth.reduce((best, t) => (Math.abs(t.tMs - s.tMs) < Math.abs(best.tMs - s.tMs) ? t : best));
       if (Math.abs(near.tMs - s.tMs) > 30) continue;
       compared++;
-      expect(Math.abs(near.rss - s.rssBytes) / near.rss).toBeLessThan(0.02);
+      const why = `memkit ${s.rssBytes} B vs VmRSS ${near.rss} B, ${(near.tMs - s.tMs).toFixed(1)} ms apart`;
+      expect(Math.abs(near.rss - s.rssBytes) / near.rss, why).toBeLessThan(0.02);
     }
-    expect(compared).toBeGreaterThanOrEqual(5);
+    expect(compared, 'pairs within 30 ms').toBeGreaterThanOrEqual(5);
   });
 });

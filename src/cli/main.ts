@@ -4,13 +4,20 @@ import { memkitVersion } from './version.js';
 import { registerGcProfile } from '../commands/gc-profile.js';
 import { registerMemStress } from '../commands/mem-stress.js';
 import { registerMemSnapshot } from '../commands/mem-snapshot.js';
+import { registerSimilarityBuild } from '../commands/similarity-build.js';
 import { registerReport } from '../commands/report.js';
 
 /**
  * The CLI entry. Each command module registers its options and loads the modules that
  * do the work only inside its action, so `memkit --help` and `memkit diff` stay fast.
  */
-const COMMANDS: Array<(program: Command) => void> = [registerGcProfile, registerMemStress, registerMemSnapshot, registerReport];
+const COMMANDS: Array<(program: Command) => void> = [
+  registerGcProfile,
+  registerMemStress,
+  registerMemSnapshot,
+  registerSimilarityBuild,
+  registerReport,
+];
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('memkit')

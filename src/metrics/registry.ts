@@ -66,6 +66,14 @@ export const METRICS: Readonly<Record<string, MetricSpec>> = {
   'heap.snapshot.reachable_bytes': spec('bytes', 'lower', 'memory', 'retained size of a heap snapshot\'s root: what the roots keep alive'),
   'heap.snapshot.nodes.count': spec('count', 'lower', 'heap-class', 'nodes (objects, strings, code, ...) in a heap snapshot'),
   'heap.snapshot.classes.count': spec('count', 'none', 'heap-class', 'distinct constructors / node kinds in a heap snapshot'),
+  'similarity.predicted_peak_bytes': spec('bytes', 'none', 'memory', 'similarity-build: peak RSS predicted before the run'),
+  'similarity.peak_prediction_ratio': spec('ratio', 'none', 'memory', 'similarity-build: measured peak RSS / predicted peak'),
+  'similarity.rss_hwm_bytes': spec('bytes', 'lower', 'memory', "similarity-build: the computing child's RSS high-water mark (VmHWM)"),
+  'similarity.compute_ms': spec('ms', 'lower', 'time', 'similarity-build: time of the top-K computation'),
+  'similarity.load_ms': spec('ms', 'lower', 'time', 'similarity-build: time to read and normalise the embeddings'),
+  'similarity.write_ms': spec('ms', 'lower', 'time', 'similarity-build: time to write the neighbour files'),
+  'similarity.items_per_s': spec('per_s', 'higher', 'rate', 'similarity-build: rows completed per second of computation'),
+  'similarity.gflop_per_s': spec('per_s', 'higher', 'rate', 'similarity-build: effective GFLOP/s, counting 2·rows·N·D'),
 };
 
 /** Unit from the name's suffix: the convention DESIGN.md fixes for every name. */
