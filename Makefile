@@ -16,7 +16,7 @@ SRC    := $(shell find src scenarios -name '*.ts' 2>/dev/null) tsconfig.json
 # opt(flag,value): the flag only when the make variable was given.
 opt = $(if $(2),$(1) $(2))
 
-.PHONY: install build test bench bench-agent bench-soak bench-snapshot bench-snapshot-engine bench-snapshot-capture bench-similarity bench-diff clean gc-profile mem-stress mem-snapshot check-alerts similarity-build diff
+.PHONY: install build test bench bench-agent bench-soak bench-report bench-snapshot bench-snapshot-engine bench-snapshot-capture bench-similarity bench-diff clean gc-profile mem-stress mem-snapshot report check-alerts similarity-build diff
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci
@@ -45,11 +45,11 @@ diff: build
 gc-profile: build
 	$(MEMKIT) gc-profile $(call opt,--duration,$(duration)) $(call opt,--scenario,$(scenario)) \
 	  $(call opt,--variant,$(variant)) $(call opt,--interval,$(interval)) $(call opt,--out,$(out)) \
-	  $(call opt,--prometheus,$(prometheus)) $(ARGS)
+	  $(call opt,--prometheus,$(prometheus)) $(call opt,--html,$(html)) $(ARGS)
 
 # Benchmarks print ratios against a reference measured in the same run (a shared,
 # noisy machine); they are not part of `make test`.
-bench: bench-agent bench-soak bench-snapshot bench-similarity bench-diff
+bench: bench-agent bench-soak bench-report bench-snapshot bench-similarity bench-diff
 
 bench-agent: build
 	$(NODE) bench/agent-overhead.mjs
@@ -62,6 +62,10 @@ bench-soak: build
 bench-diff: build
 	$(NODE) bench/diff-cold-start.mjs
 	$(NODE) bench/diff-noise.mjs
+
+# The HTML report of a 24 h run at 100 ms: size, generation time, and load/zoom in Chromium.
+bench-report: build
+	$(NODE) bench/report-size.mjs $(call opt,--hours,$(hours))
 
 # memkit's heap-snapshot engine against memlab (50 MB, 300 MB, 1 GB+ snapshots), and the
 # capture's peak RSS against v8-profiler-next; both install their reference tools into
@@ -82,7 +86,12 @@ mem-snapshot: build
 mem-stress: build
 	$(MEMKIT) mem-stress $(call opt,--signals,$(signals)) $(call opt,--duration,$(duration)) \
 	  $(call opt,--scenario,$(scenario)) $(call opt,--variant,$(variant)) $(call opt,--rate,$(rate)) \
-	  $(call opt,--warmup,$(warmup)) $(call opt,--out,$(out)) $(call opt,--prometheus,$(prometheus)) $(ARGS)
+	  $(call opt,--warmup,$(warmup)) $(call opt,--out,$(out)) $(call opt,--prometheus,$(prometheus)) \
+	  $(call opt,--html,$(html)) $(ARGS)
+
+# make report baseline=reports/a.json [current=reports/b.json] [html=reports/a.html]
+report: build
+	$(MEMKIT) report $(baseline) $(current) --html $(or $(html),$(basename $(or $(current),$(baseline))).html) $(ARGS)
 
 # The Prometheus alert rules (docs/prometheus.md): valid, and firing as their tests say.
 check-alerts:

@@ -16,14 +16,32 @@ export interface AllocEstimate {
   gapCount: number;
 }
 
-export function allocationInWindow(
+/** What was allocated between two GCs (or a window edge and a GC). */
+export interface AllocStretch {
+  startMs: number;
+  endMs: number;
+  bytes: number;
+}
+
+export interface AllocEdges {
+  startHeapUsed?: number;
+  endHeapUsed?: number;
+}
+
+/**
+ * The window's allocation stretch by stretch: the total (allocationInWindow) and the
+ * rate over time (allocationRateSeries) come from this one walk, so a chart of the rate
+ * adds up to exactly the figure in the baseline.
+ */
+export function allocationStretches(
   gc: GcColumns,
   mem: MemColumns,
   window: Window,
-  edges: { startHeapUsed?: number; endHeapUsed?: number },
-): AllocEstimate {
+  edges: AllocEdges,
+): { stretches: AllocStretch[]; gapCount: number } {
   let prevAfter = edges.startHeapUsed ?? sampleAt(mem, window.startMs, 'after');
-  let bytes = 0;
+  let prevMs = window.startMs;
+  const stretches: AllocStretch[] = [];
   let gaps = 0;
   let endRef = edges.endHeapUsed;
   for (let i = 0; i < gc.tMs.length; i++) {
@@ -39,15 +57,62 @@ export function allocationInWindow(
     if (before < 0 || after < 0) {
       gaps++;
       prevAfter = undefined;
+      prevMs = t;
       continue;
     }
-    if (prevAfter !== undefined) bytes += Math.max(0, before - prevAfter);
+    if (prevAfter !== undefined) stretches.push({ startMs: prevMs, endMs: t, bytes: Math.max(0, before - prevAfter) });
     prevAfter = after;
+    prevMs = t;
   }
   endRef ??= sampleAt(mem, window.endMs, 'before');
-  if (prevAfter !== undefined && endRef !== undefined) bytes += Math.max(0, endRef - prevAfter);
+  if (prevAfter !== undefined && endRef !== undefined) {
+    stretches.push({ startMs: prevMs, endMs: window.endMs, bytes: Math.max(0, endRef - prevAfter) });
+  }
+  return { stretches, gapCount: gaps };
+}
+
+export function allocationInWindow(gc: GcColumns, mem: MemColumns, window: Window, edges: AllocEdges): AllocEstimate {
+  const { stretches, gapCount } = allocationStretches(gc, mem, window, edges);
+  let bytes = 0;
+  for (const s of stretches) bytes += s.bytes;
   const seconds = (window.endMs - window.startMs) / 1000;
-  return { bytes, ratePerSecond: seconds > 0 ? bytes / seconds : 0, gapCount: gaps };
+  return { bytes, ratePerSecond: seconds > 0 ? bytes / seconds : 0, gapCount };
+}
+
+/**
+ * Allocation rate over time, in fixed buckets: each stretch's bytes are spread evenly
+ * over its time span (all we know is how much was allocated between two GCs, not when),
+ * so the buckets add up to the stretches' total.
+ */
+export function allocationRateSeries(
+  stretches: readonly AllocStretch[],
+  grid: { startMs: number; bucketMs: number; count: number },
+  /** Where the data ends: the last bucket's rate is over the part of it before this. */
+  endMs: number = grid.startMs + grid.count * grid.bucketMs,
+): { tMs: number[]; bytes: number[]; bytesPerSecond: number[] } {
+  const bytes = new Array<number>(grid.count).fill(0);
+  const last = grid.count - 1;
+  const bucketOf = (t: number) => Math.min(last, Math.max(0, Math.floor((t - grid.startMs) / grid.bucketMs)));
+  for (const s of stretches) {
+    const span = s.endMs - s.startMs;
+    if (span <= 0) {
+      bytes[bucketOf(s.startMs)]! += s.bytes;
+      continue;
+    }
+    const first = bucketOf(s.startMs);
+    const end = bucketOf(s.endMs);
+    for (let b = first; b <= end; b++) {
+      const lo = b === first ? s.startMs : grid.startMs + b * grid.bucketMs;
+      const hi = b === end ? s.endMs : grid.startMs + (b + 1) * grid.bucketMs;
+      bytes[b]! += (s.bytes * Math.max(0, hi - lo)) / span;
+    }
+  }
+  const seconds = (b: number) => Math.max(1e-9, Math.min(grid.bucketMs, endMs - (grid.startMs + b * grid.bucketMs))) / 1000;
+  return {
+    tMs: bytes.map((_, b) => grid.startMs + b * grid.bucketMs),
+    bytes,
+    bytesPerSecond: bytes.map((v, b) => v / seconds(b)),
+  };
 }
 
 /** heapUsed of the sample nearest to t on the given side. */

@@ -7,6 +7,7 @@ import { registerMemSnapshot } from '../commands/mem-snapshot.js';
 import { registerSimilarityBuild } from '../commands/similarity-build.js';
 import { registerDiff } from '../commands/diff.js';
 import { registerBaseline } from '../commands/baseline.js';
+import { registerReport } from '../commands/report.js';
 
 /**
  * The CLI entry. Each command module registers its options and loads the modules that
@@ -19,6 +20,7 @@ const COMMANDS: Array<(program: Command) => void> = [
   registerSimilarityBuild,
   registerDiff,
   registerBaseline,
+  registerReport,
 ];
 
 export async function main(argv: string[]): Promise<void> {

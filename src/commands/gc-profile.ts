@@ -33,6 +33,7 @@ export function registerGcProfile(program: Command): void {
     .option('--timeout <time>', 'stop the child (run counts as crashed) if it has not finished by then (default: duration x 1.5 + 60s)')
     .option('-o, --out <file>', 'baseline file to write (default: reports/gc-profile-<target>-<time>.json)')
     .option('--json', 'print the baseline JSON on stdout instead of the tables')
+    .option('--html <file>', 'also write an HTML report with charts (see memkit report)')
     .option('--list', 'list the built-in scenarios, their variants and parameters, and exit')
     .option('--no-progress', 'no spinner (TTY) or periodic progress lines (otherwise)');
   addPrometheusOptions(command)
@@ -61,6 +62,7 @@ Examples:
           return ExitCode.Ok;
         }
         const settings = parseGcProfileOptions(command, opts, process.argv.slice(2));
+        (await import('../report/run-outputs.js')).checkHtmlPath(opts.html, settings.outPath);
         const { profileGc } = await import('../profile/gc-profile.js');
         const { writeBaseline } = await import('../baseline/io.js');
         const { renderGcProfile } = await import('../report/gc-profile-table.js');
@@ -71,6 +73,8 @@ Examples:
           if (opts.json) process.stdout.write(JSON.stringify(result.baseline, null, 2) + '\n');
           else process.stdout.write(renderGcProfile(result.baseline, { color: colorEnabled() }) + '\n');
           process.stderr.write(`baseline written: ${result.baselinePath}\n`);
+          const { writeRunOutputs } = await import('../report/run-outputs.js');
+          await writeRunOutputs(result, { json: opts.json === true, html: opts.html, color: colorEnabled(), stdout: process.stdout });
         } finally {
           if (result.exporter) {
             const { finishExporter } = await import('../prometheus/attach.js');

@@ -36,6 +36,7 @@ export function registerMemStress(program: Command): void {
     .option('--timeout <time>', 'stop the child (run counts as crashed) if it has not finished by then (default: duration x 1.5 + 60s)')
     .option('-o, --out <file>', 'baseline file to write (default: reports/mem-stress-<scenario>-<variant>-<time>.json)')
     .option('--json', 'print the baseline JSON on stdout instead of the tables')
+    .option('--html <file>', 'also write an HTML report with charts (see memkit report)')
     .option('--no-progress', 'no spinner (TTY) or periodic progress lines (otherwise)')
     .option('--progress-every <time>', 'on a non-TTY, a "Progress:" line this often (default: run/20, 5s..60s)');
   addPrometheusOptions(command)
@@ -60,6 +61,7 @@ Examples:
     .action(
       action(async (command: string[], opts: Record<string, unknown>) => {
         const settings = await parseMemStressOptions(command, opts, process.argv.slice(2));
+        (await import('../report/run-outputs.js')).checkHtmlPath(opts.html, settings.outPath);
         const { stressScenario } = await import('../profile/mem-stress.js');
         const { writeBaseline } = await import('../baseline/io.js');
         const { renderMemStress } = await import('../report/mem-stress-table.js');
@@ -70,6 +72,8 @@ Examples:
           if (opts.json) process.stdout.write(JSON.stringify(result.baseline, null, 2) + '\n');
           else process.stdout.write(renderMemStress(result.baseline, { color: colorEnabled() }) + '\n');
           process.stderr.write(`baseline written: ${result.baselinePath}\n`);
+          const { writeRunOutputs } = await import('../report/run-outputs.js');
+          await writeRunOutputs(result, { json: opts.json === true, html: opts.html, color: colorEnabled(), stdout: process.stdout });
           if (result.baseline.status === 'crashed') {
             process.stderr.write(`memkit: the measured child crashed: ${result.baseline.statusReason ?? 'unknown reason'}\n`);
             return ExitCode.ChildCrashed;

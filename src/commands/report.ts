@@ -1,0 +1,77 @@
+import type { Command } from 'commander';
+import { action } from '../cli/action.js';
+import { ExitCode, UsageError } from '../cli/errors.js';
+import { parseCount } from '../units/parse.js';
+
+/**
+ * `memkit report BASELINE [CURRENT] --html FILE`: one self-contained HTML page with the
+ * run's charts and tables, or two runs overlaid. Without --html, the terminal tables of one
+ * baseline (with a sparkline of memory on a TTY). Reading samples and rendering are
+ * imported inside the action.
+ */
+
+interface ReportCliOptions {
+  html?: string;
+  maxPoints: string;
+}
+
+export function registerReport(program: Command): void {
+  program
+    .command('report')
+    .summary('an HTML report with charts of a run (or two runs overlaid); the tables in the terminal')
+    .description(
+      'Render a baseline written by gc-profile, mem-stress or mem-snapshot. With --html FILE: one self-contained ' +
+        'page (no network needed) with the summary, memory / GC / allocation / latency charts on one time axis, ' +
+        'and the tables. Give two baselines to overlay a current run on its baseline. Without --html: the tables ' +
+        'in the terminal.',
+    )
+    .argument('<baseline>', 'baseline file (.json) written by a memkit command')
+    .argument('[current]', 'a second baseline to overlay on the first (baseline, then current)')
+    .option('--html <file>', 'write the HTML report to this file')
+    .option('--max-points <n>', 'time buckets per chart for long runs (each keeps its first, last, lowest and highest sample)', '1500')
+    .addHelpText(
+      'after',
+      `
+The page inlines its data and code (uPlot), so it opens from disk, offline, and can be
+attached to a CI run. Raw samples are read from each run's .jsonl file beside the
+baseline; a baseline whose samples are gone still gets its tables.
+
+Examples:
+  memkit report reports/gc-profile-lru-cache-unstable-key-20260101-120000.json --html reports/run.html
+  memkit report reports/base.json reports/current.json --html reports/diff.html
+  memkit gc-profile --duration 60 --html reports/run.html`,
+    )
+    .action(
+      action(async (basePath: string, currentPath: string | undefined, opts: ReportCliOptions) => {
+        const maxPoints = parseCount(opts.maxPoints, { what: '--max-points', allowZero: false });
+        if (maxPoints < 10) throw new UsageError(`--max-points: ${maxPoints} is too few to draw a chart (at least 10)`);
+        const { readBaseline } = await import('../baseline/io.js');
+        const paths = currentPath ? [basePath, currentPath] : [basePath];
+        const baselines = paths.map((p) => readBaseline(p));
+        if (opts.html === undefined) {
+          if (currentPath) {
+            throw new UsageError('comparing two runs needs --html FILE (in the terminal, use: memkit diff BASE CURRENT)');
+          }
+          const { renderTerminalReport } = await import('../report/terminal-report.js');
+          process.stdout.write((await renderTerminalReport(basePath, baselines[0]!, process.stdout)) + '\n');
+          return ExitCode.Ok;
+        }
+        const [{ loadSide }, { writeHtmlReport }, { DEFAULT_CHART_OPTIONS }] = await Promise.all([
+          import('../report/html/inputs.js'),
+          import('../report/html/write-report.js'),
+          import('../report/html/chart-data.js'),
+        ]);
+        const sides = await Promise.all(baselines.map((b, i) => loadSide(paths[i]!, b)));
+        const { bytes } = writeHtmlReport(opts.html, sides, { chart: { ...DEFAULT_CHART_OPTIONS, maxBuckets: maxPoints } });
+        for (const side of sides) {
+          for (const r of side.runs) {
+            if (r.problem) process.stderr.write(`memkit: warning: run ${r.index + 1} of ${side.path}: ${r.problem}; the report has its tables only\n`);
+            else if (r.badLines) process.stderr.write(`memkit: warning: ${r.samplesPath}: ${r.badLines} unreadable lines skipped\n`);
+          }
+        }
+        const { formatBytes } = await import('../units/format.js');
+        process.stderr.write(`report written: ${opts.html} (${formatBytes(bytes)})\n`);
+        return ExitCode.Ok;
+      }),
+    );
+}
