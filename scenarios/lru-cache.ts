@@ -302,6 +302,11 @@ export default defineScenario<BeforeState | AfterState>({
   },
   setup(ctx) {
     const p = ctx.params;
+    // Every counter exists from the start, at 0 if it never fires (0 hits is a figure
+    // a diff compares; a missing counter is not).
+    for (const names of Object.values(COUNTERS)) for (const n of [names.hit, names.miss]) ctx.count(n, 0);
+    ctx.count('cache.hit', 0);
+    ctx.count('cache.miss', 0);
     const symbols = Math.max(1, Math.min(SYMBOLS.length, Number(p.symbols)));
     const rand = seededRandom(Number(p.seed));
     const prices = Float64Array.from({ length: symbols }, (_, i) => 100 * (i + 1));

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { action } from '../cli/action.js';
 import { ExitCode, UsageError } from '../cli/errors.js';
 import { parseCount } from '../units/parse.js';
+import type { Baseline } from '../baseline/schema.js';
+import type { ReportOptions } from '../report/html/page.js';
 
 /**
  * `memkit report BASELINE [CURRENT] --html FILE`: one self-contained HTML page with the
@@ -62,7 +64,9 @@ Examples:
           import('../report/html/chart-data.js'),
         ]);
         const sides = await Promise.all(baselines.map((b, i) => loadSide(paths[i]!, b)));
-        const { bytes } = writeHtmlReport(opts.html, sides, { chart: { ...DEFAULT_CHART_OPTIONS, maxBuckets: maxPoints } });
+        // Two runs: the page's table is memkit diff's decision (same thresholds and config).
+        const comparison = currentPath ? await decideComparison(paths, baselines) : {};
+        const { bytes } = writeHtmlReport(opts.html, sides, { chart: { ...DEFAULT_CHART_OPTIONS, maxBuckets: maxPoints }, ...comparison });
         for (const side of sides) {
           for (const r of side.runs) {
             if (r.problem) process.stderr.write(`memkit: warning: run ${r.index + 1} of ${side.path}: ${r.problem}; the report has its tables only\n`);
@@ -74,4 +78,26 @@ Examples:
         return ExitCode.Ok;
       }),
     );
+}
+
+async function decideComparison(paths: string[], baselines: Baseline[]): Promise<Pick<ReportOptions, 'compareTable' | 'verdicts'>> {
+  const [{ loadConfig }, { readDiffConfig, policyFromConfig }, { poolSide }, { buildDiffReport }, { renderDiffTable }, { describeOutcome }] =
+    await Promise.all([
+      import('../config/load.js'),
+      import('../config/diff-config.js'),
+      import('../analyze/diff-sides.js'),
+      import('../analyze/diff.js'),
+      import('../report/html/compare-table.js'),
+      import('../report/diff-reason.js'),
+    ]);
+  const policy = policyFromConfig(readDiffConfig(loadConfig(undefined)));
+  const side = (name: 'base' | 'current', i: number) => poolSide(name, [{ path: paths[i]!, baseline: baselines[i]! }]);
+  // A report is for looking, not gating: partial runs are shown (diff flags them).
+  const report = buildDiffReport(side('base', 0), side('current', 1), policy, { allowPartial: true });
+  for (const w of report.warnings) process.stderr.write(`memkit: warning: ${w}\n`);
+  const regressions = report.result.regressions;
+  return {
+    compareTable: renderDiffTable(report),
+    verdicts: [{ label: regressions ? `diff: ${regressions} regression${regressions === 1 ? '' : 's'}` : 'diff: no regression', tone: regressions ? 'bad' : 'good', detail: describeOutcome(report) }],
+  };
 }

@@ -1,3 +1,4 @@
+import type { DiffPolicy } from '../analyze/diff.js';
 import { UsageError } from '../cli/errors.js';
 import { parseFraction } from '../units/parse.js';
 import {
@@ -85,4 +86,9 @@ function entries(value: unknown, where: string): Array<[string, string | number]
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The policy a config file alone sets (what `memkit report` uses to decide a comparison). */
+export function policyFromConfig(config: DiffConfig): DiffPolicy {
+  return { alpha: config.alpha ?? 0.05, thresholds: config.thresholds, bounds: config.bounds, metrics: config.metrics };
 }

@@ -35,6 +35,11 @@ h3 { font-size: 14px; margin: 0 0 8px; }
 .figure-change { font-size: 12px; font-weight: 600; }
 .figure-change.tone-good, tr.tone-good td.change { color: var(--good); }
 .figure-change.tone-bad, tr.tone-bad td.change { color: var(--bad); }
+#diff-table { overflow-x: auto; }
+#diff-table td.reason { min-width: 18em; font-size: 0.92em; color: var(--muted, #555); }
+#diff-table td.verdict { font-weight: 600; white-space: nowrap; }
+tr.tone-bad td.verdict { color: var(--bad); }
+tr.tone-good td.verdict { color: var(--good); }
 table { border-collapse: collapse; width: 100%; }
 table.facts th { text-align: left; font-weight: 500; color: var(--dim); width: 160px; vertical-align: top; padding: 4px 12px 4px 0; }
 table.facts td { padding: 4px 12px 4px 0; vertical-align: top; word-break: break-word; }
