@@ -1,29 +1,46 @@
-import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
+import type { Command as CommandType, CommanderError as CommanderErrorType } from 'commander';
+
+// commander is CommonJS: required directly, it skips the ESM loader's scan of its source
+// for named exports, a few milliseconds of every memkit start.
+const { Command, CommanderError } = createRequire(import.meta.url)('commander') as {
+  Command: typeof CommandType;
+  CommanderError: typeof CommanderErrorType;
+};
+type Command = CommandType;
 import { ExitCode, formatFatal } from './errors.js';
 import { memkitVersion } from './version.js';
-import { registerGcProfile } from '../commands/gc-profile.js';
-import { registerMemStress } from '../commands/mem-stress.js';
-import { registerMemSnapshot } from '../commands/mem-snapshot.js';
-import { registerSimilarityBuild } from '../commands/similarity-build.js';
-import { registerDiff } from '../commands/diff.js';
-import { registerBaseline } from '../commands/baseline.js';
-import { registerReport } from '../commands/report.js';
+type Register = (program: Command) => void;
 
 /**
- * The CLI entry. Each command module registers its options and loads the modules that
- * do the work only inside its action, so `memkit --help` and `memkit diff` stay fast.
+ * The CLI entry. Commands are registered lazily: `memkit diff ...` imports diff's module
+ * only (each command module keeps its own top-level imports light and loads its work
+ * inside its action), so the commands CI runs on every commit start fast; `--help` and
+ * an unknown command load them all.
  */
-const COMMANDS: Array<(program: Command) => void> = [
-  registerGcProfile,
-  registerMemStress,
-  registerMemSnapshot,
-  registerSimilarityBuild,
-  registerDiff,
-  registerBaseline,
-  registerReport,
-];
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  'gc-profile': async () => (await import('../commands/gc-profile.js')).registerGcProfile,
+  'mem-stress': async () => (await import('../commands/mem-stress.js')).registerMemStress,
+  'mem-snapshot': async () => (await import('../commands/mem-snapshot.js')).registerMemSnapshot,
+  'similarity-build': async () => (await import('../commands/similarity-build.js')).registerSimilarityBuild,
+  diff: async () => (await import('../commands/diff.js')).registerDiff,
+  baseline: async () => (await import('../commands/baseline.js')).registerBaseline,
+  report: async () => (await import('../commands/report.js')).registerReport,
+};
+
+/** The command a command line names (after memkit's own options), if it is one of ours. */
+function commandNamed(argv: string[]): string | undefined {
+  const args = argv.slice(2).filter((a) => a !== '--debug');
+  const first = args[0] === 'help' ? args[1] : args[0];
+  return first !== undefined && Object.hasOwn(COMMANDS, first) ? first : undefined;
+}
 
 export async function main(argv: string[]): Promise<void> {
+  // `memkit --help | head` closes the pipe early: that is the reader's choice, not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   const program = new Command('memkit')
     .description('Memory profiling and stress testing for Node.js programs')
     .version(memkitVersion(), '-V, --version')
@@ -34,7 +51,9 @@ export async function main(argv: string[]): Promise<void> {
       outputError: (str, write) => write(str.replace(/^error: /, 'memkit: error: ')),
     })
     .exitOverride();
-  for (const register of COMMANDS) register(program);
+  const named = commandNamed(argv);
+  const loaders = named ? [COMMANDS[named]!] : Object.values(COMMANDS);
+  for (const register of await Promise.all(loaders.map((load) => load()))) register(program);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());
 
   try {

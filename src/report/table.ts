@@ -1,4 +1,8 @@
-import Table from 'cli-table3';
+import { createRequire } from 'node:module';
+import type TableType from 'cli-table3';
+
+// CommonJS, required directly: no ESM scan of its source for named exports.
+const Table = createRequire(import.meta.url)('cli-table3') as typeof TableType;
 
 /**
  * A terminal table. cli-table3 colours headers and borders red/grey by default; that is
