@@ -28,6 +28,20 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   report: async () => (await import('../commands/report.js')).registerReport,
 };
 
+/**
+ * `memkit --help | head` closes the pipe early: that is the reader's choice, not an error.
+ * Installed once per process (tests call main() many times in one process).
+ */
+let stdoutGuarded = false;
+function ignoreClosedStdout(): void {
+  if (stdoutGuarded) return;
+  stdoutGuarded = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 /** The command a command line names (after memkit's own options), if it is one of ours. */
 function commandNamed(argv: string[]): string | undefined {
   const args = argv.slice(2).filter((a) => a !== '--debug');
@@ -36,11 +50,7 @@ function commandNamed(argv: string[]): string | undefined {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  // `memkit --help | head` closes the pipe early: that is the reader's choice, not an error.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw err;
-  });
+  ignoreClosedStdout();
   const program = new Command('memkit')
     .description('Memory profiling and stress testing for Node.js programs')
     .version(memkitVersion(), '-V, --version')
