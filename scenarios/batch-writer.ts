@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type BetterSqlite3 from 'better-sqlite3';
 import { defineScenario, type ScenarioContext } from '../src/scenario/define.js';
-import { TtlLruCache } from './lib/ttl-lru-cache.js';
+import { LruCache } from './lib/lru-cache.js';
 import { seededRandom } from '../src/scenario/random.js';
 
 /**
@@ -75,7 +75,7 @@ interface State {
   insertMany: (rows: Row[]) => void;
   selectMeta: Statement;
   selectLastDate: Statement;
-  cache: TtlLruCache<StockMeta>;
+  cache: LruCache<StockMeta>;
   keyByDate: boolean;
   batchSize: number;
   batch: Row[];
@@ -265,7 +265,7 @@ export default defineScenario<State>({
     const metaCapacity = Number(p.metaCapacity);
     const metaTtlMs = Number(p.metaTtlMs);
 
-    const cache = new TtlLruCache<StockMeta>(metaCapacity, metaTtlMs);
+    const cache = new LruCache<StockMeta>(metaCapacity, metaTtlMs);
     const rand = seededRandom(Number(p.seed));
     const codes = Array.from({ length: symbols }, (_, i) => (i % 2 ? `sz.${String(i).padStart(6, '0')}` : `sh.${600000 + i}`));
 

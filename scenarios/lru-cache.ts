@@ -1,4 +1,5 @@
 import { seededRandom } from '../src/scenario/random.js';
+import { LruCache } from './lib/lru-cache.js';
 import { defineScenario, type ScenarioContext } from '../src/scenario/define.js';
 
 /**
@@ -13,84 +14,6 @@ import { defineScenario, type ScenarioContext } from '../src/scenario/define.js'
  *    holds each symbol's indicator state and hits; the caches are right-sized
  *    (50 / 25 / 10); the window is a ring buffer updated in place, with running sums.
  */
-
-/**
- * An LRU cache as the lru-cache package builds one: a Map from key to slot, the recency
- * list in typed arrays. A hit moves links and allocates nothing; a Map delete+set per hit
- * would churn V8's hash table, which then gets pretenured into old space and drives
- * major GCs — the implementation would dominate what the variants are meant to show.
- */
-class LruCache<V> {
-  private readonly index = new Map<string, number>();
-  private readonly keys: Array<string | undefined>;
-  private readonly values: Array<V | undefined>;
-  private readonly prev: Int32Array;
-  private readonly next: Int32Array;
-  private head = -1; // most recent
-  private tail = -1; // least recent
-  private used = 0;
-
-  constructor(readonly capacity: number) {
-    this.keys = new Array<string | undefined>(capacity).fill(undefined);
-    this.values = new Array<V | undefined>(capacity).fill(undefined);
-    this.prev = new Int32Array(capacity).fill(-1);
-    this.next = new Int32Array(capacity).fill(-1);
-  }
-
-  get(key: string): V | undefined {
-    const slot = this.index.get(key);
-    if (slot === undefined) return undefined;
-    this.moveToHead(slot);
-    return this.values[slot];
-  }
-
-  set(key: string, value: V): void {
-    let slot = this.index.get(key);
-    if (slot === undefined) {
-      if (this.used < this.capacity) slot = this.used++;
-      else {
-        slot = this.tail;
-        this.index.delete(this.keys[slot]!);
-        this.unlink(slot);
-      }
-      this.keys[slot] = key;
-      this.index.set(key, slot);
-      this.linkHead(slot);
-    } else {
-      this.moveToHead(slot);
-    }
-    this.values[slot] = value;
-  }
-
-  get size(): number {
-    return this.index.size;
-  }
-
-  private moveToHead(slot: number): void {
-    if (slot === this.head) return;
-    this.unlink(slot);
-    this.linkHead(slot);
-  }
-
-  private unlink(slot: number): void {
-    const p = this.prev[slot]!;
-    const n = this.next[slot]!;
-    if (p >= 0) this.next[p] = n;
-    else this.head = n;
-    if (n >= 0) this.prev[n] = p;
-    else this.tail = p;
-    this.prev[slot] = -1;
-    this.next[slot] = -1;
-  }
-
-  private linkHead(slot: number): void {
-    this.prev[slot] = -1;
-    this.next[slot] = this.head;
-    if (this.head >= 0) this.prev[this.head] = slot;
-    this.head = slot;
-    if (this.tail < 0) this.tail = slot;
-  }
-}
 
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'BNBUSDT', 'XRPUSDT', 'ADAUSDT', 'DOGEUSDT', 'AVAXUSDT', 'DOTUSDT', 'LINKUSDT'];
 const FIELDS = 5; // open, high, low, close, volume

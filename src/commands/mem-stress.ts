@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
 import { action } from '../cli/action.js';
 import { ExitCode, UsageError } from '../cli/errors.js';
+import { addRunOptions, addTargetOptions, collect, parseRunOptions, parseTimeoutMs } from '../cli/measure-options.js';
 import { parseBytes, parseCount, parseDurationMs, splitQuantity } from '../units/parse.js';
 import type { MemStressSettings } from '../profile/mem-stress.js';
 import { addPrometheusOptions, parsePrometheusOptions } from '../prometheus/cli-options.js';
 
 /** `memkit mem-stress`: options are checked here (exit 2); the work is loaded when it runs. */
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function registerMemStress(program: Command): void {
   const command = program
@@ -18,10 +17,8 @@ export function registerMemStress(program: Command): void {
         'a fixed --rate, and report step latency, throughput, RSS and live-memory growth and slope after warm-up, GC ' +
         'counts and pauses, time per phase, and a leak verdict; check acceptance assertions for CI.',
     )
-    .argument('[command...]', '(not supported: mem-stress drives a scenario; use gc-profile for a command)')
-    .option('-s, --scenario <name|file>', 'built-in scenario name or path to your own .js scenario module')
-    .option('--variant <name>', "scenario variant (default: the scenario's default variant)")
-    .option('-p, --param <key=value>', 'set a scenario parameter; repeatable', collect, [])
+    .argument('[command...]', '(not supported: mem-stress drives a scenario; use gc-profile for a command)');
+  addTargetOptions(command)
     .option('-n, --signals <n>', 'stop after this many steps (signals)')
     .option('-d, --duration <time>', 'stop after this long: 600 (seconds), 30s, 10m, 24h (default 60s without --signals)')
     .option('--rate <n>', 'open loop: start this many steps per second; latency counts from each step\'s intended start')
@@ -30,15 +27,8 @@ export function registerMemStress(program: Command): void {
     .option('--checkpoint-every <time>', 'force a GC and read the live memory this often after warm-up, for the leak verdict (default: run/20, 250ms..60s)')
     .option('--min-leak <size>', 'growth over the run smaller than this is not called a leak (default: 1MB or 10% of the live memory)')
     .option('--save-every <time>', 'rewrite a partial baseline this often while running, so a killed run still leaves one', '60s')
-    .option('-i, --interval <time>', 'sampling interval for memory (inside) and RSS/CPU (outside)', '100ms')
-    .option('-r, --repeat <n>', 'measure n times; every run is kept so `memkit diff` can test significance', '1')
-    .option('--node-arg <flag>', 'extra flag for the child node process, repeatable: --node-arg=--max-old-space-size=64', collect, [])
-    .option('--timeout <time>', 'stop the child (run counts as crashed) if it has not finished by then (default: duration x 1.5 + 60s)')
-    .option('-o, --out <file>', 'baseline file to write (default: reports/mem-stress-<scenario>-<variant>-<time>.json)')
-    .option('--json', 'print the baseline JSON on stdout instead of the tables')
-    .option('--html <file>', 'also write an HTML report with charts (see memkit report)')
-    .option('--no-progress', 'no spinner (TTY) or periodic progress lines (otherwise)')
     .option('--progress-every <time>', 'on a non-TTY, a "Progress:" line this often (default: run/20, 5s..60s)');
+  addRunOptions(command, 'reports/mem-stress-<scenario>-<variant>-<time>.json');
   addPrometheusOptions(command)
     .addHelpText(
       'after',
@@ -62,42 +52,32 @@ Examples:
       action(async (command: string[], opts: Record<string, unknown>) => {
         const settings = await parseMemStressOptions(command, opts, process.argv.slice(2));
         (await import('../report/run-outputs.js')).checkHtmlPath(opts.html, settings.outPath);
-        const { stressScenario } = await import('../profile/mem-stress.js');
-        const { writeBaseline } = await import('../baseline/io.js');
-        const { renderMemStress } = await import('../report/mem-stress-table.js');
-        const { colorEnabled } = await import('../report/color.js');
+        const [{ stressScenario }, { renderMemStress }, { finishMeasurement }] = await Promise.all([
+          import('../profile/mem-stress.js'),
+          import('../report/mem-stress-table.js'),
+          import('../cli/finish-run.js'),
+        ]);
         const result = await stressScenario(settings);
-        try {
-          writeBaseline(result.baselinePath, result.baseline);
-          if (opts.json) process.stdout.write(JSON.stringify(result.baseline, null, 2) + '\n');
-          else process.stdout.write(renderMemStress(result.baseline, { color: colorEnabled() }) + '\n');
-          process.stderr.write(`baseline written: ${result.baselinePath}\n`);
-          const { writeRunOutputs } = await import('../report/run-outputs.js');
-          await writeRunOutputs(result, { json: opts.json === true, html: opts.html, color: colorEnabled(), stdout: process.stdout });
-          if (result.baseline.status === 'crashed') {
-            process.stderr.write(`memkit: the measured child crashed: ${result.baseline.statusReason ?? 'unknown reason'}\n`);
-            return ExitCode.ChildCrashed;
-          }
-          if (result.interrupted) return ExitCode.Interrupted;
-          const failed = result.assertions.filter((a) => !a.pass);
-          if (failed.length) {
-            process.stderr.write(`memkit: ${failed.length} of ${result.assertions.length} assertions failed: ${failed.map((f) => f.assertion.text).join(', ')}\n`);
+        return finishMeasurement(result, {
+          json: opts.json === true,
+          html: opts.html,
+          prometheus: settings.prometheus,
+          render: renderMemStress,
+          verdict: () => {
+            const failed = result.assertions.filter((x) => !x.pass);
+            if (failed.length === 0) return ExitCode.Ok;
+            const names = failed.map((f) => f.assertion.text).join(', ');
+            process.stderr.write(`memkit: ${failed.length} of ${result.assertions.length} assertions failed: ${names}\n`);
             return ExitCode.Regression;
-          }
-          return ExitCode.Ok;
-        } finally {
-          if (result.exporter) {
-            const { finishExporter } = await import('../prometheus/attach.js');
-            await finishExporter(result.exporter, settings.prometheus, { interrupted: result.interrupted !== undefined });
-          }
-        }
+          },
+        });
       }),
     );
 }
 
 export async function parseMemStressOptions(command: string[], opts: Record<string, unknown>, argv: string[]): Promise<MemStressSettings> {
   const { parseAssertion } = await import('../analyze/assertions.js');
-  const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  const run = parseRunOptions(command, opts);
   const maxSteps = opts.signals !== undefined ? parseCount(String(opts.signals), { what: '--signals', allowZero: false }) : undefined;
   let durationMs =
     opts.duration !== undefined ? parseDurationMs(String(opts.duration), { what: '--duration', defaultUnit: 's', allowZero: false }) : undefined;
@@ -125,27 +105,15 @@ export async function parseMemStressOptions(command: string[], opts: Record<stri
       : durationMs !== undefined
         ? Math.max(250, Math.min(60_000, durationMs / 20))
         : 5_000;
-  const intervalMs = parseDurationMs(String(opts.interval), { what: '--interval', defaultUnit: 'ms', allowZero: false });
-  if (intervalMs < 10) throw new UsageError(`--interval: ${intervalMs} ms is too short to sample without disturbing the child (minimum 10ms)`);
-  const timeoutMs =
-    opts.timeout !== undefined
-      ? parseDurationMs(String(opts.timeout), { what: '--timeout', defaultUnit: 's', allowZero: false })
-      : durationMs !== undefined
-        ? durationMs * 1.5 + 60_000
-        : undefined;
   return {
-    target: { scenario: str(opts.scenario), variant: str(opts.variant), params: (opts.param as string[]) ?? [], command },
+    ...run,
     durationMs,
     maxSteps,
     ratePerSec,
     warmupMs,
     warmupSteps,
     gcCheckpointEveryMs,
-    intervalMs,
-    repeat: parseCount(String(opts.repeat), { what: '--repeat', allowZero: false }),
-    nodeArgs: (opts.nodeArg as string[]) ?? [],
-    timeoutMs,
-    outPath: str(opts.out),
+    timeoutMs: parseTimeoutMs(opts, durationMs),
     saveEveryMs: parseDurationMs(String(opts.saveEvery), { what: '--save-every', defaultUnit: 's', allowZero: false }),
     progressEveryMs:
       opts.progressEvery !== undefined
@@ -154,7 +122,6 @@ export async function parseMemStressOptions(command: string[], opts: Record<stri
     assertions: ((opts.assert as string[]) ?? []).map(parseAssertion),
     minLeakBytes: opts.minLeak !== undefined ? parseBytes(String(opts.minLeak), { what: '--min-leak' }) : undefined,
     argv,
-    progress: opts.progress !== false,
     prometheus: parsePrometheusOptions(opts),
   };
 }

@@ -1,6 +1,7 @@
 /**
- * An LRU cache whose entries also expire after a time to live, as the seed's cache manager
- * keeps stock metadata (TTL 1 day) and the last data date (TTL 60 s).
+ * The LRU cache of the built-in scenarios: seed 000's @lru_cache (no expiry) and seed
+ * 004's cache manager, whose entries also expire after a time to live (stock metadata
+ * 1 day, the last data date 60 s).
  *
  * Built as the lru-cache package builds one: a Map from key to slot, the recency list and
  * the expiry times in typed arrays. A hit moves links and allocates nothing; a Map
@@ -8,11 +9,12 @@
  * scenario measures. An expired entry keeps its slot until its key is set again or it
  * becomes the least recent and is evicted.
  */
-export class TtlLruCache<V> {
+export class LruCache<V> {
   private readonly index = new Map<string, number>();
   private readonly keys: Array<string | undefined>;
   private readonly values: Array<V | undefined>;
-  private readonly expiresAtMs: Float64Array;
+  /** Absent without a TTL: nothing expires, and no time is asked for. */
+  private readonly expiresAtMs: Float64Array | undefined;
   private readonly prev: Int32Array;
   private readonly next: Int32Array;
   private head = -1; // most recent
@@ -21,25 +23,25 @@ export class TtlLruCache<V> {
 
   constructor(
     readonly capacity: number,
-    readonly ttlMs: number,
+    readonly ttlMs = Infinity,
   ) {
     if (!(capacity >= 1)) throw new RangeError(`cache capacity must be at least 1 (got ${capacity})`);
     this.keys = new Array<string | undefined>(capacity).fill(undefined);
     this.values = new Array<V | undefined>(capacity).fill(undefined);
-    this.expiresAtMs = new Float64Array(capacity);
+    this.expiresAtMs = ttlMs === Infinity ? undefined : new Float64Array(capacity);
     this.prev = new Int32Array(capacity).fill(-1);
     this.next = new Int32Array(capacity).fill(-1);
   }
 
   /** The live value for `key` at time `nowMs`, or undefined (absent or expired). */
-  get(key: string, nowMs: number): V | undefined {
+  get(key: string, nowMs = 0): V | undefined {
     const slot = this.index.get(key);
-    if (slot === undefined || this.expiresAtMs[slot]! <= nowMs) return undefined;
+    if (slot === undefined || (this.expiresAtMs !== undefined && this.expiresAtMs[slot]! <= nowMs)) return undefined;
     this.moveToHead(slot);
     return this.values[slot];
   }
 
-  set(key: string, value: V, nowMs: number): void {
+  set(key: string, value: V, nowMs = 0): void {
     let slot = this.index.get(key);
     if (slot === undefined) {
       if (this.used < this.capacity) slot = this.used++;
@@ -55,7 +57,7 @@ export class TtlLruCache<V> {
       this.moveToHead(slot);
     }
     this.values[slot] = value;
-    this.expiresAtMs[slot] = nowMs + this.ttlMs;
+    if (this.expiresAtMs) this.expiresAtMs[slot] = nowMs + this.ttlMs;
   }
 
   get size(): number {
