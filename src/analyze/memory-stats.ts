@@ -17,7 +17,8 @@ export interface MemoryStats {
     basis: 'checkpoint' | 'samples';
     /** bytes per millisecond of the live-heap estimate (heap after each GC). */
     slope?: SlopeFit;
-    slopeBasis: 'after-major-gc' | 'after-any-gc' | 'samples';
+    /** Readings after full GCs (checkpoints and major GCs), or just the two checkpoints; none without either. */
+    slopeBasis?: 'after-full-gc' | 'checkpoints';
   } | undefined;
   heapTotalPeakBytes: number | undefined;
   externalPeakBytes: number | undefined;
@@ -57,32 +58,38 @@ function heapStats(data: RunData, w: Window): MemoryStats['heapUsed'] {
   const start = startMark ?? mem.heapUsed[nearestIndex(mem.tMs, w.startMs)]!;
   const end = endMark ?? mem.heapUsed[nearestIndex(mem.tMs, w.endMs)]!;
 
-  // The live heap is best seen right after a major GC; fall back to any GC, then samples.
+  // The live heap is only seen right after a full GC: memkit's two checkpoints and the
+  // program's own major GCs. The heap after a scavenge still holds the promoted garbage
+  // of the old generation, so a slope through those measures promotion, not growth (in
+  // short runs it jumped between ~5 and ~250 MB/min for the same code).
   const gc = data.gc;
-  const majorX: number[] = [];
-  const majorY: number[] = [];
-  const anyX: number[] = [];
-  const anyY: number[] = [];
+  const xs: number[] = [];
+  const ys: number[] = [];
+  const startT = findMark(data, 'measure-start')?.tMs;
+  if (startMark !== undefined && startT !== undefined) {
+    xs.push(startT);
+    ys.push(startMark);
+  }
   for (let i = 0; i < gc.tMs.length; i++) {
-    if (gc.src[i] !== GcSource.Program || !inWindow(gc.tMs[i]!, w) || gc.usedAfter[i]! < 0) continue;
-    anyX.push(gc.tMs[i]!);
-    anyY.push(gc.usedAfter[i]!);
-    if (gc.kind[i] === GcKind.MarkCompact) {
-      majorX.push(gc.tMs[i]!);
-      majorY.push(gc.usedAfter[i]!);
-    }
+    if (gc.src[i] !== GcSource.Program || gc.kind[i] !== GcKind.MarkCompact || !inWindow(gc.tMs[i]!, w) || gc.usedAfter[i]! < 0) continue;
+    xs.push(gc.tMs[i]!);
+    ys.push(gc.usedAfter[i]!);
+  }
+  const endT = findMark(data, 'measure-end')?.tMs;
+  if (endMark !== undefined && endT !== undefined) {
+    xs.push(endT);
+    ys.push(endMark);
   }
   let slope: SlopeFit | undefined;
-  let slopeBasis: 'after-major-gc' | 'after-any-gc' | 'samples';
-  if (majorX.length >= 3) {
-    slope = fitSlope(majorX, majorY);
-    slopeBasis = 'after-major-gc';
-  } else if (anyX.length >= 3) {
-    slope = fitSlope(anyX, anyY);
-    slopeBasis = 'after-any-gc';
-  } else {
-    slope = fitSlope(idx.map((i) => mem.tMs[i]!), idx.map((i) => mem.heapUsed[i]!));
-    slopeBasis = 'samples';
+  let slopeBasis: 'after-full-gc' | 'checkpoints' | undefined;
+  if (xs.length >= 3) {
+    slope = fitSlope(xs, ys);
+    slopeBasis = 'after-full-gc';
+  } else if (xs.length === 2 && xs[1]! > xs[0]!) {
+    // Two live readings: the growth over the window, with no interval to give.
+    const perMs = (ys[1]! - ys[0]!) / (xs[1]! - xs[0]!);
+    slope = { slope: perMs, intercept: ys[0]! - perMs * xs[0]!, slopeHalfWidth: NaN, confidence: 0.95, n: 2, r2: 1 };
+    slopeBasis = 'checkpoints';
   }
   return { startBytes: start, endBytes: end, peakBytes: Math.max(peak, start, end), growthBytes: end - start, basis, slope, slopeBasis };
 }
