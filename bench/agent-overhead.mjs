@@ -5,7 +5,7 @@
 // interleaved in pairs so drift on this shared machine hits both sides alike; the figure
 // is the median of the per-pair ratios.
 //
-//   node bench/agent-overhead.mjs [--pairs 7] [--seconds 3] [--interval 100]
+//   node bench/agent-overhead.mjs [--pairs 7] [--seconds 3] [--interval 100] [--only small-objects/objects]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ const { values } = parseArgs({
     pairs: { type: 'string', default: '7' },
     seconds: { type: 'string', default: '3' },
     interval: { type: 'string', default: '100' },
+    only: { type: 'string' },
   },
 });
 const pairs = Number(values.pairs);
@@ -53,7 +54,7 @@ async function opsPerSecond(file, variant, params, bare, tag) {
 console.log(`agent overhead: ${pairs} interleaved pairs of ${durationMs / 1000} s runs per scenario, sampling every ${intervalMs} ms`);
 console.log('scenario                    bare ops/s (median)   agent ops/s (median)   agent/bare (median of pairs)   loss');
 const rows = [];
-for (const [name, v] of CASES) {
+for (const [name, v] of CASES.filter(([n, v]) => !values.only || `${n}/${v}` === values.only)) {
   const { definition, file } = await loadScenario(name);
   const { variant, params } = resolveVariantAndParams(definition, v, {});
   const ratios = [];
