@@ -28,13 +28,17 @@ dist/.built: node_modules/.package-lock.json $(SRC)
 	npx tsc -p tsconfig.json
 	@touch $@
 
-# The similarity kernel addon (npm ci builds it too); rebuilt when its sources change.
-# Without a compiler the build only warns and memkit uses its JavaScript kernel.
+# The native addons (npm ci builds them too); each rebuilt when its sources change.
+# Without a compiler the build only warns and memkit uses their JavaScript fallbacks.
 ADDON := native/similarity/build/Release/memkit_similarity.node
 $(ADDON): native/similarity/binding.gyp $(wildcard native/similarity/*.cc native/similarity/*.h)
-	$(NODE) native/similarity/build.mjs
+	$(NODE) native/build.mjs similarity
 
-build: dist/.built $(ADDON)
+GC_HOOKS := native/gc-hooks/build/Release/memkit_gc_hooks.node
+$(GC_HOOKS): native/gc-hooks/binding.gyp native/gc-hooks/gc_hooks.cc
+	$(NODE) native/build.mjs gc-hooks
+
+build: dist/.built $(ADDON) $(GC_HOOKS)
 
 test: build
 	npx vitest run

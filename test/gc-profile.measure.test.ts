@@ -16,22 +16,26 @@ interface Run {
 
 const tmp = tempDir();
 const runs: Record<string, Run> = {};
-const cases: Array<[string, string, string[]]> = [
+// The last case measures the same as the first with the agent's fallback source of
+// per-GC heap figures (v8.GCProfiler instead of the gc-hooks addon).
+const cases: Array<[string, string, string[], NodeJS.ProcessEnv?]> = [
   ['lru-cache', 'unstable-key', []],
   ['lru-cache', 'stable-key', []],
   ['small-objects', 'objects', ['--param', 'items=6000']],
   ['small-objects', 'arena', ['--param', 'items=6000']],
+  ['lru-cache', 'unstable-key (GCProfiler)', [], { MEMKIT_GC_HOOKS: '0' }],
 ];
 
 beforeAll(async () => {
-  for (const [scenario, variant, extra] of cases) {
-    const out = join(tmp.path, `${scenario}-${variant}.json`);
+  for (const [scenario, label, extra, env] of cases) {
+    const variant = label.split(' ')[0]!;
+    const out = join(tmp.path, `${scenario}-${variant}${env ? '-fallback' : ''}.json`);
     const result = await runCli([
       'gc-profile', '--scenario', scenario, '--variant', variant, '--duration', '1.5s', '--no-progress',
       '--node-arg=--trace-gc', '--out', out, ...extra,
-    ]);
+    ], { env });
     const ok = result.code === 0;
-    runs[`${scenario}/${variant}`] = {
+    runs[`${scenario}/${label}`] = {
       result,
       baseline: ok ? readJson(out) : undefined,
       samples: ok ? readJsonl(out.replace(/\.json$/, '.jsonl')) : [],
@@ -99,6 +103,13 @@ describe.each(cases.map(([s, v]) => `${s}/${v}`))('%s: GC counts equal V8 --trac
     expect(life.minor).toBe(seen.filter(isMinor).length);
     expect(life.major).toBe(seen.filter(isMajor).length);
     expect(baseline.extra.runs[0].gcDesync).toBe(0);
+  });
+
+  it('names where its per-GC heap figures came from', () => {
+    const { baseline } = runs[key]!;
+    const fallback = key.endsWith('(GCProfiler)');
+    expect(baseline.environment.gcHeapSource).toBe(fallback ? 'gc-profiler' : 'gc-hooks');
+    expect(baseline.notes.some((n: string) => n.includes('v8.GCProfiler'))).toBe(fallback);
   });
 });
 

@@ -36,6 +36,7 @@ export class Collector {
       // Node reports "no limit" as a huge number (2^64 on Linux), not as undefined.
       constrainedMemoryBytes: limit !== undefined && limit > 0 && limit < 2 ** 62 ? limit : null,
       mode: this.config.mode,
+      gcHeapSource: this.gc.heapSource,
     });
     this.memory.sample();
     this.timer = setInterval(() => this.tick(), this.config.intervalMs);

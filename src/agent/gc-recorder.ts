@@ -1,6 +1,7 @@
+import { createRequire } from 'node:module';
 import { PerformanceObserver, performance, type PerformanceEntry } from 'node:perf_hooks';
 import v8 from 'node:v8';
-import { GcKind, GcSource, type GcBatch } from './protocol.js';
+import { GcKind, GcSource, type GcBatch, type GcHeapSource } from './protocol.js';
 import { timelineToEpochMs } from './clock.js';
 
 /**
@@ -9,12 +10,16 @@ import { timelineToEpochMs } from './clock.js';
  *  - PerformanceObserver('gc'): kind, flags, start time and pause of each GC, delivered
  *    asynchronously (after a setImmediate), so `drain()` must wait a tick before the last
  *    ones are in;
- *  - v8.GCProfiler: heap used before and after each GC (allocation between GCs is derived
- *    from these in the parent), returned synchronously by stop(). It accumulates in native
- *    memory until stopped, so it is rotated at every flush: the next profiler is started
- *    BEFORE the previous one is stopped, because stop() allocates the result (and may GC)
- *    after it has detached; between start and stop no JS heap allocation happens, so no
- *    GC can be lost or counted twice.
+ *  - heap used before and after each GC (allocation between GCs is derived from these in
+ *    the parent), from memkit's gc-hooks addon (native/gc-hooks: two GetHeapStatistics
+ *    calls per GC written into a ring this class reads without allocating) or, where the
+ *    addon is not built or MEMKIT_GC_HOOKS=0, from v8.GCProfiler. GCProfiler accumulates
+ *    in native memory until stopped, so it is rotated at every flush: the next profiler is
+ *    started BEFORE the previous one is stopped, because stop() allocates the result (and
+ *    may GC) after it has detached. Its cost is why the addon exists: a stopped
+ *    GCProfiler keeps its callbacks (and keeps formatting JSON at every GC) until a
+ *    mark-compact collects it, so on a program with many scavenges between major GCs the
+ *    rotated profilers pile up and slow every GC.
  * Both streams are in GC order and are zipped one to one; a kind mismatch (never seen)
  * is counted in `desync` and that event is sent without byte figures.
  */
@@ -38,6 +43,26 @@ interface GcProfilerLike {
   stop(): { statistics: ProfilerRecord[] } | undefined;
 }
 
+interface GcHooksAddon {
+  install(ring: Float64Array): void;
+  uninstall(): void;
+}
+
+const RING_HEADER = 2;
+const RING_FIELDS = 4;
+/** Records the ring holds between two reads (a read is due every sampling tick). */
+const RING_CAPACITY = 16_384;
+
+function loadGcHooks(): GcHooksAddon | undefined {
+  if (process.env.MEMKIT_GC_HOOKS === '0') return undefined;
+  try {
+    const require = createRequire(import.meta.url);
+    return require('../../../native/gc-hooks/build/Release/memkit_gc_hooks.node') as GcHooksAddon;
+  } catch {
+    return undefined; // not built (or another Node ABI): GCProfiler instead
+  }
+}
+
 export class GcRecorder {
   // Observer side, parallel arrays (start is on the performance timeline).
   private obsStart: number[] = [];
@@ -54,6 +79,12 @@ export class GcRecorder {
   private out: GcBatch = emptyBatch();
   private observer: PerformanceObserver;
   private profiler: GcProfilerLike | undefined;
+  private hooks: GcHooksAddon | undefined;
+  private ring: Float64Array | undefined;
+  /** Ring records read so far. */
+  private ringRead = 0;
+  /** Where the byte figures come from. */
+  readonly heapSource: GcHeapSource;
   /** Events whose two sources disagreed on the kind. */
   desync = 0;
   /** Every event paired so far, by kind (program and checkpoint alike). */
@@ -62,11 +93,26 @@ export class GcRecorder {
   constructor() {
     this.observer = new PerformanceObserver((list) => this.onEntries(list.getEntries()));
     this.observer.observe({ entryTypes: ['gc'] });
+    this.hooks = loadGcHooks();
+    if (this.hooks) {
+      this.ring = new Float64Array(RING_HEADER + RING_FIELDS * RING_CAPACITY);
+      this.hooks.install(this.ring);
+      this.heapSource = 'gc-hooks';
+      return;
+    }
     const Profiler = (v8 as unknown as { GCProfiler?: new () => GcProfilerLike }).GCProfiler;
     if (Profiler) {
       this.profiler = new Profiler();
       this.profiler.start();
+      this.heapSource = 'gc-profiler';
+    } else {
+      this.heapSource = 'none';
     }
+  }
+
+  /** Whether byte figures are coming (observer entries then wait for them). */
+  private get hasHeapSource(): boolean {
+    return this.heapSource !== 'none';
   }
 
   private onEntries(entries: PerformanceEntry[]): void {
@@ -81,6 +127,10 @@ export class GcRecorder {
 
   /** Moves the profiler's records so far into the queue (see the class comment). */
   rotate(): void {
+    if (this.ring) {
+      this.readRing(this.ring);
+      return;
+    }
     if (!this.profiler) return;
     const Profiler = (v8 as unknown as { GCProfiler: new () => GcProfilerLike }).GCProfiler;
     const next = new Profiler();
@@ -94,6 +144,25 @@ export class GcRecorder {
       this.profAfter.push(s.afterGC.heapStatistics.usedHeapSize);
       this.profTotal.push(s.afterGC.heapStatistics.totalHeapSize);
     }
+  }
+
+  /** Moves the addon's records since the last read into the queue. */
+  private readRing(ring: Float64Array): void {
+    const committed = ring[0]!;
+    let from = this.ringRead;
+    if (committed - from > RING_CAPACITY) {
+      // Overwritten before they were read (a step blocked the loop for thousands of
+      // GCs): those events go out without byte figures, counted as desync.
+      from = committed - RING_CAPACITY;
+    }
+    for (let i = from; i < committed; i++) {
+      const o = RING_HEADER + (i % RING_CAPACITY) * RING_FIELDS;
+      this.profKind.push(ring[o]!);
+      this.profBefore.push(ring[o + 1]!);
+      this.profAfter.push(ring[o + 2]!);
+      this.profTotal.push(ring[o + 3]!);
+    }
+    this.ringRead = committed;
   }
 
   /**
@@ -118,7 +187,7 @@ export class GcRecorder {
    * for their profiler record, except at the end (`final`), when every entry goes out.
    */
   pair(final = false): void {
-    const n = this.profiler && !final ? Math.min(this.obsKind.length, this.profKind.length) : this.obsKind.length;
+    const n = this.hasHeapSource && !final ? Math.min(this.obsKind.length, this.profKind.length) : this.obsKind.length;
     if (n === 0) return;
     const o = this.out;
     let p = 0; // index into the profiler queue
@@ -134,7 +203,7 @@ export class GcRecorder {
         after = this.profAfter[match]!;
         total = this.profTotal[match]!;
         p = match + 1;
-      } else if (this.profiler) {
+      } else if (this.hasHeapSource) {
         this.desync++;
       }
       const start = this.obsStart[i]!;
@@ -198,6 +267,9 @@ export class GcRecorder {
 
   stop(): void {
     this.observer.disconnect();
+    this.hooks?.uninstall();
+    this.hooks = undefined;
+    this.ring = undefined;
     this.profiler?.stop();
     this.profiler = undefined;
   }

@@ -63,7 +63,12 @@ export interface HelloMessage {
   /** process.constrainedMemory(), or null when there is no limit. */
   constrainedMemoryBytes: number | null;
   mode: AgentConfig['mode'];
+  /** Where the agent's per-GC heap figures come from (absent from older agents). */
+  gcHeapSource?: GcHeapSource;
 }
+
+/** gc-hooks: memkit's native addon; gc-profiler: v8.GCProfiler (costlier); none: no byte figures. */
+export type GcHeapSource = 'gc-hooks' | 'gc-profiler' | 'none';
 
 export interface MemBatch {
   type: 'mem';

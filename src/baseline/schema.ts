@@ -54,6 +54,8 @@ export interface Environment {
   hostname: string;
   /** Flags the measured child ran with (--expose-gc, every --node-arg), in order. */
   nodeFlags: string[];
+  /** Where the agent's per-GC heap figures came from (see agent/gc-recorder.ts). */
+  gcHeapSource?: 'gc-hooks' | 'gc-profiler' | 'none';
 }
 
 export interface ExitInfo {

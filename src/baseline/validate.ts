@@ -68,6 +68,7 @@ function findEnvironmentProblem(env: Record<string, unknown>): string | undefine
   if (env.nodeFlags !== undefined && !(Array.isArray(env.nodeFlags) && env.nodeFlags.every((f) => typeof f === 'string'))) {
     return `environment.nodeFlags must be an array of strings`;
   }
+  if (env.gcHeapSource !== undefined && typeof env.gcHeapSource !== 'string') return `environment.gcHeapSource must be a string`;
   return undefined;
 }
 

@@ -3,7 +3,7 @@ import { buildBaseline } from '../baseline/build.js';
 import { ensureParentDir } from '../baseline/io.js';
 import { defaultBaselinePath, samplesPathFor, timestamp } from '../baseline/naming.js';
 import { Progress } from '../cli/progress.js';
-import { describeEnvironment } from '../run/environment.js';
+import { describeEnvironment, gcHeapSourceNote } from '../run/environment.js';
 import { InterruptGuard, type InterruptSignal } from '../run/interrupts.js';
 import { measureRuns, type MeasuredRun } from '../run/measure.js';
 import type { RunSpec } from '../run/runner.js';
@@ -92,6 +92,8 @@ export async function profileGc(s: GcProfileSettings): Promise<GcProfileResult> 
     }
     const desync = runs.reduce((n, r) => n + (r.outcome.data.done?.gcDesync ?? 0), 0);
     if (desync > 0) notes.push(`${desync} GC events had no heap figures (the two V8 observation sources disagreed)`);
+    const sourceNote = gcHeapSourceNote(first);
+    if (sourceNote) notes.push(sourceNote);
     const baseline = buildBaseline({
       kind: 'gc-profile',
       runId,

@@ -8,7 +8,7 @@ import { evaluateAssertions, type Assertion, type AssertionResult } from '../ana
 import type { LeakVerdict, LeakVerdictKind } from '../analyze/leak-verdict.js';
 import { judgeLeak } from '../analyze/leak-verdict.js';
 import { analyzeStressRun, livePointsAfterWarmup, type StressAnalysis } from '../analyze/stress-analysis.js';
-import { describeEnvironment } from '../run/environment.js';
+import { describeEnvironment, gcHeapSourceNote } from '../run/environment.js';
 import { InterruptGuard, type InterruptSignal } from '../run/interrupts.js';
 import { measureRuns, type MeasuredRun } from '../run/measure.js';
 import type { RunControl, RunOutcome, RunSpec } from '../run/runner.js';
@@ -93,6 +93,8 @@ export async function stressScenario(s: MemStressSettings): Promise<MemStressRes
   const build = (runs: MeasuredRun<StressAnalysis>[], partial: boolean): { baseline: Baseline; assertions: AssertionResult[]; leak: { verdict: LeakVerdictKind; reason: string } } => {
     const leak = overallLeak(runs.map((r) => r.analysis.leak));
     const notes = partial ? ['partial: written while the run was still going (memkit stopped before it ended)'] : [];
+    const sourceNote = gcHeapSourceNote(runs[0]?.outcome.data.hello);
+    if (sourceNote) notes.push(sourceNote);
     const achieved = runs.map((r) => r.analysis.metrics['ops.rate_per_s']).filter((x): x is number => x !== undefined);
     if (s.ratePerSec && achieved.length && Math.min(...achieved) < 0.95 * s.ratePerSec) {
       notes.push(
