@@ -125,7 +125,7 @@ export class GcRecorder {
     }
   }
 
-  /** Moves the profiler's records so far into the queue (see the class comment). */
+  /** Moves the per-GC heap records so far (addon ring or profiler) into the queue (see the class comment). */
   rotate(): void {
     if (this.ring) {
       this.readRing(this.ring);
