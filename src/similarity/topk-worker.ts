@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadKernel, type KernelChoice } from './kernel-loader.js';
+import { loadKernel } from './kernel-loader.js';
+import type { MicroBatchJob } from './micro-batch.js';
 
 /**
  * A worker thread of the micro-batch strategy: claims the next micro-batch of rows from a
@@ -7,15 +8,8 @@ import { loadKernel, type KernelChoice } from './kernel-loader.js';
  * the shared output arrays. Claiming batch by batch balances the threads on a busy machine.
  */
 
-export interface TopkWorkerData {
-  panels: Float32Array;
-  items: number;
-  dims: number;
-  rowStart: number;
-  rowEnd: number;
-  k: number;
-  microBatch: number;
-  kernel: KernelChoice;
+/** The job as micro-batch.ts describes it (less the worker count), plus shared state. */
+export interface TopkWorkerData extends Omit<MicroBatchJob, 'workers'> {
   /** Int32Array over a SharedArrayBuffer: [next batch index]. */
   counter: Int32Array;
   outIds: Int32Array;
