@@ -68,7 +68,8 @@ describe('threshold syntax', () => {
     expect(resolveThreshold('alloc.rate_bytes_per_s', 'bytes_per_s', [])).toMatchObject({ ...wallClock, bad: 'increase' });
     expect(resolveThreshold('custom.cache.hit', 'none', [])).toMatchObject({ relative: 0.5, bad: 'decrease', source: 'default (custom, wall-clock bound)' });
     expect(resolveThreshold('cpu.time_ms', 'ms', [])).toMatchObject({ relative: 0.5, absolute: 100 });
-    expect(resolveThreshold('rss.start_bytes', 'bytes', [])).toMatchObject({ relative: 0.25, absolute: 5e6, source: 'default (rss.start_bytes)' });
+    // Read by the child at the start checkpoint, RSS at the start is as steady as any size.
+    expect(resolveThreshold('rss.start_bytes', 'bytes', [])).toMatchObject({ relative: 0.1, absolute: 1e6, source: 'default (memory)' });
     expect(resolveThreshold('gc.pause.max_ms', 'ms', [])).toMatchObject({ relative: 1, absolute: 5 });
     expect(resolveThreshold('heap.used.slope_bytes_per_min', 'bytes_per_min', [])).toMatchObject({ relative: 0.5, absolute: 2e6 });
     // A rule still replaces the default.

@@ -54,5 +54,16 @@ describe('RSS sampled from outside', () => {
       expect(Math.abs(near.rss - s.rssBytes) / near.rss, why).toBeLessThan(0.02);
     }
     expect(compared, 'pairs within 30 ms').toBeGreaterThanOrEqual(5);
+    // The window's edges are the child's own readings at its marks, not the outside samples
+    // nearest them (see MarkMessage.rssBytes); the ones in between come from outside.
+    const startMark = marks.find((x) => x.label === 'measure-start');
+    const endMark = marks.find((x) => x.label === 'measure-end');
+    expect(b.metrics['rss.start_bytes'].value).toBe(startMark.rssBytes);
+    expect(b.metrics['rss.end_bytes'].value).toBe(endMark.rssBytes);
+    expect(b.metrics['rss.growth_bytes'].value).toBe(endMark.rssBytes - startMark.rssBytes);
+    // The end reading is taken before memkit's end-of-window GC, while RSS is steady: it
+    // agrees with the last outside sample inside the window.
+    const lastInside = proc.filter((p) => p.tMs < end).pop();
+    expect(Math.abs(endMark.rssBytes - lastInside.rssBytes) / lastInside.rssBytes).toBeLessThan(0.02);
   });
 });

@@ -105,7 +105,9 @@ async function main(cfg: AgentConfig, sc: NonNullable<AgentConfig['scenario']>):
   const gcTimes = cfg.settledCheckpoints ? 2 : 1;
   const heapStart = collector ? collector.gc.forceCheckpointGc(gc, gcTimes) : (gc(), undefined);
   const externalStart = heapStart !== undefined ? process.memoryUsage().external : undefined;
-  const startMark = { tMs: nowMs(), steps: 0, heapUsedAfterGcBytes: heapStart, externalAfterGcBytes: externalStart };
+  const startMark = {
+    tMs: nowMs(), steps: 0, heapUsedAfterGcBytes: heapStart, externalAfterGcBytes: externalStart, rssBytes: process.memoryUsage.rss(),
+  };
   channel.send({ type: 'mark', label: 'measure-start', ...startMark });
   // No warm-up asked for (or a zero one): it ends where the window starts.
   const warmupAsked = cfg.warmupMs !== undefined || cfg.warmupSteps !== undefined;
@@ -117,7 +119,10 @@ async function main(cfg: AgentConfig, sc: NonNullable<AgentConfig['scenario']>):
     if (!collector) return;
     const heap = collector.gc.forceCheckpointGc(gc, gcTimes);
     const external = process.memoryUsage().external;
-    channel.send({ type: 'mark', label, tMs: nowMs(), steps: runCtx.steps, heapUsedAfterGcBytes: heap, externalAfterGcBytes: external });
+    channel.send({
+      type: 'mark', label, tMs: nowMs(), steps: runCtx.steps,
+      heapUsedAfterGcBytes: heap, externalAfterGcBytes: external, rssBytes: process.memoryUsage.rss(),
+    });
   };
   const tracksWarmup = warmupAsked && !warmupZero;
   const reason = await runStepLoop(def, state, runCtx, {
@@ -139,12 +144,14 @@ async function main(cfg: AgentConfig, sc: NonNullable<AgentConfig['scenario']>):
   });
 
   const endMs = nowMs();
+  // The program's RSS at the window's end, before memkit's GC can give pages back.
+  const rssEnd = process.memoryUsage.rss();
   collector?.flushLatency();
   const heapEnd = collector && reason !== 'stopped' ? collector.gc.forceCheckpointGc(gc, gcTimes) : undefined;
   const externalEnd = heapEnd !== undefined ? process.memoryUsage().external : undefined;
   channel.send({
     type: 'mark', label: 'measure-end', tMs: endMs, steps: runCtx.steps,
-    heapUsedAfterGcBytes: heapEnd, externalAfterGcBytes: externalEnd,
+    heapUsedAfterGcBytes: heapEnd, externalAfterGcBytes: externalEnd, rssBytes: rssEnd,
   });
 
   try {

@@ -19,7 +19,7 @@ if (raw && Channel.available()) {
   const collector = new Collector(channel, config);
   channel.unref();
   collector.start({ unrefTimer: true });
-  channel.send({ type: 'mark', label: 'measure-start', tMs: nowMs(), steps: 0 });
+  channel.send({ type: 'mark', label: 'measure-start', tMs: nowMs(), steps: 0, rssBytes: process.memoryUsage.rss() });
   let finishing = false;
   // memkit ends a program at the end of --duration with SIGTERM. If the program has no
   // handler of its own it would die without an 'exit' event: save the last batches, then
@@ -27,7 +27,7 @@ if (raw && Channel.available()) {
   const onSigterm = (): void => {
     if (process.listenerCount('SIGTERM') > 1) return; // the program shuts down its own way
     process.removeListener('SIGTERM', onSigterm);
-    if (!finishing) channel.sendSync({ type: 'mark', label: 'measure-end', tMs: nowMs(), steps: 0 });
+    if (!finishing) channel.sendSync({ type: 'mark', label: 'measure-end', tMs: nowMs(), steps: 0, rssBytes: process.memoryUsage.rss() });
     finishing = true;
     collector.finishSync();
     process.kill(process.pid, 'SIGTERM');
@@ -36,11 +36,11 @@ if (raw && Channel.available()) {
   process.on('beforeExit', () => {
     if (finishing) return;
     finishing = true;
-    channel.send({ type: 'mark', label: 'measure-end', tMs: nowMs(), steps: 0 });
+    channel.send({ type: 'mark', label: 'measure-end', tMs: nowMs(), steps: 0, rssBytes: process.memoryUsage.rss() });
     void collector.finish({ steps: 0, reason: 'exit' });
   });
   process.on('exit', () => {
-    if (!finishing) channel.sendSync({ type: 'mark', label: 'measure-end', tMs: nowMs(), steps: 0 });
+    if (!finishing) channel.sendSync({ type: 'mark', label: 'measure-end', tMs: nowMs(), steps: 0, rssBytes: process.memoryUsage.rss() });
     collector.finishSync();
   });
 } else if (raw) {

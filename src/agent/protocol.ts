@@ -117,6 +117,14 @@ export interface MarkMessage {
   heapUsedAfterGcBytes?: number;
   /** External memory (Buffers, ArrayBuffers) right after that GC: leaks hide there too. */
   externalAfterGcBytes?: number;
+  /**
+   * The child's own RSS reading at this point (after memkit's GC; at measure-end before
+   * it). The window's RSS growth is taken between these rather than between the outside
+   * samples nearest the edges: a run's first ~20 ms commit several MB (young generation,
+   * compiled code), and whether the first 100 ms outside sample fell before or after that
+   * made RSS growth of the same code swing between 0 and 14 MB.
+   */
+  rssBytes?: number;
 }
 
 /**

@@ -32,18 +32,31 @@ function rangeIndices(ts: number[], w: Window): number[] {
 }
 
 
-function rssStats(proc: ProcColumns, w: Window): MemoryStats['rss'] {
-  if (proc.tMs.length === 0) return undefined;
+function rssStats(data: RunData, w: Window): MemoryStats['rss'] {
+  const proc = data.proc;
+  const edges = rssAtEdges(data, w);
+  if (!edges) return undefined;
   const idx = rangeIndices(proc.tMs, w);
-  const s = nearestIndex(proc.tMs, w.startMs);
-  const e = nearestIndex(proc.tMs, w.endMs);
   let peak = 0;
-  for (const i of idx.length ? idx : [s, e]) peak = Math.max(peak, proc.rssBytes[i]!);
-  const start = proc.rssBytes[s]!;
-  const end = proc.rssBytes[e]!;
+  for (const i of idx) peak = Math.max(peak, proc.rssBytes[i]!);
   const xs = idx.map((i) => proc.tMs[i]!);
   const ys = idx.map((i) => proc.rssBytes[i]!);
+  const { startBytes: start, endBytes: end } = edges;
   return { startBytes: start, endBytes: end, peakBytes: Math.max(peak, start, end), growthBytes: end - start, slope: fitSlope(xs, ys) };
+}
+
+/**
+ * RSS at the window's edges: the child's own readings at the marks that bound the window
+ * (taken at fixed points of the run, see MarkMessage.rssBytes), else the outside samples
+ * nearest the edges (a non-Node command, or a run cut short before its end mark).
+ */
+export function rssAtEdges(data: RunData, w: Window): { startBytes: number; endBytes: number } | undefined {
+  const atMark = (t: number): number | undefined => data.marks.find((m) => m.tMs === t && m.rssBytes !== undefined)?.rssBytes;
+  const nearest = (t: number): number | undefined =>
+    data.proc.tMs.length ? data.proc.rssBytes[nearestIndex(data.proc.tMs, t)] : undefined;
+  const startBytes = atMark(w.startMs) ?? nearest(w.startMs);
+  const endBytes = atMark(w.endMs) ?? nearest(w.endMs);
+  return startBytes === undefined || endBytes === undefined ? undefined : { startBytes, endBytes };
 }
 
 function heapStats(data: RunData, w: Window): MemoryStats['heapUsed'] {
@@ -108,7 +121,7 @@ export function memoryStats(data: RunData, w: Window): MemoryStats {
     cpuMs = data.proc.cpuMs[e]! - data.proc.cpuMs[s]!;
   }
   return {
-    rss: rssStats(data.proc, w),
+    rss: rssStats(data, w),
     heapUsed: heapStats(data, w),
     heapTotalPeakBytes: peakOf(data.mem.tMs, data.mem.heapTotal, w),
     // Node's `external` already includes array buffers.

@@ -1,11 +1,11 @@
 import { findMark, type RunData } from '../run/run-data.js';
 import { judgeLeak, type LeakVerdict, type LivePoint } from './leak-verdict.js';
 import { phaseReport, type PhaseReport } from './phases.js';
-import { nearestIndex } from './series.js';
 import { fitSlope, type SlopeFit } from './regression.js';
 import { analyzeRun, type RunAnalysis } from './run-metrics.js';
 import { summarizeBuckets, type LatencySummary } from './latency-stats.js';
 import { inWindow, type Window } from './window.js';
+import { rssAtEdges } from './memory-stats.js';
 
 /**
  * A mem-stress run: everything gc-profile measures over the window, plus what a soak test
@@ -51,11 +51,8 @@ export function analyzeStressRun(data: RunData, opts: { phaseOrder?: string[]; m
   const idx: number[] = [];
   for (let i = 0; i < data.proc.tMs.length; i++) if (inWindow(data.proc.tMs[i]!, steady)) idx.push(i);
   const rssSlope = fitSlope(idx.map((i) => data.proc.tMs[i]!), idx.map((i) => data.proc.rssBytes[i]!));
-  if (data.proc.tMs.length > 0) {
-    const s = nearestIndex(data.proc.tMs, steady.startMs);
-    const e = nearestIndex(data.proc.tMs, steady.endMs);
-    m['rss.growth_bytes'] = data.proc.rssBytes[e]! - data.proc.rssBytes[s]!;
-  }
+  const rssEdges = rssAtEdges(data, steady);
+  if (rssEdges) m['rss.growth_bytes'] = rssEdges.endBytes - rssEdges.startBytes;
   if (rssSlope) m['rss.slope_bytes_per_min'] = rssSlope.slope * PER_MIN;
 
   // The live memory at memkit's checkpoints after warm-up.
@@ -96,7 +93,6 @@ export function analyzeStressRun(data: RunData, opts: { phaseOrder?: string[]; m
     m[`phase.${p.name}.share_ratio`] = p.share;
   }
 
-  const startRss = data.proc.tMs.length ? data.proc.rssBytes[nearestIndex(data.proc.tMs, steady.startMs)] : undefined;
-  const leak = judgeLeak(livePoints, rssSlope, { minEffectBytes: opts.minLeakBytes, startRssBytes: startRss });
+  const leak = judgeLeak(livePoints, rssSlope, { minEffectBytes: opts.minLeakBytes, startRssBytes: rssEdges?.startBytes });
   return { ...base, metrics: m, steady, steadySteps, latency, rssSlope, liveSlope, livePoints, leak, phases };
 }

@@ -27,10 +27,10 @@ const spec = (unit: Unit, better: Better, family: Family, description: string, n
 });
 
 export const METRICS: Readonly<Record<string, MetricSpec>> = {
-  'rss.start_bytes': spec('bytes', 'lower', 'memory', 'RSS of the child when measurement started (sampled from outside)'),
-  'rss.end_bytes': spec('bytes', 'lower', 'memory', 'RSS of the child when measurement ended'),
+  'rss.start_bytes': spec('bytes', 'lower', 'memory', 'RSS of the child at the start checkpoint (its own reading; the nearest outside sample for a non-Node command)'),
+  'rss.end_bytes': spec('bytes', 'lower', 'memory', 'RSS of the child when measurement ended (read as at the start)'),
   'rss.peak_bytes': spec('bytes', 'lower', 'memory', 'highest RSS sampled'),
-  'rss.growth_bytes': spec('bytes', 'lower', 'memory', 'RSS at the end minus RSS at the start (after warm-up)', false),
+  'rss.growth_bytes': spec('bytes', 'lower', 'memory', 'RSS at the end of the window minus at its start (mem-stress: after warm-up)', false),
   'rss.slope_bytes_per_min': spec('bytes_per_min', 'lower', 'slope', 'least-squares slope of RSS over time', false),
   'heap.used.start_bytes': spec('bytes', 'lower', 'memory', 'V8 heap used at the start checkpoint (after a forced GC)'),
   'heap.used.end_bytes': spec('bytes', 'lower', 'memory', 'V8 heap used at the end checkpoint (after a forced GC)'),
