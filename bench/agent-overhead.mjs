@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Agent overhead: the same scenario's throughput with memkit's agent collecting (GC
-// observer + rotating GCProfiler, memory samples, IPC batches at the default 100 ms) and
+// Agent overhead: the same scenario's throughput with memkit's agent collecting (every GC
+// through the gc-hooks addon, memory samples, IPC batches at the default 100 ms) and
 // with the agent in bare mode (the same step loop, nothing collected). Runs are
 // interleaved in pairs so drift on this shared machine hits both sides alike; the figure
 // is the median of the per-pair ratios.

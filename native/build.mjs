@@ -6,8 +6,8 @@
 // a JavaScript fallback, and the command that uses it says so:
 //  - similarity: the top-K kernels; without it similarity-build uses a portable (much
 //    slower) JavaScript kernel;
-//  - gc-hooks: per-GC heap figures for the agent; without it the agent uses
-//    v8.GCProfiler, which costs more on programs with many GCs.
+//  - gc-hooks: every GC's figures for the agent; without it the agent uses
+//    PerformanceObserver + v8.GCProfiler, which cost more on programs with many GCs.
 // MEMKIT_SKIP_NATIVE=1 skips every build.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const ADDONS = {
   similarity: { artifact: 'memkit_similarity.node', fallback: 'similarity-build will use the portable JavaScript kernel, which is much slower' },
-  'gc-hooks': { artifact: 'memkit_gc_hooks.node', fallback: "the agent will use v8.GCProfiler for per-GC heap figures, which costs more on GC-heavy programs" },
+  'gc-hooks': { artifact: 'memkit_gc_hooks.node', fallback: "the agent will record GCs with PerformanceObserver and v8.GCProfiler, which cost more on GC-heavy programs" },
 };
 
 const wanted = process.argv.slice(2);

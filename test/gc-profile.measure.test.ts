@@ -16,8 +16,8 @@ interface Run {
 
 const tmp = tempDir();
 const runs: Record<string, Run> = {};
-// The last case measures the same as the first with the agent's fallback source of
-// per-GC heap figures (v8.GCProfiler instead of the gc-hooks addon).
+// The last case measures the same as the first with the agent's fallback recorder
+// (PerformanceObserver + v8.GCProfiler instead of the gc-hooks addon).
 const cases: Array<[string, string, string[], NodeJS.ProcessEnv?]> = [
   ['lru-cache', 'unstable-key', []],
   ['lru-cache', 'stable-key', []],

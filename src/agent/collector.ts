@@ -1,7 +1,7 @@
 import v8 from 'node:v8';
 import { Channel } from './channel.js';
 import { nowMs } from './clock.js';
-import { GcRecorder } from './gc-recorder.js';
+import { createGcRecorder } from './gc-recorder.js';
 import { MemorySampler } from './memory-sampler.js';
 import type { LatencyRecorder } from './latency-recorder.js';
 import type { AgentConfig, DoneMessage, ProgressMessage } from './protocol.js';
@@ -11,7 +11,7 @@ import type { AgentConfig, DoneMessage, ProgressMessage } from './protocol.js';
  * events and (for scenarios) progress. Nothing here computes a statistic.
  */
 export class Collector {
-  readonly gc = new GcRecorder();
+  readonly gc = createGcRecorder();
   private readonly memory = new MemorySampler();
   private timer: NodeJS.Timeout | undefined;
   private finished = false;
@@ -46,8 +46,7 @@ export class Collector {
   tick(): void {
     if (this.finished) return;
     this.memory.sample();
-    this.gc.rotate();
-    this.gc.pair();
+    this.gc.collect();
     this.sendBatches();
   }
 
@@ -63,7 +62,8 @@ export class Collector {
   }
 
   private sendBatches(): void {
-    this.flushLatency();
+    const lat = this.latency?.takeBatch();
+    if (lat) this.channel.send(lat);
     const mem = this.memory.takeBatch();
     if (mem) this.channel.send(mem);
     const gc = this.gc.takeBatch();

@@ -26,8 +26,8 @@ export function describeEnvironment(nodeFlags: string[], child?: { node: string;
 /** The report's remark when the agent measured GC heap figures the costlier way. */
 export function gcHeapSourceNote(child?: { gcHeapSource?: GcHeapSource }): string | undefined {
   if (child?.gcHeapSource === 'gc-profiler') {
-    return "per-GC heap figures from v8.GCProfiler (memkit's native gc-hooks addon is not built, or MEMKIT_GC_HOOKS=0): " +
-      'the agent costs more on programs with many GCs';
+    return "GCs recorded with PerformanceObserver and v8.GCProfiler (memkit's native gc-hooks addon is not built, or MEMKIT_GC_HOOKS=0): " +
+      'the agent costs more on programs with many GCs and can shift how V8 sizes a busy young generation';
   }
   if (child?.gcHeapSource === 'none') return 'no per-GC heap figures on this Node (no v8.GCProfiler): allocation rate unavailable';
   return undefined;
