@@ -5,11 +5,13 @@
 // without it. Target: <= 2 % loss at the default interval.
 //
 // Two designs (--mode):
-//  - phases (default): one process per repetition runs the scenario in 2 s phases, with
+//  - phases (default): one process per repetition runs the scenario in 5 s phases, with
 //    and without the agent in ABBA order (bench/agent-overhead-child.mjs); each adjacent
 //    pair of phases gives a ratio. Both arms share the process, so the figure is the
 //    agent's marginal cost. The parent samples the child from outside throughout, as
-//    memkit's runner does with and without the agent.
+//    memkit's runner does with and without the agent. Phases are 5 s because
+//    small-objects/objects spends over half its time in scavenges of a ~2 GB heap: in 1-2 s
+//    phases its A/A ratio spread over ±10-20 %; in 5 s phases the interval is ±1-2 %.
 //  - processes: whole runs through memkit's runner, the agent in one and bare mode (the
 //    same step loop, nothing collected) in the other, interleaved in pairs. It includes
 //    start-up, but two processes of the same code differ by up to ±4 % here (JIT, code
@@ -20,7 +22,7 @@
 // phases mode the last column is the agent's own time, measured from inside: the share
 // of its phases spent in its sampling ticks — a floor of the cost that noise cannot blur.
 //
-//   node bench/agent-overhead.mjs [--processes 4] [--phases 24] [--phase-seconds 2] [--control]
+//   node bench/agent-overhead.mjs [--processes 3] [--phases 12] [--phase-seconds 5] [--control]
 //   node bench/agent-overhead.mjs --mode processes [--pairs 7] [--seconds 3] [--control]
 //   common: [--interval 100] [--only small-objects/objects]
 import { fork } from 'node:child_process';
@@ -37,9 +39,9 @@ import { medianWithCi } from '../dist/src/analyze/median-ci.js';
 const { values } = parseArgs({
   options: {
     mode: { type: 'string', default: 'phases' },
-    processes: { type: 'string', default: '4' },
-    phases: { type: 'string', default: '24' },
-    'phase-seconds': { type: 'string', default: '2' },
+    processes: { type: 'string', default: '3' },
+    phases: { type: 'string', default: '12' },
+    'phase-seconds': { type: 'string', default: '5' },
     pairs: { type: 'string', default: '7' },
     seconds: { type: 'string', default: '3' },
     interval: { type: 'string', default: '100' },
