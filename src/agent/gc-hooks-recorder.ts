@@ -1,7 +1,8 @@
 import v8 from 'node:v8';
-import { GcSource, type GcBatch } from './protocol.js';
+import { GcSource } from './protocol.js';
 import { hrtimeNsToEpochMs } from './clock.js';
-import { emptyGcBatch, type GcRecorder } from './gc-recorder.js';
+import type { GcRecorder } from './gc-recorder.js';
+import { GcBatchQueue } from './gc-batch.js';
 
 export interface GcHooksAddon {
   install(ring: Float64Array): void;
@@ -19,7 +20,7 @@ const RING_CAPACITY = 16_384;
  * from V8's callbacks; this reads the new records at every tick. Nothing per GC reaches
  * the JS heap until the read, which allocates only the outgoing batch's numbers.
  */
-export class GcHooksRecorder implements GcRecorder {
+export class GcHooksRecorder extends GcBatchQueue implements GcRecorder {
   readonly heapSource = 'gc-hooks' as const;
   desync = 0;
   private ring: Float64Array | undefined;
@@ -27,11 +28,11 @@ export class GcHooksRecorder implements GcRecorder {
   private read = 0;
   /** Ring index ranges [from, to) of memkit's forced GCs not read yet. */
   private checkpoints: number[] = [];
-  private out: GcBatch = emptyGcBatch();
 
   private hooks: GcHooksAddon | undefined;
 
   constructor(hooks: GcHooksAddon) {
+    super();
     this.hooks = hooks;
     this.ring = new Float64Array(RING_HEADER + RING_FIELDS * RING_CAPACITY);
     hooks.install(this.ring);
@@ -80,13 +81,6 @@ export class GcHooksRecorder implements GcRecorder {
     this.checkpoints.push(from, to);
     // The last record of the forced collection holds the heap after it.
     return to > from ? ring[RING_HEADER + ((to - 1) % RING_CAPACITY) * RING_FIELDS + 5]! : v8.getHeapStatistics().used_heap_size;
-  }
-
-  takeBatch(): GcBatch | undefined {
-    if (this.out.tMs.length === 0) return undefined;
-    const batch = this.out;
-    this.out = emptyGcBatch();
-    return batch;
   }
 
   async drain(): Promise<void> {

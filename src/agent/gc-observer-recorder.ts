@@ -1,8 +1,9 @@
 import { PerformanceObserver, performance, type PerformanceEntry } from 'node:perf_hooks';
 import v8 from 'node:v8';
-import { GcKind, GcSource, type GcBatch, type GcHeapSource } from './protocol.js';
+import { GcKind, GcSource, type GcHeapSource } from './protocol.js';
 import { timelineToEpochMs } from './clock.js';
-import { emptyGcBatch, type GcRecorder } from './gc-recorder.js';
+import type { GcRecorder } from './gc-recorder.js';
+import { GcBatchQueue } from './gc-batch.js';
 
 /**
  * The fallback GC recorder (no gc-hooks addon), from two sources V8 feeds from the same
@@ -40,7 +41,7 @@ interface GcProfilerLike {
   stop(): { statistics: ProfilerRecord[] } | undefined;
 }
 
-export class GcObserverRecorder implements GcRecorder {
+export class GcObserverRecorder extends GcBatchQueue implements GcRecorder {
   // Observer side, parallel arrays (start is on the performance timeline).
   private obsStart: number[] = [];
   private obsKind: number[] = [];
@@ -53,7 +54,6 @@ export class GcObserverRecorder implements GcRecorder {
   private profTotal: number[] = [];
   /** Performance-timeline windows of memkit's own forced GCs. */
   private checkpointWindows: number[] = [];
-  private out: GcBatch = emptyGcBatch();
   private observer: PerformanceObserver;
   private profiler: GcProfilerLike | undefined;
   /** Where the byte figures come from. */
@@ -62,6 +62,7 @@ export class GcObserverRecorder implements GcRecorder {
   desync = 0;
 
   constructor() {
+    super();
     this.observer = new PerformanceObserver((list) => this.onEntries(list.getEntries()));
     this.observer.observe({ entryTypes: ['gc'] });
     const Profiler = (v8 as unknown as { GCProfiler?: new () => GcProfilerLike }).GCProfiler;
@@ -181,13 +182,6 @@ export class GcObserverRecorder implements GcRecorder {
       if (start >= w[i]! && start <= w[i + 1]!) return true;
     }
     return false;
-  }
-
-  takeBatch(): GcBatch | undefined {
-    if (this.out.tMs.length === 0) return undefined;
-    const batch = this.out;
-    this.out = emptyGcBatch();
-    return batch;
   }
 
   async drain(): Promise<void> {

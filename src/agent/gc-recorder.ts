@@ -48,7 +48,3 @@ function loadGcHooks(): GcHooksAddon | undefined {
     return undefined; // not built (or another Node ABI): the observer and GCProfiler instead
   }
 }
-
-export function emptyGcBatch(): GcBatch {
-  return { type: 'gc', tMs: [], kind: [], pauseMs: [], flags: [], usedBefore: [], usedAfter: [], totalAfter: [], src: [] };
-}
