@@ -8,9 +8,8 @@ import { performance } from 'node:perf_hooks';
 import { loadScenario, resolveVariantAndParams } from '../dist/src/scenario/loader.js';
 import { RunContext } from '../dist/src/scenario/context.js';
 import { runStepLoop } from '../dist/src/agent/step-loop.js';
-import { Collector } from '../dist/src/agent/collector.js';
+import { Collector, progressOf } from '../dist/src/agent/collector.js';
 import { Channel } from '../dist/src/agent/channel.js';
-import { nowMs } from '../dist/src/agent/clock.js';
 
 const cfg = JSON.parse(process.env.MEMKIT_OVERHEAD_CHILD);
 const { definition } = await loadScenario(cfg.scenario);
@@ -28,14 +27,7 @@ for (let i = 0; i < cfg.phases; i++) {
   let collector;
   if (agent) {
     // As child-main.ts sets it up for a scenario run.
-    collector = new Collector(channel, { mode: 'scenario', intervalMs: cfg.intervalMs }, () => ({
-      type: 'progress',
-      tMs: nowMs(),
-      steps: ctx.steps,
-      counters: { ...ctx.counters },
-      gauges: { ...ctx.gauges },
-      phases: structuredClone(ctx.phases),
-    }));
+    collector = new Collector(channel, { mode: 'scenario', intervalMs: cfg.intervalMs }, () => progressOf(ctx));
     // The agent's own time: each sampling tick, timed from inside (the GC callbacks add
     // ~1 µs per GC on top, inside the pauses; see native/gc-hooks).
     const tick = collector.tick;

@@ -1,6 +1,6 @@
 import { Channel } from './channel.js';
 import { nowMs } from './clock.js';
-import { Collector } from './collector.js';
+import { Collector, progressOf } from './collector.js';
 import { getGc } from './expose-gc.js';
 import { AGENT_ENV, type AgentConfig, type ChildMessage, type ParentMessage } from './protocol.js';
 import { runStepLoop } from './step-loop.js';
@@ -74,14 +74,7 @@ async function main(cfg: AgentConfig, sc: NonNullable<AgentConfig['scenario']>):
   const gc = getGc();
   const latency = cfg.recordLatency ? new LatencyRecorder() : undefined;
   if (!cfg.bare) {
-    collector = new Collector(channel, cfg, () => ({
-      type: 'progress',
-      tMs: nowMs(),
-      steps: runCtx.steps,
-      counters: { ...runCtx.counters },
-      gauges: { ...runCtx.gauges },
-      phases: structuredClone(runCtx.phases),
-    }), latency);
+    collector = new Collector(channel, cfg, () => progressOf(runCtx), latency);
     collector.start({ unrefTimer: false });
   }
 

@@ -5,6 +5,7 @@ import { createGcRecorder } from './gc-recorder.js';
 import { MemorySampler } from './memory-sampler.js';
 import type { LatencyRecorder } from './latency-recorder.js';
 import type { AgentConfig, DoneMessage, ProgressMessage } from './protocol.js';
+import type { RunContext } from '../scenario/context.js';
 
 /**
  * Everything the agent measures, sent to the parent at every tick: memory samples, GC
@@ -100,4 +101,16 @@ export class Collector {
     if (gc) this.channel.sendSync(gc);
     this.channel.sendSync({ type: 'done', tMs: nowMs(), steps: 0, reason: 'exit', gcDesync: this.gc.desync });
   }
+}
+
+/** A scenario's progress as of now: a copy of its counters, so later steps cannot change what was sent. */
+export function progressOf(ctx: RunContext): ProgressMessage {
+  return {
+    type: 'progress',
+    tMs: nowMs(),
+    steps: ctx.steps,
+    counters: { ...ctx.counters },
+    gauges: { ...ctx.gauges },
+    phases: structuredClone(ctx.phases),
+  };
 }
