@@ -39,14 +39,16 @@ describe('RSS sampled from outside', () => {
     expect(truth.length, 'kernel readings').toBeGreaterThan(10);
     expect(proc.length, 'memkit samples').toBeGreaterThan(10);
     // Compare each memkit sample with the kernel's reading closest in time (within 30 ms),
-    // once setup is over and RSS is steady. The pairing window is loose on a busy machine;
-    // the tolerance on the value is not.
+    // once RSS is steady. The pairing window is loose on a busy machine; the tolerance on
+    // the value is not. Steady means after the window's first few hundred ms: a run commits
+    // several MB then (young generation, compiled code), and 6 ms apart two readings once
+    // differed by 1.9 MB there.
     const marks = readJsonl(join(tmp.path, b.runs[0].samplesFile)).filter((x) => x.type === 'mark');
     const start = marks.find((x) => x.label === 'measure-start').tMs;
     // Before the end: the end checkpoint's GC and the exit change RSS within milliseconds.
     const end = marks.find((x) => x.label === 'measure-end').tMs;
     let compared = 0;
-    for (const s of proc.filter((p) => p.tMs > start && p.tMs < end - 50)) {
+    for (const s of proc.filter((p) => p.tMs > start + 300 && p.tMs < end - 50)) {
       const near = truth.reduce((best, t) => (Math.abs(t.tMs - s.tMs) < Math.abs(best.tMs - s.tMs) ? t : best));
       if (Math.abs(near.tMs - s.tMs) > 30) continue;
       compared++;
