@@ -86,6 +86,7 @@ function phaseRatios(name, v, control, tag) {
     let phases;
     child.on('message', (m) => {
       if (m.type === 'overhead-phases') phases = m.phases;
+      else if (m.type === 'tick') for (const b of m.batches) jsonl.write(b);
       else jsonl.write(m);
     });
     child.on('exit', async (code) => {

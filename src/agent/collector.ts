@@ -4,7 +4,7 @@ import { nowMs } from './clock.js';
 import { createGcRecorder } from './gc-recorder.js';
 import { MemorySampler } from './memory-sampler.js';
 import type { LatencyRecorder } from './latency-recorder.js';
-import type { AgentConfig, DoneMessage, ProgressMessage } from './protocol.js';
+import type { AgentConfig, DoneMessage, ProgressMessage, TickBundle } from './protocol.js';
 import type { RunContext } from '../scenario/context.js';
 
 /**
@@ -57,19 +57,23 @@ export class Collector {
    * would count up to 100 ms of warm-up as steady state).
    */
   flushLatency(): void {
+    const batches: TickBundle['batches'] = [];
     const lat = this.latency?.takeBatch();
-    if (lat) this.channel.send(lat);
-    if (this.progress) this.channel.send(this.progress());
+    if (lat) batches.push(lat);
+    if (this.progress) batches.push(this.progress());
+    if (batches.length) this.channel.send({ type: 'tick', batches });
   }
 
   private sendBatches(): void {
+    const batches: TickBundle['batches'] = [];
     const lat = this.latency?.takeBatch();
-    if (lat) this.channel.send(lat);
+    if (lat) batches.push(lat);
     const mem = this.memory.takeBatch();
-    if (mem) this.channel.send(mem);
+    if (mem) batches.push(mem);
     const gc = this.gc.takeBatch();
-    if (gc) this.channel.send(gc);
-    if (this.progress) this.channel.send(this.progress());
+    if (gc) batches.push(gc);
+    if (this.progress) batches.push(this.progress());
+    if (batches.length) this.channel.send({ type: 'tick', batches });
   }
 
   /**
@@ -95,22 +99,25 @@ export class Collector {
     clearInterval(this.timer);
     this.gc.drainSync();
     this.memory.sample();
+    const batches: TickBundle['batches'] = [];
     const mem = this.memory.takeBatch();
-    if (mem) this.channel.sendSync(mem);
+    if (mem) batches.push(mem);
     const gc = this.gc.takeBatch();
-    if (gc) this.channel.sendSync(gc);
+    if (gc) batches.push(gc);
+    if (batches.length) this.channel.sendSync({ type: 'tick', batches });
     this.channel.sendSync({ type: 'done', tMs: nowMs(), steps: 0, reason: 'exit', gcDesync: this.gc.desync });
   }
 }
 
-/** A scenario's progress as of now: a copy of its counters, so later steps cannot change what was sent. */
+/**
+ * A scenario's progress as of now: a copy of its counters, so later steps cannot change
+ * what was sent. The phases are copied by hand: structuredClone cost ~20 µs a tick here.
+ */
 export function progressOf(ctx: RunContext): ProgressMessage {
-  return {
-    type: 'progress',
-    tMs: nowMs(),
-    steps: ctx.steps,
-    counters: { ...ctx.counters },
-    gauges: { ...ctx.gauges },
-    phases: structuredClone(ctx.phases),
-  };
+  const phases: ProgressMessage['phases'] = {};
+  for (const name in ctx.phases) {
+    const p = ctx.phases[name]!;
+    phases[name] = { count: p.count, totalMs: p.totalMs };
+  }
+  return { type: 'progress', tMs: nowMs(), steps: ctx.steps, counters: { ...ctx.counters }, gauges: { ...ctx.gauges }, phases };
 }

@@ -175,8 +175,19 @@ export interface ErrorMessage {
   usage?: boolean;
 }
 
+/**
+ * One sampling tick's batches in a single IPC message: one JSON encoding and one write
+ * to the channel per tick instead of up to four. The parent records each batch on its
+ * own, so the run's JSON-lines file never holds a bundle.
+ */
+export interface TickBundle {
+  type: 'tick';
+  batches: Array<MemBatch | GcBatch | ProgressMessage | LatencyBatch>;
+}
+
 export type ChildMessage =
   | HelloMessage
+  | TickBundle
   | MemBatch
   | GcBatch
   | ProgressMessage

@@ -187,6 +187,10 @@ export function startRun(spec: RunSpec): RunHandle {
   });
   child.on('message', (m: ChildMessage) => {
     if (!m || typeof m !== 'object' || typeof m.type !== 'string') return;
+    if (m.type === 'tick') {
+      if (Array.isArray(m.batches)) for (const b of m.batches) if (b && typeof b.type === 'string') record(b);
+      return;
+    }
     record(m);
     // A command wrapped in a shell reports from the Node process inside it: measure that one.
     if (m.type === 'hello' && m.pid !== child.pid) sample(m.pid);
