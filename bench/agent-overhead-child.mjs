@@ -40,10 +40,12 @@ for (let i = 0; i < cfg.phases; i++) {
   }
   tickMs = 0;
   const steps0 = ctx.steps;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await runStepLoop(definition, state, ctx, { durationMs: cfg.phaseMs, isStopRequested: () => false, onCheckpoint: async () => {} });
   const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   if (collector) await collector.finish({ steps: ctx.steps, reason: 'duration' });
-  phases.push({ agent: ABBA[i % 4], steps: ctx.steps - steps0, ms, tickMs });
+  phases.push({ agent: ABBA[i % 4], steps: ctx.steps - steps0, ms, cpuMs: (cpu.user + cpu.system) / 1000, tickMs });
 }
 process.send({ type: 'overhead-phases', phases }, () => process.exit(0));

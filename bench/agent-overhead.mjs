@@ -20,7 +20,9 @@
 // (order statistics, src/analyze/median-ci.ts). --control pairs bare against bare on the
 // same schedule: its interval is how small an overhead the machine resolves today. In
 // phases mode the last column is the agent's own time, measured from inside: the share
-// of its phases spent in its sampling ticks — a floor of the cost that noise cannot blur.
+// of its phases spent in its sampling ticks — a floor of the cost that noise cannot blur —
+// and the loss per CPU second of the child (wall loss far above it would be time the child
+// was descheduled, e.g. for the parent, rather than work the agent added).
 //
 //   node bench/agent-overhead.mjs [--processes 3] [--phases 12] [--phase-seconds 5] [--control]
 //   node bench/agent-overhead.mjs --mode processes [--pairs 7] [--seconds 3] [--control]
@@ -95,10 +97,12 @@ function phaseRatios(name, v, control, tag) {
       if (code !== 0 || !phases) return fail(new Error(`${tag}: child exited ${code}`));
       const rate = (p) => p.steps / p.ms;
       const kept = phases.slice(WARMUP_PHASES);
-      const out = { ratios: [], agent: [], bare: [], tickShare: [] };
+      const perCpu = (p) => p.steps / p.cpuMs;
+      const out = { ratios: [], agent: [], bare: [], tickShare: [], cpuRatios: [] };
       for (let i = 0; i + 1 < kept.length; i += 2) {
         const [a, b] = kept[i].agent ? [kept[i], kept[i + 1]] : [kept[i + 1], kept[i]];
         out.ratios.push(rate(a) / rate(b));
+        out.cpuRatios.push(perCpu(a) / perCpu(b));
         out.agent.push(rate(a) * 1000);
         out.bare.push(rate(b) * 1000);
         out.tickShare.push(a.tickMs / a.ms);
@@ -126,7 +130,7 @@ async function runOpsPerSecond(file, variant, params, bare, tag) {
 async function processRatios(name, v, control, tag) {
   const { definition, file } = await loadScenario(name);
   const { variant, params } = resolveVariantAndParams(definition, v, {});
-  const out = { ratios: [], agent: [], bare: [], tickShare: [] };
+  const out = { ratios: [], agent: [], bare: [], tickShare: [], cpuRatios: [] };
   for (let i = 0; i < Number(values.pairs); i++) {
     // Alternate which side goes first so a trend in machine speed cancels out.
     const order = i % 2 ? [true, false] : [false, true];
@@ -143,12 +147,12 @@ const design = values.mode === 'phases'
   ? `${values.processes} processes per scenario, each ${values.phases} phases of ${values['phase-seconds']} s in ABBA order (first ${WARMUP_PHASES} left out)`
   : `${values.pairs} interleaved pairs of ${values.seconds} s runs per scenario`;
 console.log(`agent overhead (--mode ${values.mode}): ${design}, sampling every ${intervalMs} ms`);
-console.log(`scenario${' '.repeat(28)}    bare ops/s (median)   agent ops/s (median)   agent/bare: median of pairs [~90 % interval]     loss   agent ticks`);
+console.log(`scenario${' '.repeat(28)}    bare ops/s (median)   agent ops/s (median)   agent/bare: median of pairs [~90 % interval]     loss   agent ticks   loss per CPU s`);
 const rows = [];
 const pct = (r) => `${((1 - r) * 100).toFixed(2)}%`;
 for (const [name, v] of CASES.filter(([n, v]) => !values.only || `${n}/${v}` === values.only)) {
   for (const control of values.control ? [false, true] : [false]) {
-    const all = { ratios: [], agent: [], bare: [], tickShare: [] };
+    const all = { ratios: [], agent: [], bare: [], tickShare: [], cpuRatios: [] };
     const reps = values.mode === 'phases' ? Number(values.processes) : 1;
     for (let p = 0; p < reps; p++) {
       const tag = `${name}-${v}-${control ? 'aa' : 'ab'}-${p}`;
@@ -161,8 +165,12 @@ for (const [name, v] of CASES.filter(([n, v]) => !values.only || `${n}/${v}` ===
     const interval = ci.low === undefined ? '' : ` [${ci.low.toFixed(4)}, ${ci.high.toFixed(4)}] ${(ci.level * 100).toFixed(0)}%`;
     // Phases mode: the share of the agent's phases spent in its own sampling ticks.
     const ticks = all.tickShare.length && !control ? `${(median(all.tickShare) * 100).toFixed(2)}%` : '';
+    // Phases mode: the same ratio per CPU second of the child (all its threads) instead of
+    // per wall second. Wall loss well above it is time the child was not running at all:
+    // descheduled for the parent or another process on this 2-core machine.
+    const cpuLoss = all.cpuRatios.length ? pct(median(all.cpuRatios)) : '';
     console.log(
-      `${label.padEnd(36)}${median(all.bare).toFixed(0).padStart(23)}   ${median(all.agent).toFixed(0).padStart(20)}   ${`${ci.median.toFixed(4)}${interval}`.padStart(44)}   ${pct(ci.median).padStart(6)}   ${ticks.padStart(11)}`,
+      `${label.padEnd(36)}${median(all.bare).toFixed(0).padStart(23)}   ${median(all.agent).toFixed(0).padStart(20)}   ${`${ci.median.toFixed(4)}${interval}`.padStart(44)}   ${pct(ci.median).padStart(6)}   ${ticks.padStart(11)}   ${cpuLoss.padStart(14)}`,
     );
   }
 }
