@@ -19,10 +19,10 @@
 // The figure is the median of the per-pair ratios, with a distribution-free interval
 // (order statistics, src/analyze/median-ci.ts). --control pairs bare against bare on the
 // same schedule: its interval is how small an overhead the machine resolves today. In
-// phases mode the last column is the agent's own time, measured from inside: the share
-// of its phases spent in its sampling ticks — a floor of the cost that noise cannot blur —
-// and the loss per CPU second of the child (wall loss far above it would be time the child
-// was descheduled, e.g. for the parent, rather than work the agent added).
+// phases mode two more columns: the agent's own time, measured from inside (the share of
+// its phases spent in its sampling ticks, a floor of the cost that noise cannot blur), and
+// the loss per CPU second of the child (wall loss far above it would be time the child was
+// descheduled, e.g. for the parent, rather than work the agent added).
 //
 //   node bench/agent-overhead.mjs [--processes 3] [--phases 12] [--phase-seconds 5] [--control]
 //   node bench/agent-overhead.mjs --mode processes [--pairs 7] [--seconds 3] [--control]
