@@ -57,23 +57,13 @@ export class Collector {
    * would count up to 100 ms of warm-up as steady state).
    */
   flushLatency(): void {
-    const batches: TickBundle['batches'] = [];
-    const lat = this.latency?.takeBatch();
-    if (lat) batches.push(lat);
-    if (this.progress) batches.push(this.progress());
-    if (batches.length) this.channel.send({ type: 'tick', batches });
+    const bundle = bundleOf(this.latency?.takeBatch(), this.progress?.());
+    if (bundle) this.channel.send(bundle);
   }
 
   private sendBatches(): void {
-    const batches: TickBundle['batches'] = [];
-    const lat = this.latency?.takeBatch();
-    if (lat) batches.push(lat);
-    const mem = this.memory.takeBatch();
-    if (mem) batches.push(mem);
-    const gc = this.gc.takeBatch();
-    if (gc) batches.push(gc);
-    if (this.progress) batches.push(this.progress());
-    if (batches.length) this.channel.send({ type: 'tick', batches });
+    const bundle = bundleOf(this.latency?.takeBatch(), this.memory.takeBatch(), this.gc.takeBatch(), this.progress?.());
+    if (bundle) this.channel.send(bundle);
   }
 
   /**
@@ -99,14 +89,16 @@ export class Collector {
     clearInterval(this.timer);
     this.gc.drainSync();
     this.memory.sample();
-    const batches: TickBundle['batches'] = [];
-    const mem = this.memory.takeBatch();
-    if (mem) batches.push(mem);
-    const gc = this.gc.takeBatch();
-    if (gc) batches.push(gc);
-    if (batches.length) this.channel.sendSync({ type: 'tick', batches });
+    const bundle = bundleOf(this.memory.takeBatch(), this.gc.takeBatch());
+    if (bundle) this.channel.sendSync(bundle);
     this.channel.sendSync({ type: 'done', tMs: nowMs(), steps: 0, reason: 'exit', gcDesync: this.gc.desync });
   }
+}
+
+/** The batches that have something in them, as one message (none when all are empty). */
+function bundleOf(...batches: Array<TickBundle['batches'][number] | undefined>): TickBundle | undefined {
+  const present = batches.filter((b) => b !== undefined);
+  return present.length ? { type: 'tick', batches: present } : undefined;
 }
 
 /**
