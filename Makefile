@@ -56,6 +56,7 @@ gc-profile: build
 bench: bench-agent bench-soak bench-report bench-snapshot bench-similarity bench-diff
 
 bench-agent: build
+	$(NODE) bench/agent-tick-cost.mjs
 	$(NODE) bench/agent-overhead.mjs
 
 # Seed 000's W1 table, measured: a soak of lru-cache before/after (10 min each by default).
