@@ -1,7 +1,7 @@
 import { Channel } from './channel.js';
 import { nowMs } from './clock.js';
 import { Collector } from './collector.js';
-import { AGENT_ENV, type AgentConfig } from './protocol.js';
+import { AGENT_ENV, type AgentConfig, type MarkMessage } from './protocol.js';
 
 /**
  * Loaded into a user's own Node program with `--import` (through NODE_OPTIONS), so
@@ -19,7 +19,10 @@ if (raw && Channel.available()) {
   const collector = new Collector(channel, config);
   channel.unref();
   collector.start({ unrefTimer: true });
-  channel.send({ type: 'mark', label: 'measure-start', tMs: nowMs(), steps: 0, rssBytes: process.memoryUsage.rss() });
+  // A program has no steps; its window is the agent's lifetime, its edges read here.
+  const mark = (label: 'measure-start' | 'measure-end'): MarkMessage =>
+    ({ type: 'mark', label, tMs: nowMs(), steps: 0, rssBytes: process.memoryUsage.rss() });
+  channel.send(mark('measure-start'));
   let finishing = false;
   // memkit ends a program at the end of --duration with SIGTERM. If the program has no
   // handler of its own it would die without an 'exit' event: save the last batches, then
@@ -27,7 +30,7 @@ if (raw && Channel.available()) {
   const onSigterm = (): void => {
     if (process.listenerCount('SIGTERM') > 1) return; // the program shuts down its own way
     process.removeListener('SIGTERM', onSigterm);
-    if (!finishing) channel.sendSync({ type: 'mark', label: 'measure-end', tMs: nowMs(), steps: 0, rssBytes: process.memoryUsage.rss() });
+    if (!finishing) channel.sendSync(mark('measure-end'));
     finishing = true;
     collector.finishSync();
     process.kill(process.pid, 'SIGTERM');
@@ -36,11 +39,11 @@ if (raw && Channel.available()) {
   process.on('beforeExit', () => {
     if (finishing) return;
     finishing = true;
-    channel.send({ type: 'mark', label: 'measure-end', tMs: nowMs(), steps: 0, rssBytes: process.memoryUsage.rss() });
+    channel.send(mark('measure-end'));
     void collector.finish({ steps: 0, reason: 'exit' });
   });
   process.on('exit', () => {
-    if (!finishing) channel.sendSync({ type: 'mark', label: 'measure-end', tMs: nowMs(), steps: 0, rssBytes: process.memoryUsage.rss() });
+    if (!finishing) channel.sendSync(mark('measure-end'));
     collector.finishSync();
   });
 } else if (raw) {
