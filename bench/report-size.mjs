@@ -17,7 +17,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { writeSyntheticRun } from './report-synthetic.mjs';
-import { readRunData } from '../dist/src/run/run-data.js';
+import { readRunData } from '../dist/src/samples/run-data.js';
 import { median } from '../dist/src/analyze/percentiles.js';
 import { formatBytes, formatMs } from '../dist/src/units/format.js';
 

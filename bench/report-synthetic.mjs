@@ -13,10 +13,10 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { once } from 'node:events';
-import { addRecord, emptyRunData } from '../dist/src/run/run-data.js';
+import { addRecord, emptyRunData } from '../dist/src/samples/run-data.js';
 import { analyzeRun } from '../dist/src/analyze/run-metrics.js';
 import { aggregateRuns } from '../dist/src/analyze/aggregate.js';
-import { bucketOf } from '../dist/src/analyze/log-buckets.js';
+import { bucketOf } from '../dist/src/samples/log-buckets.js';
 import { summarizeBuckets } from '../dist/src/analyze/latency-stats.js';
 import { seededRandom } from '../dist/src/scenario/random.js';
 

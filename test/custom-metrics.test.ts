@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ProgressMessage } from '../src/agent/protocol.js';
+import type { ProgressMessage } from '../src/samples/protocol.js';
 import { customMetrics } from '../src/analyze/custom-metrics.js';
 import { lookupMetric } from '../src/metrics/registry.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { acceptBaseline, readBaseline, readBaselines } from '../src/baseline/io.js';
 import { findBaselineProblem } from '../src/baseline/validate.js';
-import { UsageError } from '../src/cli/errors.js';
+import { UsageError } from '../src/core/errors.js';
 import { loadConfig } from '../src/config/load.js';
 import { readDiffConfig } from '../src/config/diff-config.js';
 import { makeBaseline, writeFixture } from './fixtures/baselines/builder.mjs';

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { buildDiffReport } from '../src/analyze/diff.js';
 import { poolSide } from '../src/analyze/diff-sides.js';
 import type { Baseline } from '../src/baseline/schema.js';
-import { renderDiffJson } from '../src/report/diff-json.js';
-import { renderDiffJunit } from '../src/report/diff-junit.js';
-import { renderDiffMarkdown } from '../src/report/diff-markdown.js';
-import { renderDiffTable } from '../src/report/diff-table.js';
+import { renderDiffJson } from '../src/report/diff/json.js';
+import { renderDiffJunit } from '../src/report/diff/junit.js';
+import { renderDiffMarkdown } from '../src/report/diff/markdown.js';
+import { renderDiffTable } from '../src/report/diff/table.js';
 import { makeBaseline } from './fixtures/baselines/builder.mjs';
 
 type Spec = Parameters<typeof makeBaseline>[0];
@@ -60,7 +60,7 @@ describe('renderers', () => {
 
 describe('cell formatting', () => {
   it('keeps the fraction of per-op byte counts and the magnitude rules of negative rates', async () => {
-    const { formatValue, formatP } = await import('../src/report/diff-values.js');
+    const { formatValue, formatP } = await import('../src/report/diff/values.js');
     expect(formatValue(16.75, 'bytes')).toBe('16.75 B');
     expect(formatValue(-0.25, 'bytes', true)).toBe('-0.25 B');
     expect(formatValue(2_500_000, 'bytes', true)).toBe('+2.50 MB');

@@ -9,7 +9,7 @@ import {
   resolveThreshold,
 } from '../src/analyze/thresholds.js';
 import { beyond } from '../src/analyze/diff.js';
-import { UsageError } from '../src/cli/errors.js';
+import { UsageError } from '../src/core/errors.js';
 
 const rule = (text: string) => parseThresholdRule(text, '--threshold');
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { memoryStats, rssAtEdges } from '../src/analyze/memory-stats.js';
-import { emptyRunData, type RunData } from '../src/run/run-data.js';
-import type { MarkMessage } from '../src/agent/protocol.js';
+import { emptyRunData, type RunData } from '../src/samples/run-data.js';
+import type { MarkMessage } from '../src/samples/protocol.js';
 
 /** Outside samples every 100 ms from t=0: RSS jumps by 8 MB 20 ms into the window (as a run's first scavenges commit young generation), then stays. */
 function runWithJump(marks: boolean): RunData {

@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:net';
-import { GcKind, GcSource, type GcBatch, type LatencyBatch, type MemBatch, type ProgressMessage } from '../src/agent/protocol.js';
+import { GcKind, GcSource, type GcBatch, type LatencyBatch, type MemBatch, type ProgressMessage } from '../src/samples/protocol.js';
 import { gcStats } from '../src/analyze/gc-stats.js';
-import { bucketOf } from '../src/analyze/log-buckets.js';
+import { bucketOf } from '../src/samples/log-buckets.js';
 import { measuredWindow } from '../src/analyze/window.js';
-import { UsageError } from '../src/cli/errors.js';
+import { UsageError } from '../src/core/errors.js';
 import { startMetricsExporter, type MetricsExporter } from '../src/prometheus/exporter.js';
 import { parseListenAddress } from '../src/prometheus/listen-address.js';
-import { addRecord, emptyRunData, type SampleRecord } from '../src/run/run-data.js';
+import { addRecord, emptyRunData, type SampleRecord } from '../src/samples/run-data.js';
 import { parseExposition, pick, valueOf, type Sample } from './helpers/prometheus-server.js';
 
 /**

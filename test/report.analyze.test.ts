@@ -4,10 +4,10 @@ import { allocationInWindow, allocationRateSeries, allocationStretches } from '.
 import { GC_MARK_KINDS, gcCountsByKind, gcTimeline } from '../src/analyze/gc-timeline.js';
 import { evaluateAlertRules } from '../src/analyze/alert-rules.js';
 import { quantileSorted, sortedCopy } from '../src/analyze/percentiles.js';
-import { emptyRunData } from '../src/run/run-data.js';
+import { emptyRunData } from '../src/samples/run-data.js';
 import { seededRandom } from '../src/scenario/random.js';
 import { escapeHtml, html, jsonForScript, scriptSafe, trusted } from '../src/report/html/escape.js';
-import { renderMemorySparklines, sparkline } from '../src/report/sparkline.js';
+import { renderMemorySparklines, sparkline } from '../src/report/terminal/sparkline.js';
 import { traceData } from '../src/report/html/chart-data.js';
 
 /** Seeded, so a failure reproduces. */

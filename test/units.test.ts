@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseBytes, parseCount, parseDurationMs, parseFraction } from '../src/units/parse.js';
 import { formatBytes, formatClock, formatMs } from '../src/units/format.js';
-import { UsageError } from '../src/cli/errors.js';
+import { UsageError } from '../src/core/errors.js';
 
 describe('sizes', () => {
   it.each([

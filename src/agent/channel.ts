@@ -1,5 +1,5 @@
 import { writeSync } from 'node:fs';
-import type { ChildMessage, ParentMessage } from './protocol.js';
+import type { ChildMessage, ParentMessage } from '../samples/protocol.js';
 
 /**
  * The child's end of Node's IPC channel. Sends are asynchronous and counted, so the

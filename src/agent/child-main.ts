@@ -2,7 +2,7 @@ import { Channel } from './channel.js';
 import { nowMs } from './clock.js';
 import { Collector, progressOf } from './collector.js';
 import { getGc } from './expose-gc.js';
-import { AGENT_ENV, type AgentConfig, type ChildMessage, type ParentMessage } from './protocol.js';
+import { AGENT_ENV, type AgentConfig, type ChildMessage, type ParentMessage } from '../samples/protocol.js';
 import { runStepLoop } from './step-loop.js';
 import { LatencyRecorder } from './latency-recorder.js';
 import { RunContext } from '../scenario/context.js';

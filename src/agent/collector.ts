@@ -4,7 +4,7 @@ import { nowMs } from './clock.js';
 import { createGcRecorder } from './gc-recorder.js';
 import { MemorySampler } from './memory-sampler.js';
 import type { LatencyRecorder } from './latency-recorder.js';
-import type { AgentConfig, DoneMessage, ProgressMessage, TickBundle } from './protocol.js';
+import type { AgentConfig, DoneMessage, ProgressMessage, TickBundle } from '../samples/protocol.js';
 import type { RunContext } from '../scenario/context.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { GcBatch } from './protocol.js';
+import type { GcBatch } from '../samples/protocol.js';
 
 export function emptyGcBatch(): GcBatch {
   return { type: 'gc', tMs: [], kind: [], pauseMs: [], flags: [], usedBefore: [], usedAfter: [], totalAfter: [], src: [] };

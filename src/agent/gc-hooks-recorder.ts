@@ -1,5 +1,5 @@
 import v8 from 'node:v8';
-import { GcSource } from './protocol.js';
+import { GcSource } from '../samples/protocol.js';
 import { hrtimeNsToEpochMs } from './clock.js';
 import type { GcRecorder } from './gc-recorder.js';
 import { GcBatchQueue } from './gc-batch.js';

@@ -1,6 +1,6 @@
 import { PerformanceObserver, performance, type PerformanceEntry } from 'node:perf_hooks';
 import v8 from 'node:v8';
-import { GcKind, GcSource, type GcHeapSource } from './protocol.js';
+import { GcKind, GcSource, type GcHeapSource } from '../samples/protocol.js';
 import { timelineToEpochMs } from './clock.js';
 import type { GcRecorder } from './gc-recorder.js';
 import { GcBatchQueue } from './gc-batch.js';

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { GcBatch, GcHeapSource } from './protocol.js';
+import type { GcBatch, GcHeapSource } from '../samples/protocol.js';
 import { GcHooksRecorder, type GcHooksAddon } from './gc-hooks-recorder.js';
 import { GcObserverRecorder } from './gc-observer-recorder.js';
 

@@ -1,5 +1,5 @@
-import { bucketOf } from '../analyze/log-buckets.js';
-import type { LatencyBatch } from './protocol.js';
+import { bucketOf } from '../samples/log-buckets.js';
+import type { LatencyBatch } from '../samples/protocol.js';
 import { nowMs } from './clock.js';
 
 /**

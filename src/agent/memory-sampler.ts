@@ -1,4 +1,4 @@
-import type { MemBatch } from './protocol.js';
+import type { MemBatch } from '../samples/protocol.js';
 import { nowMs } from './clock.js';
 
 /** process.memoryUsage() at each tick, kept in columns until the next flush. */

@@ -1,7 +1,7 @@
 import { Channel } from './channel.js';
 import { nowMs } from './clock.js';
 import { Collector } from './collector.js';
-import { AGENT_ENV, type AgentConfig, type MarkMessage } from './protocol.js';
+import { AGENT_ENV, type AgentConfig, type MarkMessage } from '../samples/protocol.js';
 
 /**
  * Loaded into a user's own Node program with `--import` (through NODE_OPTIONS), so

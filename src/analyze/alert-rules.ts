@@ -1,5 +1,5 @@
-import { GcKind, GcSource } from '../agent/protocol.js';
-import type { RunData } from '../run/run-data.js';
+import { GcKind, GcSource } from '../samples/protocol.js';
+import type { RunData } from '../samples/run-data.js';
 import { customMetrics } from './custom-metrics.js';
 import { inWindow, type Window } from './window.js';
 

@@ -1,4 +1,4 @@
-import type { GcColumns, MemColumns } from '../run/run-data.js';
+import type { GcColumns, MemColumns } from '../samples/run-data.js';
 import type { Window } from './window.js';
 
 /**

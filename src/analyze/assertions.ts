@@ -1,4 +1,4 @@
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
 import type { MetricEntry } from '../baseline/schema.js';
 import { knownMetricNames, lookupMetric, type Unit } from '../metrics/registry.js';
 import { parseBytes, parseDurationMs, parseFraction, splitQuantity } from '../units/parse.js';

@@ -1,4 +1,4 @@
-import type { ProgressMessage } from '../agent/protocol.js';
+import type { ProgressMessage } from '../samples/protocol.js';
 
 /**
  * Scenario counters and gauges as custom.<name> metrics, plus two derived by naming rule:

@@ -1,4 +1,4 @@
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
 import type { Baseline, BaselineKind, Environment, RunStatus, Target } from '../baseline/schema.js';
 import type { Unit } from '../metrics/registry.js';
 

@@ -1,4 +1,4 @@
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
 import { lookupMetric, type Better, type Family, type Unit } from '../metrics/registry.js';
 import { mannWhitneyU, minAttainablePValue, type MannWhitneyMethod } from './mann-whitney.js';
 import { medianWithCi } from './median-ci.js';

@@ -1,5 +1,5 @@
-import { GcKind, GcSource } from '../agent/protocol.js';
-import type { GcColumns } from '../run/run-data.js';
+import { GcKind, GcSource } from '../samples/protocol.js';
+import type { GcColumns } from '../samples/run-data.js';
 import { summarize, type Summary } from './percentiles.js';
 import { inWindow, type Window } from './window.js';
 

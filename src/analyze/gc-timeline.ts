@@ -1,5 +1,5 @@
-import { GcSource } from '../agent/protocol.js';
-import type { GcColumns } from '../run/run-data.js';
+import { GcSource } from '../samples/protocol.js';
+import type { GcColumns } from '../samples/run-data.js';
 import { bucketIndex, type TimeGrid } from './downsample.js';
 import { GC_KIND_NAMES, gcKindName, type GcKindName } from './gc-stats.js';
 import { quantileSorted, sortedCopy } from './percentiles.js';

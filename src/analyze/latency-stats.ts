@@ -1,4 +1,4 @@
-import { bucketValueNs } from './log-buckets.js';
+import { bucketValueNs } from '../samples/log-buckets.js';
 
 /**
  * Percentiles from bucket counts (log-buckets.ts): the value of the bucket holding the
@@ -21,18 +21,6 @@ export function quantileFromBucketsMs(counts: ArrayLike<number | undefined>, q: 
     }
   }
   return maxMs ?? NaN;
-}
-
-/** The same over a sparse batch (parallel index/count arrays, indices ascending). */
-export function sparseQuantileMs(idx: number[], count: number[], n: number, q: number): number {
-  if (n <= 0) return NaN;
-  const rank = Math.max(1, Math.ceil(q * n));
-  let seen = 0;
-  for (let i = 0; i < idx.length; i++) {
-    seen += count[i]!;
-    if (seen >= rank) return bucketValueNs(idx[i]!) / 1e6;
-  }
-  return NaN;
 }
 
 export interface LatencySummary {

@@ -1,9 +1,9 @@
-import type { MemColumns, ProcColumns, RunData } from '../run/run-data.js';
-import { findMark } from '../run/run-data.js';
+import type { MemColumns, ProcColumns, RunData } from '../samples/run-data.js';
+import { findMark } from '../samples/run-data.js';
 import { nearestIndex } from './series.js';
 import { fitSlope, type SlopeFit } from './regression.js';
 import { inWindow, type Window } from './window.js';
-import { GcKind, GcSource } from '../agent/protocol.js';
+import { GcKind, GcSource } from '../samples/protocol.js';
 
 /** RSS (from outside) and V8 heap (from inside) over the window. */
 export interface MemoryStats {

@@ -1,4 +1,4 @@
-import type { ProgressMessage } from '../agent/protocol.js';
+import type { ProgressMessage } from '../samples/protocol.js';
 
 /**
  * Time per phase, as seed 004's PerformanceMonitor reports it: each phase's share of the

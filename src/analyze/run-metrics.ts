@@ -1,5 +1,5 @@
-import type { RunData } from '../run/run-data.js';
-import { findMark } from '../run/run-data.js';
+import type { RunData } from '../samples/run-data.js';
+import { findMark } from '../samples/run-data.js';
 import { allocationInWindow, type AllocEstimate } from './alloc-rate.js';
 import { customMetrics } from './custom-metrics.js';
 import { gcStats, type GcStats } from './gc-stats.js';

@@ -1,4 +1,4 @@
-import { findMark, type RunData } from '../run/run-data.js';
+import { findMark, type RunData } from '../samples/run-data.js';
 import { judgeLeak, type LeakVerdict, type LivePoint } from './leak-verdict.js';
 import { phaseReport, type PhaseReport } from './phases.js';
 import { fitSlope, type SlopeFit } from './regression.js';

@@ -1,4 +1,4 @@
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
 import { lookupMetric, knownMetricNames, type Better, type Family, type MetricSpec, type Unit } from '../metrics/registry.js';
 import { parseBytes, parseDurationMs, splitQuantity } from '../units/parse.js';
 

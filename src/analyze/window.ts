@@ -1,4 +1,4 @@
-import { findMark, type RunData } from '../run/run-data.js';
+import { findMark, type RunData } from '../samples/run-data.js';
 
 /**
  * The measured window of a run: for a scenario, from the start checkpoint (after setup

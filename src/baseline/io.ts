@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { UsageError, describeFsError } from '../cli/errors.js';
-import { writeFileAtomic } from '../fsx/atomic-write.js';
+import { UsageError, describeFsError } from '../core/errors.js';
+import { writeFileAtomic } from '../core/atomic-write.js';
 import { findBaselineProblem } from './validate.js';
 import type { Baseline } from './schema.js';
 
@@ -100,11 +100,7 @@ export function acceptBaseline(currentPath: string, basePath: string): Baseline 
  */
 export function writeBaseline(path: string, baseline: Baseline): void {
   ensureParentDir(path);
-  try {
-    writeFileAtomic(path, JSON.stringify(baseline, null, 2) + '\n');
-  } catch (err) {
-    throw new UsageError(describeFsError(err, path) ?? `${path}: cannot write (${(err as Error).message})`);
-  }
+  writeFileAtomic(path, JSON.stringify(baseline, null, 2) + '\n');
 }
 
 export function ensureParentDir(path: string): void {

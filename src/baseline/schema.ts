@@ -1,4 +1,8 @@
 import type { Unit } from '../metrics/registry.js';
+import type { ExitInfo, RunStatus } from '../samples/protocol.js';
+
+// How a run ended is the samples' own record; the baseline keeps it as it is.
+export type { ExitInfo, RunStatus };
 
 /**
  * The baseline file (DESIGN.md): one versioned JSON document per command run, holding
@@ -8,7 +12,6 @@ import type { Unit } from '../metrics/registry.js';
 
 export const BASELINE_SCHEMA = 'memkit.baseline/1';
 
-export type RunStatus = 'complete' | 'interrupted' | 'crashed';
 
 /** What produced the file; `diff` refuses to compare different kinds. */
 export type BaselineKind = 'gc-profile' | 'mem-stress' | 'heap-summary' | 'similarity-build';
@@ -56,11 +59,6 @@ export interface Environment {
   nodeFlags: string[];
   /** Where the agent's per-GC heap figures came from (see agent/gc-recorder.ts). */
   gcHeapSource?: 'gc-hooks' | 'gc-profiler' | 'none';
-}
-
-export interface ExitInfo {
-  code: number | null;
-  signal: string | null;
 }
 
 /** One measured run; a baseline from `--repeat N` has N of them. */

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ExitCode, formatFatal } from './errors.js';
+import { ExitCode, formatFatal } from '../core/errors.js';
 
 /**
  * Wraps a command's action: its returned number becomes the exit code, a UsageError

@@ -2,8 +2,8 @@ import type { Baseline } from '../baseline/schema.js';
 import type { InterruptSignal } from '../run/interrupts.js';
 import type { MetricsExporter } from '../prometheus/exporter.js';
 import type { PrometheusSettings } from '../prometheus/cli-options.js';
-import type { MeasuredResult } from '../report/run-outputs.js';
-import { ExitCode } from './errors.js';
+import type { MeasuredResult } from '../report/terminal/run-outputs.js';
+import { ExitCode } from '../core/errors.js';
 
 /**
  * What a measuring command does once its runs are over: write the baseline, print the
@@ -28,8 +28,8 @@ export async function finishMeasurement(
 ): Promise<number> {
   const [{ writeBaseline }, { colorEnabled }, { writeRunOutputs }] = await Promise.all([
     import('../baseline/io.js'),
-    import('../report/color.js'),
-    import('../report/run-outputs.js'),
+    import('../report/terminal/color.js'),
+    import('../report/terminal/run-outputs.js'),
   ]);
   try {
     writeBaseline(result.baselinePath, result.baseline);

@@ -8,8 +8,8 @@ const { Command, CommanderError } = createRequire(import.meta.url)('commander') 
   CommanderError: typeof CommanderErrorType;
 };
 type Command = CommandType;
-import { ExitCode, formatFatal } from './errors.js';
-import { memkitVersion } from './version.js';
+import { ExitCode, formatFatal } from '../core/errors.js';
+import { memkitVersion } from '../core/version.js';
 type Register = (program: Command) => void;
 
 /**

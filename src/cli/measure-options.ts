@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
 import { parseCount, parseDurationMs } from '../units/parse.js';
 import type { TargetOptions } from '../profile/target.js';
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { action } from '../cli/action.js';
-import { ExitCode, UsageError } from '../cli/errors.js';
+import { ExitCode, UsageError } from '../core/errors.js';
 
 /**
  * `memkit diff BASE CURRENT`: compare a run with its baseline, per metric, and exit 1 on a
@@ -125,7 +125,7 @@ async function runDiff(baseArg: string | undefined, currentArg: string | undefin
   for (const w of report.warnings) process.stderr.write(`memkit: warning: ${w}\n`);
   if (opts.output !== undefined) {
     io.ensureParentDir(opts.output);
-    const { writeFileAtomic } = await import('../fsx/atomic-write.js');
+    const { writeFileAtomic } = await import('../core/atomic-write.js');
     writeFileAtomic(opts.output, rendered);
   } else {
     keepVerdictOnClosedPipe();
@@ -157,17 +157,17 @@ function keepVerdictOnClosedPipe(): void {
 async function render(format: Format, report: import('../analyze/diff.js').DiffReport, toStdout: boolean): Promise<string> {
   switch (format) {
     case 'table': {
-      const [{ renderDiffTable }, { colorEnabled }] = await Promise.all([import('../report/diff-table.js'), import('../report/color.js')]);
+      const [{ renderDiffTable }, { colorEnabled }] = await Promise.all([import('../report/diff/table.js'), import('../report/terminal/color.js')]);
       return renderDiffTable(report, { color: toStdout && colorEnabled() });
     }
     case 'json': {
-      const [{ renderDiffJson }, { memkitVersion }] = await Promise.all([import('../report/diff-json.js'), import('../cli/version.js')]);
+      const [{ renderDiffJson }, { memkitVersion }] = await Promise.all([import('../report/diff/json.js'), import('../core/version.js')]);
       return renderDiffJson(report, memkitVersion());
     }
     case 'markdown':
-      return (await import('../report/diff-markdown.js')).renderDiffMarkdown(report);
+      return (await import('../report/diff/markdown.js')).renderDiffMarkdown(report);
     case 'junit':
-      return (await import('../report/diff-junit.js')).renderDiffJunit(report);
+      return (await import('../report/diff/junit.js')).renderDiffJunit(report);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { action } from '../cli/action.js';
-import { ExitCode } from '../cli/errors.js';
+import { ExitCode } from '../core/errors.js';
 import { addRunOptions, addTargetOptions, parseRunOptions, parseTimeoutMs } from '../cli/measure-options.js';
 import { parseCount, parseDurationMs } from '../units/parse.js';
 import type { GcProfileSettings } from '../profile/gc-profile.js';
@@ -47,15 +47,15 @@ Examples:
     .action(
       action(async (command: string[], opts: Record<string, unknown>) => {
         if (opts.list) {
-          const { listScenarios } = await import('../report/scenario-list.js');
+          const { listScenarios } = await import('../report/terminal/scenario-list.js');
           process.stdout.write((await listScenarios()) + '\n');
           return ExitCode.Ok;
         }
         const settings = parseGcProfileOptions(command, opts, process.argv.slice(2));
-        (await import('../report/run-outputs.js')).checkHtmlPath(opts.html, settings.outPath);
+        (await import('../report/terminal/run-outputs.js')).checkHtmlPath(opts.html, settings.outPath);
         const [{ profileGc }, { renderGcProfile }, { finishMeasurement }] = await Promise.all([
           import('../profile/gc-profile.js'),
-          import('../report/gc-profile-table.js'),
+          import('../report/terminal/gc-profile-table.js'),
           import('../cli/finish-run.js'),
         ]);
         const result = await profileGc(settings);

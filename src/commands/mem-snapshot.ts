@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { action } from '../cli/action.js';
-import { ExitCode, UsageError, describeFsError } from '../cli/errors.js';
+import { ExitCode, UsageError, describeFsError } from '../core/errors.js';
 import { parseBytes, parseCount } from '../units/parse.js';
 import type { AnalyzedSnapshot } from '../heap/analyze-snapshot.js';
 import type { PageOwnershipRule } from '../heap/dominators.js';
@@ -85,8 +85,8 @@ Examples:
         const summary = summarizeHeap(analyzed.graph, analyzed.dom, { topObjects: top, dominatorRule: rule });
         analyzed.graph.close();
         if (opts.out !== undefined || opts.json) {
-          const { summaryToBaseline } = await import('../heap/summary-baseline.js');
-          const { memkitVersion } = await import('../cli/version.js');
+          const { summaryToBaseline } = await import('../profile/snapshot-baseline.js');
+          const { memkitVersion } = await import('../core/version.js');
           const baseline = summaryToBaseline(summary, {
             argv: process.argv.slice(2),
             startedAt,
@@ -104,8 +104,8 @@ Examples:
             return ExitCode.Ok;
           }
         }
-        const { renderHeapSummary } = await import('../report/heap-summary.js');
-        const { colorEnabled } = await import('../report/color.js');
+        const { renderHeapSummary } = await import('../report/heap/summary.js');
+        const { colorEnabled } = await import('../report/terminal/color.js');
         process.stdout.write(renderHeapSummary(summary, { color: colorEnabled(), classRows }) + '\n');
         return ExitCode.Ok;
       }),
@@ -138,8 +138,8 @@ Examples:
           process.stdout.write(JSON.stringify(comparison, null, 2) + '\n');
           return ExitCode.Ok;
         }
-        const { renderHeapComparison } = await import('../report/heap-compare.js');
-        const { colorEnabled } = await import('../report/color.js');
+        const { renderHeapComparison } = await import('../report/heap/compare.js');
+        const { colorEnabled } = await import('../report/terminal/color.js');
         process.stdout.write(renderHeapComparison(comparison, { color: colorEnabled(), limit }) + '\n');
         return ExitCode.Ok;
       }),
@@ -215,7 +215,7 @@ Examples:
         }
         const { shortestPaths, retainerPaths, edgeLabel } = await import('../heap/retainer-paths.js');
         const { describeObject } = await import('../heap/summary.js');
-        const { renderRetainerPaths } = await import('../report/heap-path.js');
+        const { renderRetainerPaths } = await import('../report/heap/path.js');
         const paths = shortestPaths(graph);
         const found = retainerPaths(graph, paths, ordinal, maxPaths + 1);
         const labelled = found.slice(0, maxPaths).map((steps) =>
@@ -320,8 +320,8 @@ async function printLeaks(
   if (opts.json) {
     process.stdout.write(JSON.stringify({ ...report, failOnLeakBytes: opts.failOnBytes ?? null, failed }, null, 2) + '\n');
   } else {
-    const { renderLeakReport } = await import('../report/heap-leaks.js');
-    const { colorEnabled } = await import('../report/color.js');
+    const { renderLeakReport } = await import('../report/heap/leaks.js');
+    const { colorEnabled } = await import('../report/terminal/color.js');
     process.stdout.write(renderLeakReport(report, { color: colorEnabled(), failOnBytes: opts.failOnBytes, growingOnly: opts.growingOnly }) + '\n');
   }
   return failed ? ExitCode.Regression : ExitCode.Ok;
@@ -361,10 +361,10 @@ async function runScenarioMode(opts: Record<string, unknown>): Promise<number> {
   } finally {
     progress.stop();
   }
-  const { summaryToBaseline } = await import('../heap/summary-baseline.js');
-  const { memkitVersion } = await import('../cli/version.js');
+  const { summaryToBaseline } = await import('../profile/snapshot-baseline.js');
+  const { memkitVersion } = await import('../core/version.js');
   const { writeBaseline } = await import('../baseline/io.js');
-  const { describeEnvironment } = await import('../run/environment.js');
+  const { describeEnvironment } = await import('../baseline/environment.js');
   const summaryPath = captured.samplesPath.replace(/\.jsonl$/, '.summary.json');
   const baseline = summaryToBaseline(analysis.summary!, {
     argv: process.argv.slice(2),
@@ -380,9 +380,9 @@ async function runScenarioMode(opts: Record<string, unknown>): Promise<number> {
   });
   baseline.extra = { ...baseline.extra, snapshots: captured.snapshots, leaks: { ...analysis.report, growingOnly } };
   writeBaseline(summaryPath, baseline);
-  const { renderHeapSummary } = await import('../report/heap-summary.js');
-  const { renderLeakReport } = await import('../report/heap-leaks.js');
-  const { colorEnabled } = await import('../report/color.js');
+  const { renderHeapSummary } = await import('../report/heap/summary.js');
+  const { renderLeakReport } = await import('../report/heap/leaks.js');
+  const { colorEnabled } = await import('../report/terminal/color.js');
   const color = colorEnabled();
   process.stdout.write(renderHeapSummary(analysis.summary!, { color, classRows: 15 }) + '\n\n');
   process.stdout.write(renderLeakReport(analysis.report, { color, failOnBytes, growingOnly }) + '\n');

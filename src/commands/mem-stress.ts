@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { action } from '../cli/action.js';
-import { ExitCode, UsageError } from '../cli/errors.js';
+import { ExitCode, UsageError } from '../core/errors.js';
 import { addRunOptions, addTargetOptions, collect, parseRunOptions, parseTimeoutMs } from '../cli/measure-options.js';
 import { parseBytes, parseCount, parseDurationMs, splitQuantity } from '../units/parse.js';
 import type { MemStressSettings } from '../profile/mem-stress.js';
@@ -51,10 +51,10 @@ Examples:
     .action(
       action(async (command: string[], opts: Record<string, unknown>) => {
         const settings = await parseMemStressOptions(command, opts, process.argv.slice(2));
-        (await import('../report/run-outputs.js')).checkHtmlPath(opts.html, settings.outPath);
+        (await import('../report/terminal/run-outputs.js')).checkHtmlPath(opts.html, settings.outPath);
         const [{ stressScenario }, { renderMemStress }, { finishMeasurement }] = await Promise.all([
           import('../profile/mem-stress.js'),
-          import('../report/mem-stress-table.js'),
+          import('../report/terminal/mem-stress-table.js'),
           import('../cli/finish-run.js'),
         ]);
         const result = await stressScenario(settings);

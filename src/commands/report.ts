@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { action } from '../cli/action.js';
-import { ExitCode, UsageError } from '../cli/errors.js';
+import { ExitCode, UsageError } from '../core/errors.js';
 import { parseCount } from '../units/parse.js';
 import type { Baseline } from '../baseline/schema.js';
 import type { ReportOptions } from '../report/html/page.js';
@@ -54,7 +54,7 @@ Examples:
           if (currentPath) {
             throw new UsageError('comparing two runs needs --html FILE (in the terminal, use: memkit diff BASE CURRENT)');
           }
-          const { renderTerminalReport } = await import('../report/terminal-report.js');
+          const { renderTerminalReport } = await import('../report/terminal/run-report.js');
           process.stdout.write((await renderTerminalReport(basePath, baselines[0]!, process.stdout)) + '\n');
           return ExitCode.Ok;
         }
@@ -88,7 +88,7 @@ async function decideComparison(paths: string[], baselines: Baseline[]): Promise
       import('../analyze/diff-sides.js'),
       import('../analyze/diff.js'),
       import('../report/html/compare-table.js'),
-      import('../report/diff-reason.js'),
+      import('../report/diff/reason.js'),
     ]);
   const policy = policyFromConfig(readDiffConfig(loadConfig(undefined)));
   const side = (name: 'base' | 'current', i: number) => poolSide(name, [{ path: paths[i]!, baseline: baselines[i]! }]);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { action } from '../cli/action.js';
-import { ExitCode, UsageError } from '../cli/errors.js';
+import { ExitCode, UsageError } from '../core/errors.js';
 import { parseBytes, parseCount, parseDurationMs } from '../units/parse.js';
 
 /**
@@ -141,8 +141,8 @@ async function runBuild(opts: BuildOptions, command: Command): Promise<number> {
   if (plan.memory.choice) sources.microBatch ??= 'budget';
   sources.microBatch ??= 'default';
 
-  const { predictionLine } = await import('../report/similarity-summary.js');
-  const progressUi = await import('../report/similarity-progress.js');
+  const { predictionLine } = await import('../report/similarity/summary.js');
+  const progressUi = await import('../report/similarity/progress.js');
   const out = (line: string) => process.stdout.write(line + '\n');
 
   const rows = plan.rows.end - plan.rows.start;
@@ -161,8 +161,8 @@ async function runBuild(opts: BuildOptions, command: Command): Promise<number> {
   try {
     if (opts.compare) {
       const { availableMemoryBytes } = await import('../similarity/available-memory.js');
-      const { renderCompareTable } = await import('../report/similarity-compare.js');
-      const { colorEnabled } = await import('../report/color.js');
+      const { renderCompareTable } = await import('../report/similarity/compare.js');
+      const { colorEnabled } = await import('../report/terminal/color.js');
       const guard = budgetBytes ?? availableMemoryBytes();
       const res = await executeCompare(plan, guard, {
         signal: controller.signal,
@@ -204,7 +204,7 @@ async function runBuild(opts: BuildOptions, command: Command): Promise<number> {
       if (res.run.stderrTail && command.optsWithGlobals().debug) process.stderr.write(res.run.stderrTail + '\n');
       return ExitCode.ChildCrashed;
     }
-    const { renderResult } = await import('../report/similarity-summary.js');
+    const { renderResult } = await import('../report/similarity/summary.js');
     const r = res.run;
     out(
       renderResult({
@@ -248,7 +248,7 @@ interface ProgressSink {
  * A spinner line with rate and ETA on a TTY (src/cli/progress.ts); the seed's
  * "Progress: 25000/500000 items (5.0%)" log lines, one per 5 % step, otherwise (stderr).
  */
-async function makeProgress(total: number, ui: typeof import('../report/similarity-progress.js')): Promise<ProgressSink> {
+async function makeProgress(total: number, ui: typeof import('../report/similarity/progress.js')): Promise<ProgressSink> {
   const { Progress } = await import('../cli/progress.js');
   const progress = new Progress(true);
   let t0 = performance.now();

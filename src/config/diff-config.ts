@@ -1,5 +1,5 @@
 import type { DiffPolicy } from '../analyze/diff.js';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
 import { parseFraction } from '../units/parse.js';
 import {
   parseBoundRule,

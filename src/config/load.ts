@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { UsageError, describeFsError } from '../cli/errors.js';
+import { UsageError, describeFsError } from '../core/errors.js';
 
 /**
  * memkit.config.json: one JSON object with a section per command ("diff": {...}). It is

@@ -1,11 +1,11 @@
 import type { Baseline, ParamValue } from '../baseline/schema.js';
-import { buildBaseline } from '../baseline/build.js';
+import { buildBaseline } from './build-baseline.js';
 import { ensureParentDir } from '../baseline/io.js';
 import { defaultBaselinePath, samplesPathFor, timestamp } from '../baseline/naming.js';
 import { Progress } from '../cli/progress.js';
-import { describeEnvironment, gcHeapSourceNote } from '../run/environment.js';
+import { describeEnvironment, gcHeapSourceNote } from '../baseline/environment.js';
 import { InterruptGuard, type InterruptSignal } from '../run/interrupts.js';
-import { measureRuns, type MeasuredRun } from '../run/measure.js';
+import { measureRuns, type MeasuredRun } from './measure.js';
 import type { RunSpec } from '../run/runner.js';
 import type { MetricsExporter } from '../prometheus/exporter.js';
 import type { PrometheusSettings } from '../prometheus/cli-options.js';

@@ -1,4 +1,4 @@
-import { findMark, type RunData } from '../run/run-data.js';
+import { findMark, type RunData } from '../samples/run-data.js';
 import { formatBytes, formatClock, formatCount } from '../units/format.js';
 
 /** What the spinner and the plain progress lines say about a running measurement. */

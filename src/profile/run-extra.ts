@@ -1,5 +1,5 @@
-import type { MeasuredRun } from '../run/measure.js';
-import type { GcProfileRunExtra } from '../report/gc-profile-table.js';
+import type { MeasuredRun } from './measure.js';
+import type { GcProfileRunExtra } from '../report/terminal/gc-profile-table.js';
 
 /** The per-run GC details a baseline keeps under `extra.runs[i]` for its tables. */
 export function gcRunExtra(run: MeasuredRun): GcProfileRunExtra | Record<string, never> {

@@ -1,5 +1,5 @@
-import { UsageError } from '../cli/errors.js';
-import type { AgentConfig } from '../agent/protocol.js';
+import { UsageError } from '../core/errors.js';
+import type { AgentConfig } from '../samples/protocol.js';
 import type { Target } from '../baseline/schema.js';
 import type { RunTarget } from '../run/runner.js';
 import { loadScenario, parseParamFlags, resolveVariantAndParams } from '../scenario/loader.js';

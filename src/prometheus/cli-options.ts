@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
 import { parseDurationMs } from '../units/parse.js';
 import { parseListenAddress, type ListenAddress } from './listen-address.js';
 

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { UsageError } from '../cli/errors.js';
-import type { SampleRecord } from '../run/run-data.js';
+import { UsageError } from '../core/errors.js';
+import type { SampleRecord } from '../samples/run-data.js';
 import { formatHostPort, parseListenAddress } from './listen-address.js';
 import { createMetricFamilies, type MetricFamilies } from './metric-families.js';
 import { RunFeed } from './run-feed.js';

@@ -1,7 +1,7 @@
-import { GcSource, type GcBatch } from '../agent/protocol.js';
+import { GcSource, type GcBatch } from '../samples/protocol.js';
 import { gcKindName, type GcKindName } from '../analyze/gc-stats.js';
 import { inWindow, measuredWindow, type Window } from '../analyze/window.js';
-import { addRecord, emptyRunData, type RunData, type SampleRecord } from '../run/run-data.js';
+import { addRecord, emptyRunData, type RunData, type SampleRecord } from '../samples/run-data.js';
 
 /**
  * Decides, as records stream in, which GC events the baseline will count, so the live

@@ -1,5 +1,5 @@
-import type { LatencyBatch } from '../agent/protocol.js';
-import { bucketValueNs } from '../analyze/log-buckets.js';
+import type { LatencyBatch } from '../samples/protocol.js';
+import { bucketValueNs } from '../samples/log-buckets.js';
 
 /**
  * `memkit_step_latency_seconds`: the agent's step latencies arrive already counted into

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
 
 /**
  * `--prometheus [host:port]`: where the /metrics endpoint listens. Loopback unless the

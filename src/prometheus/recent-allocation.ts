@@ -1,7 +1,7 @@
-import type { GcBatch, MemBatch } from '../agent/protocol.js';
+import type { GcBatch, MemBatch } from '../samples/protocol.js';
 import { allocationInWindow } from '../analyze/alloc-rate.js';
 import type { Window } from '../analyze/window.js';
-import type { GcColumns, MemColumns } from '../run/run-data.js';
+import type { GcColumns, MemColumns } from '../samples/run-data.js';
 
 /**
  * The allocation rate of the last minute, for `memkit_allocation_rate_bytes_per_second`:

@@ -1,9 +1,9 @@
 import type { Counter, Gauge } from 'prom-client';
-import type { ProgressMessage } from '../agent/protocol.js';
+import type { ProgressMessage } from '../samples/protocol.js';
 import { customMetrics } from '../analyze/custom-metrics.js';
 import { GC_KIND_NAMES } from '../analyze/gc-stats.js';
 import { measuredWindow } from '../analyze/window.js';
-import { addRecord, emptyRunData, findMark, type RunData, type SampleRecord } from '../run/run-data.js';
+import { addRecord, emptyRunData, findMark, type RunData, type SampleRecord } from '../samples/run-data.js';
 import { GcWindowGate } from './gc-window-gate.js';
 import type { MetricFamilies } from './metric-families.js';
 import { RecentAllocation } from './recent-allocation.js';

@@ -1,4 +1,4 @@
-import type { ErrorMessage } from '../agent/protocol.js';
+import type { ErrorMessage } from '../samples/protocol.js';
 import type { RunStatus } from '../baseline/schema.js';
 
 /**

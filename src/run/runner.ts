@@ -1,13 +1,13 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UsageError } from '../cli/errors.js';
-import { AGENT_ENV, type AgentConfig, type ChildMessage, type ParentMessage } from '../agent/protocol.js';
+import { UsageError } from '../core/errors.js';
+import { AGENT_ENV, type AgentConfig, type ChildMessage, type ParentMessage } from '../samples/protocol.js';
 import type { ExitInfo, RunStatus } from '../baseline/schema.js';
 import { classifyExit, type StopCause } from './exit-classifier.js';
 import { startExternalSampler, type ExternalSampler } from './external-sampler.js';
 import { JsonlWriter } from './jsonl-writer.js';
-import { addRecord, emptyRunData, SAMPLES_SCHEMA, type RunData, type RunHeader, type SampleRecord } from './run-data.js';
+import { addRecord, emptyRunData, SAMPLES_SCHEMA, type RunData, type RunHeader, type SampleRecord } from '../samples/run-data.js';
 import { StderrTail } from './stderr-tail.js';
 
 /**

@@ -1,8 +1,8 @@
 import { BASELINE_SCHEMA, type Baseline, type MetricEntry, type ParamValue } from '../baseline/schema.js';
 import { lookupMetric } from '../metrics/registry.js';
-import { memkitVersion } from '../cli/version.js';
+import { memkitVersion } from '../core/version.js';
 import { relativeToBaseline } from '../baseline/naming.js';
-import { describeEnvironment } from '../run/environment.js';
+import { describeEnvironment } from '../baseline/environment.js';
 import type { MeasuredRun } from './measured-child.js';
 
 /**

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
 import { writeBaseline } from '../baseline/io.js';
 import type { Baseline, ParamValue } from '../baseline/schema.js';
 import { buildSimilarityBaseline } from './baseline-doc.js';

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
 import type { ChildMessage, ParentMessage, SimilarityJob } from './child-protocol.js';
 import { loadEmbeddings } from './embeddings.js';
 import { runFullRows } from './full-rows.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
 import { describeInput, type InputSpec } from './inputs.js';
 import { PANEL, panelFloats } from './panel-layout.js';
 import { SyntheticRows } from './synthetic.js';

@@ -1,5 +1,5 @@
 import { accessSync, constants, statSync } from 'node:fs';
-import { UsageError, describeFsError } from '../cli/errors.js';
+import { UsageError, describeFsError } from '../core/errors.js';
 import { readNpyMatrixHeader } from './npy.js';
 import type { SyntheticShape } from './synthetic.js';
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
 import { columnPanelsPerBlock } from './panel-layout.js';
 import { denseBlockJs, topkBatchJs } from './kernel-js.js';
 

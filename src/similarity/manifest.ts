@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError, describeFsError } from '../cli/errors.js';
+import { UsageError, describeFsError } from '../core/errors.js';
 
 /**
  * The JSON manifest beside every neighbour output (neighbors.json): what was computed,

@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
 import { startExternalSampler, type ExternalSample } from '../run/external-sampler.js';
 import type { ChildMessage, ParentMessage, SimilarityJob } from './child-protocol.js';
 

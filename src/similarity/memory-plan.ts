@@ -1,4 +1,4 @@
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
 import { formatBytes } from '../units/format.js';
 import { panelFloats } from './panel-layout.js';
 import { CHUNK_BYTES } from './embeddings.js';

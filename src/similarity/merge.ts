@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
 import { ensureParentDir } from '../baseline/io.js';
-import { writeAtomically } from './atomic-file.js';
+import { writeAtomically } from '../core/atomic-write.js';
 import { MANIFEST_FILE, readManifest, type NeighborsManifest } from './manifest.js';
 import { BIN_HEADER_BYTES, binHeader, binLayout, copyRange, filesFor, readBytes, writeManifest } from './neighbor-files.js';
 import { npyHeader, parseNpyHeader } from './npy.js';

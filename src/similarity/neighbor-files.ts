@@ -1,8 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from '../cli/errors.js';
-import { writeFileAtomic } from '../fsx/atomic-write.js';
-import { AtomicFile, writeAtomically } from './atomic-file.js';
+import { UsageError } from '../core/errors.js';
+import { AtomicFile, writeAtomically, writeFileAtomic } from '../core/atomic-write.js';
 import { MANIFEST_FILE, type NeighborsManifest, type OutputFormat } from './manifest.js';
 import { npyHeader, parseNpyHeader } from './npy.js';
 

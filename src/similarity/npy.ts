@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { UsageError, describeFsError } from '../cli/errors.js';
+import { UsageError, describeFsError } from '../core/errors.js';
 
 /**
  * NumPy's .npy format (version 1.0–3.0): magic, version, a little-endian header length,

@@ -1,4 +1,4 @@
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
 
 /**
  * `--shard i/n`: this run computes rows [floor(i·N/n), floor((i+1)·N/n)) against all N

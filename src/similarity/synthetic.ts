@@ -1,4 +1,4 @@
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
 
 /**
  * Deterministic synthetic embeddings for demos, tests and benchmarks: i.i.d. standard

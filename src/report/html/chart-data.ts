@@ -2,7 +2,7 @@ import { allocationRateSeries, allocationStretches } from '../../analyze/alloc-r
 import { bucketedRate, downsampleM4, timeGrid, type DownsampledSeries, type TimeGrid } from '../../analyze/downsample.js';
 import { DEFAULT_GC_TIMELINE, GC_MARK_KINDS, gcCountsByKind, gcTimeline, type GcTimelineOptions } from '../../analyze/gc-timeline.js';
 import { measuredWindow } from '../../analyze/window.js';
-import { findMark, type RunData } from '../../run/run-data.js';
+import { findMark, type RunData } from '../../samples/run-data.js';
 
 /**
  * The charted data of one run, reduced for display: what the HTML report inlines as JSON.

@@ -3,7 +3,7 @@ import type { GcKindName } from '../../analyze/gc-stats.js';
 import { median } from '../../analyze/percentiles.js';
 import type { Summary } from '../../analyze/percentiles.js';
 import { lookupMetric } from '../../metrics/registry.js';
-import type { GcProfileRunExtra } from '../gc-profile-table.js';
+import type { GcProfileRunExtra } from '../terminal/gc-profile-table.js';
 import { formatCount, formatMs } from '../../units/format.js';
 import { html, type SafeHtml } from './escape.js';
 import { formatMetric, metricUnit } from './metric-format.js';

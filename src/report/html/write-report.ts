@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
 import { ensureParentDir } from '../../baseline/io.js';
-import { UsageError, describeFsError } from '../../cli/errors.js';
-import { memkitVersion } from '../../cli/version.js';
-import { writeFileAtomic } from '../../fsx/atomic-write.js';
+import { UsageError } from '../../core/errors.js';
+import { memkitVersion } from '../../core/version.js';
+import { writeFileAtomic } from '../../core/atomic-write.js';
 import type { Baseline } from '../../baseline/schema.js';
-import type { RunData } from '../../run/run-data.js';
+import type { RunData } from '../../samples/run-data.js';
 import { liveSide, type ReportSide } from './inputs.js';
 import { renderHtmlReport, type ReportOptions } from './page.js';
 
@@ -20,11 +20,7 @@ export function writeHtmlReport(htmlPath: string, sides: ReportSide[], opts: Rep
   }
   const page = renderHtmlReport(sides, { memkitVersion: memkitVersion(), ...opts });
   ensureParentDir(htmlPath);
-  try {
-    writeFileAtomic(htmlPath, page);
-  } catch (err) {
-    throw new UsageError(describeFsError(err, htmlPath) ?? `${htmlPath}: cannot write (${(err as Error).message})`);
-  }
+  writeFileAtomic(htmlPath, page);
   return { bytes: Buffer.byteLength(page) };
 }
 

@@ -1,0 +1,46 @@
+import { analyzeRun, type RunAnalysis } from '../analyze/run-metrics.js';
+import type { InterruptGuard } from '../run/interrupts.js';
+import { startRun, type RunControl, type RunOutcome, type RunSpec } from '../run/runner.js';
+
+export interface MeasuredRun<A extends RunAnalysis = RunAnalysis> {
+  outcome: RunOutcome;
+  analysis: A;
+}
+
+export interface MeasureOptions<A extends RunAnalysis = RunAnalysis> {
+  repeat: number;
+  /** How a finished run is analysed (gc-profile's analysis by default). */
+  analyze?(data: RunOutcome['data']): A;
+  /** The spec of run `index` (each run has its own samples file). */
+  specFor(index: number): RunSpec;
+  guard: InterruptGuard;
+  onRunStart?(index: number, control: RunControl): void;
+  onRunEnd?(index: number, run: MeasuredRun<A>): void;
+}
+
+/**
+ * Runs the measurement `repeat` times, one child after the other, and analyses each as
+ * it ends. A crashed or interrupted run ends the series: what ran is kept.
+ */
+export async function measureRuns<A extends RunAnalysis = RunAnalysis>(opts: MeasureOptions<A>): Promise<MeasuredRun<A>[]> {
+  const analyze = opts.analyze ?? ((data) => analyzeRun(data) as A);
+  const runs: MeasuredRun<A>[] = [];
+  for (let i = 0; i < opts.repeat; i++) {
+    if (opts.guard.signal) break;
+    const handle = startRun(opts.specFor(i));
+    const unsubscribe = opts.guard.subscribe((signal) => handle.control.stop(signal === 'SIGINT' ? 'sigint' : 'sigterm'));
+    if (opts.guard.signal) handle.control.stop(opts.guard.signal === 'SIGINT' ? 'sigint' : 'sigterm');
+    opts.onRunStart?.(i, handle.control);
+    let outcome: RunOutcome;
+    try {
+      outcome = await handle.result;
+    } finally {
+      unsubscribe();
+    }
+    const run = { outcome, analysis: analyze(outcome.data) };
+    runs.push(run);
+    opts.onRunEnd?.(i, run);
+    if (outcome.status !== 'complete') break;
+  }
+  return runs;
+}

@@ -1,0 +1,214 @@
+/** How a measured run ended, as the parent classified it. */
+export type RunStatus = 'complete' | 'interrupted' | 'crashed';
+
+export interface ExitInfo {
+  code: number | null;
+  signal: string | null;
+}
+
+/**
+ * Messages between the measured child (agent) and memkit (parent), over Node's IPC
+ * channel. Batches are columnar (one array per field) to keep them compact; the parent
+ * writes each one to the run's JSON-lines file exactly as received. Times are epoch
+ * milliseconds (performance.timeOrigin + performance.now()) so parent and child samples
+ * share one axis.
+ */
+
+/** V8's GCType bits, as Node's PerformanceObserver reports them in entry.detail.kind. */
+export const GcKind = {
+  Scavenge: 1,
+  MinorMarkCompact: 2,
+  MarkCompact: 4,
+  IncrementalMarking: 8,
+  ProcessWeakCallbacks: 16,
+} as const;
+
+/** Where a GC came from: the program itself, or a checkpoint memkit forced. */
+export const GcSource = { Program: 0, Checkpoint: 1 } as const;
+
+/** Agent configuration, passed in the MEMKIT_AGENT environment variable as JSON. */
+export interface AgentConfig {
+  /** 'scenario': run a scenario's loop; 'preload': observe a user's program. */
+  mode: 'scenario' | 'preload';
+  intervalMs: number;
+  /** No instrumentation at all: the overhead benchmark's reference. */
+  bare?: boolean;
+  scenario?: {
+    file: string;
+    variant: string;
+    params: Record<string, string | number | boolean>;
+  };
+  /** Stop the step loop after this long (measured from the start checkpoint). */
+  durationMs?: number;
+  /** Stop the step loop after this many steps. */
+  maxSteps?: number;
+  /** Step counts at which the agent pauses and asks the parent (0 = after setup). */
+  checkpoints?: number[];
+  /** Open loop: start steps at this rate (per second) instead of back to back. */
+  ratePerSec?: number;
+  /** Record each step's latency into histogram batches (mem-stress). */
+  recordLatency?: boolean;
+  /** Warm-up: the first this-many milliseconds / steps of the window (whichever ends later). */
+  warmupMs?: number;
+  warmupSteps?: number;
+  /** Force a GC checkpoint (live-heap reading for the leak verdict) this often. */
+  gcCheckpointEveryMs?: number;
+  /**
+   * Checkpoints collect twice before reading: after one full GC, V8 still counts the
+   * external memory (Buffers) of objects it just freed; the second GC settles it.
+   */
+  settledCheckpoints?: boolean;
+}
+
+export interface HelloMessage {
+  type: 'hello';
+  pid: number;
+  tMs: number;
+  node: string;
+  v8: string;
+  execArgv: string[];
+  heapSizeLimitBytes: number;
+  /** process.constrainedMemory(), or null when there is no limit. */
+  constrainedMemoryBytes: number | null;
+  mode: AgentConfig['mode'];
+  /** Where the agent's per-GC heap figures come from (absent from older agents). */
+  gcHeapSource?: GcHeapSource;
+}
+
+/** gc-hooks: memkit's native addon; gc-profiler: v8.GCProfiler (costlier); none: no byte figures. */
+export type GcHeapSource = 'gc-hooks' | 'gc-profiler' | 'none';
+
+export interface MemBatch {
+  type: 'mem';
+  tMs: number[];
+  rss: number[];
+  heapUsed: number[];
+  heapTotal: number[];
+  external: number[];
+  arrayBuffers: number[];
+}
+
+export interface GcBatch {
+  type: 'gc';
+  /** Start of each GC. */
+  tMs: number[];
+  kind: number[];
+  pauseMs: number[];
+  flags: number[];
+  /** V8 heap used right before and after the GC; -1 where not known. */
+  usedBefore: number[];
+  usedAfter: number[];
+  totalAfter: number[];
+  src: number[];
+}
+
+/** Cumulative counters, latest gauges and phase totals, sent with every flush. */
+export interface ProgressMessage {
+  type: 'progress';
+  tMs: number;
+  steps: number;
+  counters: Record<string, number>;
+  gauges: Record<string, number>;
+  phases: Record<string, { count: number; totalMs: number }>;
+}
+
+/**
+ * Points in the run: the measured window's edges, the end of warm-up, and periodic
+ * forced-GC checkpoints (each with the live heap right after memkit's forced GC).
+ */
+export interface MarkMessage {
+  type: 'mark';
+  label: 'setup-done' | 'measure-start' | 'measure-end' | 'warmup-end' | 'gc-checkpoint';
+  tMs: number;
+  steps: number;
+  /** Live heap right after memkit's forced GC at this point (absent for setup-done). */
+  heapUsedAfterGcBytes?: number;
+  /** External memory (Buffers, ArrayBuffers) right after that GC: leaks hide there too. */
+  externalAfterGcBytes?: number;
+  /**
+   * The child's own RSS reading at this point (after memkit's GC; at measure-end before
+   * it). The window's RSS growth is taken between these rather than between the outside
+   * samples nearest the edges: a run's first ~20 ms commit several MB (young generation,
+   * compiled code), and whether the first 100 ms outside sample fell before or after that
+   * made RSS growth of the same code swing between 0 and 14 MB.
+   */
+  rssBytes?: number;
+}
+
+/**
+ * Step latencies since the previous batch, counted into log-linear buckets
+ * (src/analyze/log-buckets.ts; indices of nanosecond values), sent sparsely. In open loop
+ * (--rate) a latency runs from the step's intended start, so a stall is not hidden.
+ */
+export interface LatencyBatch {
+  type: 'latency';
+  tMs: number;
+  idx: number[];
+  count: number[];
+  /** Exact figures of the batch, which buckets would round. */
+  n: number;
+  sumMs: number;
+  maxMs: number;
+}
+
+export interface CheckpointMessage {
+  type: 'checkpoint';
+  index: number;
+  steps: number;
+  tMs: number;
+}
+
+export interface HeapSnapshotDoneMessage {
+  type: 'heap-snapshot-done';
+  path: string;
+  bytes: number;
+  durationMs: number;
+}
+
+export interface DoneMessage {
+  type: 'done';
+  tMs: number;
+  steps: number;
+  reason: 'duration' | 'steps' | 'stopped' | 'exit';
+  /** GC events the two observation sources disagreed on (expected 0). */
+  gcDesync: number;
+}
+
+export interface ErrorMessage {
+  type: 'error';
+  phase: 'load' | 'setup' | 'step' | 'teardown' | 'agent';
+  message: string;
+  stack?: string;
+  /** true when the cause is the user's input (bad scenario file), not a crash. */
+  usage?: boolean;
+}
+
+/**
+ * One sampling tick's batches in a single IPC message: one JSON encoding and one write
+ * to the channel per tick instead of up to four. The parent records each batch on its
+ * own, so the run's JSON-lines file never holds a bundle.
+ */
+export interface TickBundle {
+  type: 'tick';
+  batches: Array<MemBatch | GcBatch | ProgressMessage | LatencyBatch>;
+}
+
+export type ChildMessage =
+  | HelloMessage
+  | TickBundle
+  | MemBatch
+  | GcBatch
+  | ProgressMessage
+  | LatencyBatch
+  | MarkMessage
+  | CheckpointMessage
+  | HeapSnapshotDoneMessage
+  | DoneMessage
+  | ErrorMessage;
+
+export type ParentMessage =
+  | { type: 'stop' }
+  | { type: 'resume' }
+  | { type: 'heap-snapshot'; path: string };
+
+export const AGENT_ENV = 'MEMKIT_AGENT';

@@ -1,0 +1,222 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type {
+  ChildMessage,
+  DoneMessage,
+  ExitInfo,
+  ErrorMessage,
+  GcBatch,
+  HelloMessage,
+  LatencyBatch,
+  MarkMessage,
+  MemBatch,
+  ProgressMessage,
+  RunStatus,
+} from './protocol.js';
+import { sparseQuantileMs } from './log-buckets.js';
+
+/**
+ * Everything one measured run produced, in columns: the in-memory form of the run's
+ * JSON-lines file. The same reducer builds it live (from IPC messages) and from a saved
+ * .jsonl file (report, recovery after memkit was killed), so both see the same data.
+ */
+
+export const SAMPLES_SCHEMA = 'memkit.samples/1';
+
+export interface RunHeader {
+  type: 'run';
+  schema: typeof SAMPLES_SCHEMA;
+  runId: string;
+  index: number;
+  startedAtMs: number;
+  target: unknown;
+  settings: unknown;
+}
+
+export interface ProcSample {
+  type: 'proc';
+  tMs: number;
+  rssBytes: number;
+  cpuPercent: number;
+  cpuMs: number;
+  pid: number;
+}
+
+export interface EndRecord {
+  type: 'end';
+  tMs: number;
+  status: RunStatus;
+  statusReason?: string;
+  exit: ExitInfo;
+}
+
+export type SampleRecord = RunHeader | ProcSample | EndRecord | ChildMessage;
+
+/** The columns of the agent's batches, accumulated over the run. */
+export type MemColumns = Omit<MemBatch, 'type'>;
+export type GcColumns = Omit<GcBatch, 'type'>;
+
+export interface ProcColumns {
+  tMs: number[];
+  rssBytes: number[];
+  cpuPercent: number[];
+  cpuMs: number[];
+}
+
+/**
+ * Step latencies: each batch's exact count/sum/max and bucketed p50/p99 (a time series for
+ * charts), and two cumulative bucket histograms — the whole window and after warm-up —
+ * from which the parent computes percentiles (src/analyze/latency-stats.ts).
+ */
+export interface LatencyData {
+  tMs: number[];
+  n: number[];
+  sumMs: number[];
+  maxMs: number[];
+  p50Ms: number[];
+  p99Ms: number[];
+  whole: number[];
+  afterWarmup: number[];
+  wholeMaxMs: number;
+  afterWarmupMaxMs: number;
+}
+
+export interface RunData {
+  header?: RunHeader;
+  hello?: HelloMessage;
+  marks: MarkMessage[];
+  mem: MemColumns;
+  gc: GcColumns;
+  proc: ProcColumns;
+  latency: LatencyData;
+  /** Steps completed over time, from each progress message. */
+  progressSeries: { tMs: number[]; steps: number[] };
+  /** The latest cumulative counters, gauges and phases. */
+  progress?: ProgressMessage;
+  /** The cumulative figures as warm-up ended, to subtract from the final ones. */
+  progressAtWarmupEnd?: ProgressMessage;
+  done?: DoneMessage;
+  error?: ErrorMessage;
+  end?: EndRecord;
+  /** Records of types this reducer does not know (later commands' own batches). */
+  other: SampleRecord[];
+}
+
+export function emptyRunData(): RunData {
+  return {
+    marks: [],
+    mem: { tMs: [], rss: [], heapUsed: [], heapTotal: [], external: [], arrayBuffers: [] },
+    gc: { tMs: [], kind: [], pauseMs: [], flags: [], usedBefore: [], usedAfter: [], totalAfter: [], src: [] },
+    proc: { tMs: [], rssBytes: [], cpuPercent: [], cpuMs: [] },
+    latency: {
+      tMs: [], n: [], sumMs: [], maxMs: [], p50Ms: [], p99Ms: [],
+      whole: [], afterWarmup: [], wholeMaxMs: 0, afterWarmupMaxMs: 0,
+    },
+    progressSeries: { tMs: [], steps: [] },
+    other: [],
+  };
+}
+
+function appendColumns<K extends string>(into: Record<K, number[]>, batch: Record<K, number[]>, keys: readonly K[]): void {
+  for (const k of keys) {
+    const dst = into[k];
+    const src = batch[k];
+    for (let i = 0; i < src.length; i++) dst.push(src[i]!);
+  }
+}
+
+const MEM_KEYS = ['tMs', 'rss', 'heapUsed', 'heapTotal', 'external', 'arrayBuffers'] as const;
+const GC_KEYS = ['tMs', 'kind', 'pauseMs', 'flags', 'usedBefore', 'usedAfter', 'totalAfter', 'src'] as const;
+
+/** Folds one record into the run's data. */
+export function addRecord(data: RunData, r: SampleRecord): void {
+  switch (r.type) {
+    case 'run':
+      data.header = r;
+      break;
+    case 'hello':
+      data.hello = r;
+      break;
+    case 'mem':
+      appendColumns(data.mem, r as MemBatch, MEM_KEYS);
+      break;
+    case 'gc':
+      appendColumns(data.gc, r as GcBatch, GC_KEYS);
+      break;
+    case 'proc':
+      data.proc.tMs.push(r.tMs);
+      data.proc.rssBytes.push(r.rssBytes);
+      data.proc.cpuPercent.push(r.cpuPercent);
+      data.proc.cpuMs.push(r.cpuMs);
+      break;
+    case 'progress':
+      data.progress = r;
+      data.progressSeries.tMs.push(r.tMs);
+      data.progressSeries.steps.push(r.steps);
+      break;
+    case 'mark':
+      data.marks.push(r);
+      if (r.label === 'warmup-end') data.progressAtWarmupEnd = data.progress;
+      break;
+    case 'latency':
+      addLatency(data, r);
+      break;
+    case 'done':
+      data.done = r;
+      break;
+    case 'error':
+      data.error = r;
+      break;
+    case 'end':
+      data.end = r;
+      break;
+    default:
+      data.other.push(r);
+  }
+}
+
+function addLatency(data: RunData, b: LatencyBatch): void {
+  const l = data.latency;
+  const afterWarmup = data.marks.some((m) => m.label === 'warmup-end');
+  for (let i = 0; i < b.idx.length; i++) {
+    const k = b.idx[i]!;
+    const c = b.count[i]!;
+    l.whole[k] = (l.whole[k] ?? 0) + c;
+    if (afterWarmup) l.afterWarmup[k] = (l.afterWarmup[k] ?? 0) + c;
+  }
+  l.wholeMaxMs = Math.max(l.wholeMaxMs, b.maxMs);
+  if (afterWarmup) l.afterWarmupMaxMs = Math.max(l.afterWarmupMaxMs, b.maxMs);
+  l.tMs.push(b.tMs);
+  l.n.push(b.n);
+  l.sumMs.push(b.sumMs);
+  l.maxMs.push(b.maxMs);
+  l.p50Ms.push(sparseQuantileMs(b.idx, b.count, b.n, 0.5));
+  l.p99Ms.push(sparseQuantileMs(b.idx, b.count, b.n, 0.99));
+}
+
+export function findMark(data: RunData, label: MarkMessage['label']): MarkMessage | undefined {
+  return data.marks.find((m) => m.label === label);
+}
+
+/**
+ * Reads a run's .jsonl file back. A last line cut short by a kill is skipped, and so is
+ * any line that is not JSON; their count is returned so callers can say so.
+ */
+export async function readRunData(path: string): Promise<{ data: RunData; badLines: number }> {
+  const data = emptyRunData();
+  let badLines = 0;
+  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    let record: SampleRecord;
+    try {
+      record = JSON.parse(line) as SampleRecord;
+    } catch {
+      badLines++;
+      continue;
+    }
+    if (record && typeof record === 'object' && typeof record.type === 'string') addRecord(data, record);
+    else badLines++;
+  }
+  return { data, badLines };
+}
