@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -166,6 +166,53 @@ describe('mem-snapshot path', () => {
     const id = /^LeakyThing @(\d+)/.exec(r.stdout)![1]!;
     const byId = await cli(['mem-snapshot', 'path', leak(3), '--id', id, '--no-progress']);
     expect(byId.stdout).toBe(r.stdout);
+  });
+});
+
+/** A C++ class name from a Chrome snapshot: 146 characters, wider than a terminal's table. */
+const CHROME_NAME =
+  'blink::HeapVectorBacking<cppgc::internal::BasicMember<blink::Node, cppgc::internal::StrongMemberTag, cppgc::internal::DijkstraWriteBarrierPolicy>>';
+
+describe('mem-snapshot summarize with a very long constructor name', () => {
+  let file = '';
+  beforeAll(async () => {
+    // Node names a class after its binding, so the snapshot is written with a placeholder
+    // name and the placeholder is then replaced in the file's string table.
+    const placeholder = 'LongNamedThing' + 'X'.repeat(40);
+    file = join(dir, 'long-name.heapsnapshot');
+    const code = `const C = new Function('return class ${placeholder} { constructor() { this.payload = new Array(20000).fill(1.5); } }')();
+      globalThis.kept = Array.from({ length: 50 }, () => new C());
+      require('v8').writeHeapSnapshot(${JSON.stringify(file)});`;
+    await run(process.execPath, ['-e', code]);
+    const text = readFileSync(file, 'utf8');
+    expect(text).toContain(`"${placeholder}"`);
+    writeFileSync(file, text.split(`"${placeholder}"`).join(JSON.stringify(CHROME_NAME)));
+  });
+
+  it('keeps the full name in --json and when stdout is not a terminal', async () => {
+    const j = await cli(['mem-snapshot', 'summarize', file, '--json', '--no-progress']);
+    expect(j.code).toBe(0);
+    const row = JSON.parse(j.stdout).extra.heapSummary.classes.find((c: { className: string }) => c.className === CHROME_NAME);
+    expect(row.count).toBe(50);
+    const piped = await cli(['mem-snapshot', 'summarize', file, '--classes', '10', '--no-progress']);
+    expect(piped.code).toBe(0);
+    expect(piped.stdout).toContain(`│ ${CHROME_NAME} │`);
+  });
+
+  // `script` gives the command a terminal of a known width (util-linux; absent on some systems).
+  const hasScript = spawnSync('script', ['--version']).status === 0;
+  it.skipIf(!hasScript)('on a 100-column terminal, cuts the name in the middle so every line fits', () => {
+    const cmd = `stty cols 100; NO_COLOR=1 ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} mem-snapshot summarize ${JSON.stringify(file)} --classes 10 --no-progress`;
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(r.status).toBe(0);
+    const lines = r.stdout.replace(/\r/g, '').split('\n');
+    expect(lines.some((l) => l.includes('Classes by retained size'))).toBe(true);
+    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(100);
+    const row = lines.find((l) => l.startsWith('│ blink::HeapVector'));
+    expect(row, 'the long name row').toBeDefined();
+    // Both ends are kept, the middle is cut: "blink::HeapVectorBackin…raWriteBarrierPolicy>>".
+    expect(row).toMatch(/^│ blink::HeapVector[^│]*…[^│]*BarrierPolicy>> *│ +50 │/);
+    expect(row).not.toContain(CHROME_NAME);
   });
 });
 

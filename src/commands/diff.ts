@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { action } from '../cli/action.js';
+import { collect } from '../cli/options/flag.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 
 /**
@@ -25,8 +26,6 @@ interface DiffOptions {
   allowPartial?: boolean;
   updateBaseline?: boolean;
 }
-
-const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
 export function registerDiff(program: Command): void {
   program

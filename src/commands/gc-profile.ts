@@ -1,15 +1,20 @@
 import type { Command } from 'commander';
 import { action } from '../cli/action.js';
 import { ExitCode } from '../core/errors.js';
-import { addRunOptions, addTargetOptions, parseRunOptions, parseTimeoutMs } from '../cli/measure-options.js';
-import { parseCount, parseDurationMs } from '../units/parse.js';
+import { addMeasureOptions, parseMeasureOptions, type MeasureRaw } from '../cli/options/measure.js';
+import { addDurationOption, parseDurationOption, parseTimeoutMs } from '../cli/options/run.js';
+import { addTargetOptions } from '../cli/options/target.js';
+import type { Raw } from '../cli/options/flags.js';
+import { parseCount } from '../units/parse.js';
 import type { GcProfileSettings } from '../profile/gc-profile.js';
-import { addPrometheusOptions, parsePrometheusOptions } from '../prometheus/cli-options.js';
 
 /**
  * `memkit gc-profile`: options are parsed and checked here (exit 2 on bad input);
  * the measurement, baseline and rendering modules are loaded only when it runs.
  */
+
+/** The raw options commander hands the action: the shared groups and gc-profile's own. */
+export type GcProfileRaw = MeasureRaw & Raw<'duration'> & { steps?: string; list?: true };
 
 export function registerGcProfile(program: Command): void {
   const command = program
@@ -21,12 +26,11 @@ export function registerGcProfile(program: Command): void {
         'that `memkit diff` compares later runs against.',
     )
     .argument('[command...]', 'a command to profile instead of a scenario, after -- (e.g. -- node app.js)');
-  addTargetOptions(command)
-    .option('-d, --duration <time>', 'how long to run the steps: 600 (seconds), 30s, 10m, 1h; a command runs until it exits unless given')
+  addTargetOptions(command);
+  addDurationOption(command, '30s for a scenario; a command runs until it exits')
     .option('--steps <n>', 'stop after this many steps (whichever of --duration and --steps comes first)')
     .option('--list', 'list the built-in scenarios, their variants and parameters, and exit');
-  addRunOptions(command, 'reports/gc-profile-<target>-<time>.json');
-  addPrometheusOptions(command)
+  addMeasureOptions(command, 'reports/gc-profile-<target>-<time>.json')
     .addHelpText(
       'after',
       `
@@ -45,38 +49,49 @@ Examples:
   memkit gc-profile --duration 1h --prometheus 127.0.0.1:9464   (see docs/prometheus.md)`,
     )
     .action(
-      action(async (command: string[], opts: Record<string, unknown>) => {
+      action(async (command: string[], opts: GcProfileRaw) => {
         if (opts.list) {
           const { listScenarios } = await import('../report/terminal/scenario-list.js');
           process.stdout.write((await listScenarios()) + '\n');
           return ExitCode.Ok;
         }
-        const settings = parseGcProfileOptions(command, opts, process.argv.slice(2));
-        (await import('../report/terminal/run-outputs.js')).checkHtmlPath(opts.html, settings.outPath);
+        const { settings, output } = parseGcProfileOptions(command, opts, process.argv.slice(2));
+        (await import('../report/terminal/run-outputs.js')).checkHtmlPath(output.htmlPath, settings.outPath);
         const [{ profileGc }, { renderGcProfile }, { finishMeasurement }] = await Promise.all([
           import('../profile/gc-profile.js'),
           import('../report/terminal/gc-profile-table.js'),
           import('../cli/finish-run.js'),
         ]);
         const result = await profileGc(settings);
-        return finishMeasurement(result, { json: opts.json === true, html: opts.html, prometheus: settings.prometheus, render: renderGcProfile });
+        return finishMeasurement(result, { json: output.json, html: output.htmlPath, prometheus: settings.prometheus, render: renderGcProfile });
       }),
     );
 }
 
-export function parseGcProfileOptions(command: string[], opts: Record<string, unknown>, argv: string[]): GcProfileSettings {
-  const run = parseRunOptions(command, opts);
-  const durationMs =
-    opts.duration !== undefined ? parseDurationMs(String(opts.duration), { what: '--duration', defaultUnit: 's', allowZero: false }) : undefined;
-  const maxSteps = opts.steps !== undefined ? parseCount(String(opts.steps), { what: '--steps', allowZero: false }) : undefined;
+export function parseGcProfileOptions(
+  command: string[],
+  raw: GcProfileRaw,
+  argv: string[],
+): { settings: GcProfileSettings; output: { json: boolean; htmlPath?: string } } {
+  const { target, intervalMs, repeat, nodeArgs, outPath, progress, prometheus, json, htmlPath } = parseMeasureOptions(raw, command);
+  const durationMs = parseDurationOption(raw);
+  const maxSteps = raw.steps !== undefined ? parseCount(raw.steps, { what: '--steps', allowZero: false }) : undefined;
   // A scenario always has an end; a command may run until it exits on its own.
   const effectiveDuration = durationMs ?? (command.length > 0 || maxSteps !== undefined ? undefined : 30_000);
   return {
-    ...run,
-    durationMs: effectiveDuration,
-    maxSteps,
-    timeoutMs: parseTimeoutMs(opts, effectiveDuration),
-    argv,
-    prometheus: parsePrometheusOptions(opts),
+    settings: {
+      target,
+      intervalMs,
+      repeat,
+      nodeArgs,
+      outPath,
+      progress,
+      durationMs: effectiveDuration,
+      maxSteps,
+      timeoutMs: parseTimeoutMs(raw, effectiveDuration),
+      argv,
+      prometheus,
+    },
+    output: { json, htmlPath },
   };
 }

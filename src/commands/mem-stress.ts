@@ -1,12 +1,28 @@
 import type { Command } from 'commander';
 import { action } from '../cli/action.js';
 import { ExitCode, UsageError } from '../core/errors.js';
-import { addRunOptions, addTargetOptions, collect, parseRunOptions, parseTimeoutMs } from '../cli/measure-options.js';
+import { collect } from '../cli/options/flag.js';
+import type { Raw } from '../cli/options/flags.js';
+import { addMeasureOptions, parseMeasureOptions, type MeasureRaw } from '../cli/options/measure.js';
+import { addDurationOption, parseDurationOption, parseTimeoutMs } from '../cli/options/run.js';
+import { addTargetOptions } from '../cli/options/target.js';
 import { parseBytes, parseCount, parseDurationMs, splitQuantity } from '../units/parse.js';
 import type { MemStressSettings } from '../profile/mem-stress.js';
-import { addPrometheusOptions, parsePrometheusOptions } from '../prometheus/cli-options.js';
 
 /** `memkit mem-stress`: options are checked here (exit 2); the work is loaded when it runs. */
+
+/** The raw options commander hands the action: the shared groups and mem-stress's own. */
+export type MemStressRaw = MeasureRaw &
+  Raw<'duration'> & {
+    signals?: string;
+    rate?: string;
+    warmup?: string;
+    assert: string[];
+    checkpointEvery?: string;
+    minLeak?: string;
+    saveEvery: string;
+    progressEvery?: string;
+  };
 
 export function registerMemStress(program: Command): void {
   const command = program
@@ -18,9 +34,8 @@ export function registerMemStress(program: Command): void {
         'counts and pauses, time per phase, and a leak verdict; check acceptance assertions for CI.',
     )
     .argument('[command...]', '(not supported: mem-stress drives a scenario; use gc-profile for a command)');
-  addTargetOptions(command)
-    .option('-n, --signals <n>', 'stop after this many steps (signals)')
-    .option('-d, --duration <time>', 'stop after this long: 600 (seconds), 30s, 10m, 24h (default 60s without --signals)')
+  addTargetOptions(command).option('-n, --signals <n>', 'stop after this many steps (signals)');
+  addDurationOption(command, '60s without --signals')
     .option('--rate <n>', 'open loop: start this many steps per second; latency counts from each step\'s intended start')
     .option('--warmup <time|count>', 'warm-up excluded from growth, slope and latency: 30s, or a number of signals (default: 10% of the run, at most 30s)')
     .option('--assert <expr>', 'acceptance check, repeatable: "rss.growth_bytes<5MB", "gc.pause.p95_ms<50", "custom.cache.hit_ratio>0.8"', collect, [])
@@ -28,8 +43,7 @@ export function registerMemStress(program: Command): void {
     .option('--min-leak <size>', 'growth over the run smaller than this is not called a leak (default: 1MB or 10% of the live memory)')
     .option('--save-every <time>', 'rewrite a partial baseline this often while running, so a killed run still leaves one', '60s')
     .option('--progress-every <time>', 'on a non-TTY, a "Progress:" line this often (default: run/20, 5s..60s)');
-  addRunOptions(command, 'reports/mem-stress-<scenario>-<variant>-<time>.json');
-  addPrometheusOptions(command)
+  addMeasureOptions(command, 'reports/mem-stress-<scenario>-<variant>-<time>.json')
     .addHelpText(
       'after',
       `
@@ -49,9 +63,9 @@ Examples:
   memkit mem-stress --scenario lru-cache --duration 24h --prometheus :9464   (docs/prometheus.md)`,
     )
     .action(
-      action(async (command: string[], opts: Record<string, unknown>) => {
-        const settings = await parseMemStressOptions(command, opts, process.argv.slice(2));
-        (await import('../report/terminal/run-outputs.js')).checkHtmlPath(opts.html, settings.outPath);
+      action(async (command: string[], opts: MemStressRaw) => {
+        const { settings, output } = await parseMemStressOptions(command, opts, process.argv.slice(2));
+        (await import('../report/terminal/run-outputs.js')).checkHtmlPath(output.htmlPath, settings.outPath);
         const [{ stressScenario }, { renderMemStress }, { finishMeasurement }] = await Promise.all([
           import('../profile/mem-stress.js'),
           import('../report/terminal/mem-stress-table.js'),
@@ -59,8 +73,8 @@ Examples:
         ]);
         const result = await stressScenario(settings);
         return finishMeasurement(result, {
-          json: opts.json === true,
-          html: opts.html,
+          json: output.json,
+          html: output.htmlPath,
           prometheus: settings.prometheus,
           render: renderMemStress,
           verdict: () => {
@@ -75,53 +89,61 @@ Examples:
     );
 }
 
-export async function parseMemStressOptions(command: string[], opts: Record<string, unknown>, argv: string[]): Promise<MemStressSettings> {
+export async function parseMemStressOptions(
+  command: string[],
+  raw: MemStressRaw,
+  argv: string[],
+): Promise<{ settings: MemStressSettings; output: { json: boolean; htmlPath?: string } }> {
   const { parseAssertion } = await import('../analyze/assertions.js');
-  const run = parseRunOptions(command, opts);
-  const maxSteps = opts.signals !== undefined ? parseCount(String(opts.signals), { what: '--signals', allowZero: false }) : undefined;
-  let durationMs =
-    opts.duration !== undefined ? parseDurationMs(String(opts.duration), { what: '--duration', defaultUnit: 's', allowZero: false }) : undefined;
+  const { target, intervalMs, repeat, nodeArgs, outPath, progress, prometheus, json, htmlPath } = parseMeasureOptions(raw, command);
+  const maxSteps = raw.signals !== undefined ? parseCount(raw.signals, { what: '--signals', allowZero: false }) : undefined;
+  let durationMs = parseDurationOption(raw);
   if (durationMs === undefined && maxSteps === undefined) durationMs = 60_000;
   let ratePerSec: number | undefined;
-  if (opts.rate !== undefined) {
-    const q = splitQuantity(String(opts.rate).replace(/\/s$/, ''));
-    if (!q || q.unit !== '' || !(q.value > 0)) throw new UsageError(`--rate: '${opts.rate}' is not a positive number of steps per second`);
+  if (raw.rate !== undefined) {
+    const q = splitQuantity(raw.rate.replace(/\/s$/, ''));
+    if (!q || q.unit !== '' || !(q.value > 0)) throw new UsageError(`--rate: '${raw.rate}' is not a positive number of steps per second`);
     ratePerSec = q.value;
   }
   let warmupMs: number | undefined;
   let warmupSteps: number | undefined;
-  if (opts.warmup !== undefined) {
-    const text = String(opts.warmup);
-    if (/^\s*\d[\d_]*\s*$/.test(text)) warmupSteps = parseCount(text, { what: '--warmup' });
-    else warmupMs = parseDurationMs(text, { what: '--warmup', defaultUnit: 's' });
+  if (raw.warmup !== undefined) {
+    if (/^\s*\d[\d_]*\s*$/.test(raw.warmup)) warmupSteps = parseCount(raw.warmup, { what: '--warmup' });
+    else warmupMs = parseDurationMs(raw.warmup, { what: '--warmup', defaultUnit: 's' });
   } else if (durationMs !== undefined) {
     warmupMs = Math.min(30_000, durationMs * 0.1);
   } else {
     warmupSteps = Math.floor(maxSteps! * 0.1);
   }
   const gcCheckpointEveryMs =
-    opts.checkpointEvery !== undefined
-      ? parseDurationMs(String(opts.checkpointEvery), { what: '--checkpoint-every', defaultUnit: 's', allowZero: false })
+    raw.checkpointEvery !== undefined
+      ? parseDurationMs(raw.checkpointEvery, { what: '--checkpoint-every', defaultUnit: 's', allowZero: false })
       : durationMs !== undefined
         ? Math.max(250, Math.min(60_000, durationMs / 20))
         : 5_000;
-  return {
-    ...run,
+  const settings: MemStressSettings = {
+    target,
+    intervalMs,
+    repeat,
+    nodeArgs,
+    outPath,
+    progress,
     durationMs,
     maxSteps,
     ratePerSec,
     warmupMs,
     warmupSteps,
     gcCheckpointEveryMs,
-    timeoutMs: parseTimeoutMs(opts, durationMs),
-    saveEveryMs: parseDurationMs(String(opts.saveEvery), { what: '--save-every', defaultUnit: 's', allowZero: false }),
+    timeoutMs: parseTimeoutMs(raw, durationMs),
+    saveEveryMs: parseDurationMs(raw.saveEvery, { what: '--save-every', defaultUnit: 's', allowZero: false }),
     progressEveryMs:
-      opts.progressEvery !== undefined
-        ? parseDurationMs(String(opts.progressEvery), { what: '--progress-every', defaultUnit: 's', allowZero: false })
+      raw.progressEvery !== undefined
+        ? parseDurationMs(raw.progressEvery, { what: '--progress-every', defaultUnit: 's', allowZero: false })
         : undefined,
-    assertions: ((opts.assert as string[]) ?? []).map(parseAssertion),
-    minLeakBytes: opts.minLeak !== undefined ? parseBytes(String(opts.minLeak), { what: '--min-leak' }) : undefined,
+    assertions: raw.assert.map(parseAssertion),
+    minLeakBytes: raw.minLeak !== undefined ? parseBytes(raw.minLeak, { what: '--min-leak' }) : undefined,
     argv,
-    prometheus: parsePrometheusOptions(opts),
+    prometheus,
   };
+  return { settings, output: { json, htmlPath } };
 }

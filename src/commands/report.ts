@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { action } from '../cli/action.js';
+import { addFlag } from '../cli/options/flag.js';
+import { FLAGS, type Raw } from '../cli/options/flags.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { parseCount } from '../units/parse.js';
 import type { Baseline } from '../baseline/schema.js';
@@ -12,13 +14,10 @@ import type { ReportOptions } from '../report/html/page.js';
  * imported inside the action.
  */
 
-interface ReportCliOptions {
-  html?: string;
-  maxPoints: string;
-}
+type ReportCliOptions = Raw<'html'> & { maxPoints: string };
 
 export function registerReport(program: Command): void {
-  program
+  const command = program
     .command('report')
     .summary('an HTML report with charts of a run (or two runs overlaid); the tables in the terminal')
     .description(
@@ -28,8 +27,8 @@ export function registerReport(program: Command): void {
         'in the terminal.',
     )
     .argument('<baseline>', 'baseline file (.json) written by a memkit command')
-    .argument('[current]', 'a second baseline to overlay on the first (baseline, then current)')
-    .option('--html <file>', 'write the HTML report to this file')
+    .argument('[current]', 'a second baseline to overlay on the first (baseline, then current)');
+  addFlag(command, FLAGS.html)
     .option('--max-points <n>', 'time buckets per chart for long runs (each keeps its first, last, lowest and highest sample)', '1500')
     .addHelpText(
       'after',

@@ -73,3 +73,8 @@ export function renderLeakReport(r: LeakReport, opts: { color: boolean; failOnBy
 function shortPath(text: string, max: number): string {
   return text.length > max ? `…${text.slice(text.length - max + 1)}` : text;
 }
+
+/** `leaks --json`: the report, the limit it was held to and whether it failed. */
+export function renderLeakJson(r: LeakReport, opts: { failOnBytes?: number; failed: boolean }): string {
+  return JSON.stringify({ ...r, failOnLeakBytes: opts.failOnBytes ?? null, failed: opts.failed }, null, 2);
+}

@@ -1,10 +1,17 @@
 import type { HeapSummary } from '../../heap/summary.js';
 import { formatBytes, formatCount, formatPercent } from '../../units/format.js';
 import { palette } from '../terminal/color.js';
-import { renderTable } from '../terminal/table.js';
+import { fitColumns } from '../terminal/fit-width.js';
+import { renderTable, type TableSpec } from '../terminal/table.js';
 
-/** The summarize view: totals, the classes by retained size, the top objects. */
-export function renderHeapSummary(s: HeapSummary, opts: { color: boolean; classRows: number }): string {
+/**
+ * The summarize view: totals, the classes by retained size, the top objects. With
+ * `widthChars` (the terminal's width) long constructor names are cut in the middle so
+ * the tables fit; without it every name is printed whole.
+ */
+export function renderHeapSummary(s: HeapSummary, opts: { color: boolean; classRows: number; widthChars?: number }): string {
+  const fit = (spec: TableSpec, nameCols: number[]): TableSpec =>
+    opts.widthChars !== undefined ? fitColumns(spec, nameCols, opts.widthChars) : spec;
   const p = palette(opts.color);
   const lines: string[] = [];
   lines.push(p.bold(`Heap snapshot ${s.file}`));
@@ -18,32 +25,30 @@ export function renderHeapSummary(s: HeapSummary, opts: { color: boolean; classR
   }
   lines.push('');
   const shown = s.classes.slice(0, opts.classRows);
-  lines.push(
-    renderTable({
-      title: `Classes by retained size (${shown.length} of ${s.classes.length})`,
-      head: ['Constructor', 'Count', 'Self size', 'Retained size', 'Retained %'],
-      rows: shown.map((c) => [
-        c.className,
-        formatCount(c.count),
-        formatBytes(c.selfBytes),
-        formatBytes(c.retainedBytes),
-        formatPercent(s.totalSelfBytes > 0 ? c.retainedBytes / s.totalSelfBytes : 0),
-      ]),
-      alignRight: [1, 2, 3, 4],
-      color: opts.color,
-    }),
-  );
+  const classTable: TableSpec = {
+    title: `Classes by retained size (${shown.length} of ${s.classes.length})`,
+    head: ['Constructor', 'Count', 'Self size', 'Retained size', 'Retained %'],
+    rows: shown.map((c) => [
+      c.className,
+      formatCount(c.count),
+      formatBytes(c.selfBytes),
+      formatBytes(c.retainedBytes),
+      formatPercent(s.totalSelfBytes > 0 ? c.retainedBytes / s.totalSelfBytes : 0),
+    ]),
+    alignRight: [1, 2, 3, 4],
+    color: opts.color,
+  };
+  lines.push(renderTable(fit(classTable, [0])));
   if (s.top.length > 0) {
+    const topTable: TableSpec = {
+      title: `Top ${s.top.length} objects by retained size`,
+      head: ['Id', 'Constructor', 'Name', 'Self size', 'Retained size'],
+      rows: s.top.map((o) => [`@${o.id}`, o.className, oneLine(o.name, 40), formatBytes(o.selfBytes), formatBytes(o.retainedBytes)]),
+      alignRight: [0, 3, 4],
+      color: opts.color,
+    };
     lines.push('');
-    lines.push(
-      renderTable({
-        title: `Top ${s.top.length} objects by retained size`,
-        head: ['Id', 'Constructor', 'Name', 'Self size', 'Retained size'],
-        rows: s.top.map((o) => [`@${o.id}`, o.className, oneLine(o.name, 40), formatBytes(o.selfBytes), formatBytes(o.retainedBytes)]),
-        alignRight: [0, 3, 4],
-        color: opts.color,
-      }),
-    );
+    lines.push(renderTable(fit(topTable, [1, 2])));
   }
   lines.push(p.dim(`retained sizes follow ${s.dominatorRule === 'devtools' ? 'Chrome DevTools' : 'memlab'}' rules for which edges retain`));
   return lines.join('\n');

@@ -1,0 +1,53 @@
+import { flag, type RawOf } from './flag.js';
+
+/**
+ * Every flag more than one command takes, in one table (the way vitest keeps its CLI
+ * options): one spelling and one wording each. A key is the name commander stores the
+ * value under, which test/cli-options.test.ts checks against commander itself. Flags
+ * only one command takes stay in that command's module.
+ */
+export const FLAGS = {
+  // What to measure.
+  scenario: flag<string | undefined>('-s, --scenario <name|file>', 'built-in scenario name or path to your own .js scenario module'),
+  variant: flag<string | undefined>('--variant <name>', "scenario variant (default: the scenario's default variant)"),
+  param: flag<string[]>('-p, --param <key=value>', 'set a scenario parameter; repeatable', { repeatable: true }),
+
+  // How long, how often, how many times, and the child's own flags.
+  duration: flag<string | undefined>('-d, --duration <time>', 'how long to run the steps: 600 (seconds), 30s, 10m, 1h'),
+  interval: flag<string>('-i, --interval <time>', 'how often to sample the measured child'),
+  repeat: flag<string>('-r, --repeat <n>', 'measure n times; every run is kept so `memkit diff` can test significance'),
+  nodeArg: flag<string[]>('--node-arg <flag>', 'extra flag for the child node process, repeatable: --node-arg=--max-old-space-size=64', {
+    repeatable: true,
+  }),
+  timeout: flag<string | undefined>(
+    '--timeout <time>',
+    'stop the child (run counts as crashed) if it has not finished by then (default: duration x 1.5 + 60s)',
+  ),
+
+  // What is written and printed.
+  out: flag<string | undefined>('-o, --out <file>', 'baseline file to write'),
+  json: flag<true | undefined>('--json', 'print JSON on stdout instead of the tables (the baseline, where the command writes one)'),
+  html: flag<string | undefined>('--html <file>', 'write an HTML report with charts to this file (see memkit report)'),
+  progress: flag<boolean>('--no-progress', 'no spinner (TTY) or progress lines (otherwise)'),
+  limit: flag<string>('--limit <n>', 'rows to list in each table'),
+
+  // The heap engine.
+  dominators: flag<string>('--dominators <rule>', "edge rules for retained sizes: 'devtools' or 'memlab' (see README)"),
+  minSize: flag<string>('--min-size <size>', 'list leak groups retaining at least this much'),
+  failOnLeak: flag<string | undefined>('--fail-on-leak <size>', 'exit 1 when the leaks found retain more than this (e.g. 1MB)'),
+
+  // Live metrics (docs/prometheus.md).
+  prometheus: flag<string | true | undefined>(
+    '--prometheus [host:port]',
+    'serve live metrics on http://host:port/metrics while it runs (default 127.0.0.1:9464; loopback unless you write another host)',
+  ),
+  prometheusLinger: flag<string | undefined>(
+    '--prometheus-linger <time>',
+    'after the last run, serve until Prometheus has scraped the final values, at most this long (default 15s)',
+  ),
+} as const;
+
+export type FlagName = keyof typeof FLAGS;
+
+/** The raw values of some of the table's flags, as an action receives them. */
+export type Raw<K extends FlagName> = RawOf<Pick<typeof FLAGS, K>>;
