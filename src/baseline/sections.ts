@@ -39,7 +39,7 @@ export interface GcRunSection {
 }
 
 /** A run without memkit's agent inside (a non-Node command) has no GC details. */
-export type GcRunEntry = GcRunSection | Record<string, never>;
+export type GcRunEntry = GcRunSection | { gcByKind?: undefined };
 
 export type LeakVerdictKind = 'leak' | 'no leak' | 'inconclusive';
 
