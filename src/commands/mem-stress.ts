@@ -52,12 +52,13 @@ Examples:
       action(async (command: string[], opts: Record<string, unknown>) => {
         const settings = await parseMemStressOptions(command, opts, process.argv.slice(2));
         (await import('../report/terminal/run-outputs.js')).checkHtmlPath(opts.html, settings.outPath);
-        const [{ stressScenario }, { renderMemStress }, { finishMeasurement }] = await Promise.all([
+        const [{ stressScenario, plainProgressEveryMs }, { renderMemStress }, { finishMeasurement }, { withProgress }] = await Promise.all([
           import('../profile/mem-stress.js'),
           import('../report/terminal/mem-stress-table.js'),
           import('../cli/finish-run.js'),
+          import('../cli/progress.js'),
         ]);
-        const result = await stressScenario(settings);
+        const result = await withProgress(settings.progress, plainProgressEveryMs(settings), (progress) => stressScenario(settings, progress));
         return finishMeasurement(result, {
           json: opts.json === true,
           html: opts.html,
