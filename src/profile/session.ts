@@ -15,7 +15,7 @@ import { resolveTarget, type ResolvedTarget, type TargetOptions } from './target
  * the baseline and the run, then run the series under one interrupt guard, with live
  * progress, the Prometheus exporter and partial saves when asked. Commands differ only
  * by their hooks (agent settings, analysis, records, status) and by what they make of
- * the runs (profile/measuring-session.ts: the baseline; scenario-snapshots.ts: files).
+ * the runs (baseline-session.ts: a baseline; scenario-snapshots.ts: heap snapshot files).
  */
 
 /** Where progress goes: the command owns the spinner; the session only describes. */
