@@ -3,7 +3,7 @@ import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { UsageError, describeFsError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { findBaselineProblem } from './validate.js';
-import type { Baseline } from './schema.js';
+import type { Baseline, BaselineKind, BaselineOf } from './schema.js';
 
 /** The one place baselines are read and written. */
 
@@ -98,7 +98,7 @@ export function acceptBaseline(currentPath: string, basePath: string): Baseline 
  * Writes a baseline atomically, creating its folder. A folder that cannot be created
  * is bad input (exit 2), not a crash.
  */
-export function writeBaseline(path: string, baseline: Baseline): void {
+export function writeBaseline(path: string, baseline: Baseline | BaselineOf<BaselineKind>): void {
   ensureParentDir(path);
   writeFileAtomic(path, JSON.stringify(baseline, null, 2) + '\n');
 }

@@ -1,5 +1,6 @@
 import type { Unit } from '../metrics/registry.js';
 import type { ExitInfo, RunStatus } from '../samples/protocol.js';
+import type { BaselineExtras } from './sections.js';
 
 // How a run ended is the samples' own record; the baseline keeps it as it is.
 export type { ExitInfo, RunStatus };
@@ -77,9 +78,9 @@ export interface RunRecord {
   stderrTail?: string;
 }
 
-export interface Baseline {
+/** What every baseline has, whatever its kind. */
+export interface BaselineEnvelope {
   schema: typeof BASELINE_SCHEMA;
-  kind: BaselineKind;
   runId: string;
   /** The worst of the runs' statuses: crashed > interrupted > complete. */
   status: RunStatus;
@@ -97,6 +98,13 @@ export interface Baseline {
   metrics: Record<string, MetricEntry>;
   /** Plain-language remarks the report repeats, e.g. "non-Node command: RSS and CPU only". */
   notes: string[];
-  /** Command-specific sections (leak verdict, assertions, phases, ...), each typed by its command. */
-  extra?: Record<string, unknown>;
 }
+
+/** A baseline of one kind, with that kind's command sections (baseline/sections.ts). */
+export type BaselineOf<K extends BaselineKind> = BaselineEnvelope & {
+  kind: K;
+  extra?: BaselineExtras[K];
+};
+
+/** Any baseline: a union on `kind`, so `extra` is typed once the kind is known. */
+export type Baseline = { [K in BaselineKind]: BaselineOf<K> }[BaselineKind];

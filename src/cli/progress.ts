@@ -53,3 +53,17 @@ export class Progress {
     this.spinner = undefined;
   }
 }
+
+/**
+ * Runs `work` with a spinner (or plain progress lines) that the command owns: the layers
+ * below only describe their progress through the sink they are given, and the spinner
+ * is gone before the command prints its results or an error.
+ */
+export async function withProgress<T>(enabled: boolean, plainEveryMs: number | undefined, work: (progress: Progress) => Promise<T>): Promise<T> {
+  const progress = new Progress(enabled, plainEveryMs);
+  try {
+    return await work(progress);
+  } finally {
+    progress.stop();
+  }
+}

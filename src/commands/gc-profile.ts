@@ -57,12 +57,13 @@ Examples:
         }
         const { settings, output } = parseGcProfileOptions(command, opts, process.argv.slice(2));
         (await import('../report/terminal/run-outputs.js')).checkHtmlPath(output.htmlPath, settings.outPath);
-        const [{ profileGc }, { renderGcProfile }, { finishMeasurement }] = await Promise.all([
+        const [{ profileGc }, { renderGcProfile }, { finishMeasurement }, { withProgress }] = await Promise.all([
           import('../profile/gc-profile.js'),
           import('../report/terminal/gc-profile-table.js'),
           import('../cli/finish-run.js'),
+          import('../cli/progress.js'),
         ]);
-        const result = await profileGc(settings);
+        const result = await withProgress(settings.progress, undefined, (progress) => profileGc(settings, progress));
         return finishMeasurement(result, { json: output.json, html: output.htmlPath, prometheus: settings.prometheus, render: renderGcProfile });
       }),
     );

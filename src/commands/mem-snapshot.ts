@@ -6,7 +6,6 @@ import { addJsonOption, addLimitOption, addOutOption, addProgressOption } from '
 import { addTargetOptions, parseTargetOptions } from '../cli/options/target.js';
 import { addFlag } from '../cli/options/flag.js';
 import { FLAGS } from '../cli/options/flags.js';
-import type { Progress } from '../cli/progress.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { parseCount } from '../units/parse.js';
 
@@ -85,7 +84,7 @@ Examples:
       const rule = parseDominatorRule(opts);
       const wantBaseline = opts.out !== undefined || opts.json === true;
       const { summarizeSnapshotFile } = await import('../profile/snapshot-views.js');
-      const { summary, baseline } = await withProgress(opts.progress, (onStatus) =>
+      const { summary, baseline } = await withStatus(opts.progress, (onStatus) =>
         summarizeSnapshotFile({ file, rule, topObjects, onStatus, ...(wantBaseline ? { baseline: { argv: process.argv.slice(2), metricClasses } } : {}) }),
       );
       if (baseline && opts.out !== undefined) {
@@ -114,7 +113,7 @@ Examples:
     action(async (before: string, after: string, opts: CompareRaw) => {
       const limit = parseCount(opts.limit, { what: '--limit' });
       const { compareSnapshotFiles } = await import('../profile/snapshot-views.js');
-      const comparison = await withProgress(opts.progress, (onStatus) => compareSnapshotFiles(before, after, onStatus));
+      const comparison = await withStatus(opts.progress, (onStatus) => compareSnapshotFiles(before, after, onStatus));
       if (opts.json) {
         process.stdout.write(JSON.stringify(comparison, null, 2) + '\n');
         return ExitCode.Ok;
@@ -142,7 +141,7 @@ Examples:
       const rule = parseDominatorRule(opts);
       const growingOnly = opts.growingOnly === true;
       const { findLeaksInFiles, leaksExceed } = await import('../profile/snapshot-views.js');
-      const { report } = await withProgress(opts.progress, (onStatus) =>
+      const { report } = await withStatus(opts.progress, (onStatus) =>
         findLeaksInFiles([base, target, final], { rule, limit, minRetainedBytes, growingOnly, onStatus }),
       );
       const failed = leaksExceed(report, failOnBytes);
@@ -172,7 +171,7 @@ Examples:
       const maxPaths = parseCount(opts.maxPaths, { what: '--max-paths', allowZero: false });
       const rule = parseDominatorRule(opts);
       const { findObjectPaths } = await import('../profile/snapshot-views.js');
-      const found = await withProgress(opts.progress, (onStatus) => findObjectPaths({ file, object, maxPaths, rule, onStatus }));
+      const found = await withStatus(opts.progress, (onStatus) => findObjectPaths({ file, object, maxPaths, rule, onStatus }));
       const { renderRetainerPaths } = await import('../report/heap/path.js');
       process.stdout.write(renderRetainerPaths(found.object, found.paths, { totalPaths: found.totalPaths }) + '\n');
       return ExitCode.Ok;
@@ -187,10 +186,9 @@ async function runScenarioMode(opts: ScenarioRaw): Promise<number> {
   // Evenly spaced snapshots of a repeated workload: a leak is what keeps growing.
   const growingOnly = opts.all !== true;
   const { snapshotScenario } = await import('../profile/snapshot-scenario.js');
-  const progress = await makeProgress(opts.progress);
-  let result;
-  try {
-    result = await snapshotScenario({
+  const { withProgress } = await import('../cli/progress.js');
+  const result = await withProgress(opts.progress, Number.MAX_SAFE_INTEGER, (progress) =>
+    snapshotScenario({
       target: parseTargetOptions(opts, []),
       steps,
       outDir: opts.outDir,
@@ -204,10 +202,8 @@ async function runScenarioMode(opts: ScenarioRaw): Promise<number> {
       onCaptured: (snapshots) => {
         for (const snap of snapshots) progress.print(`heap snapshot after ${snap.steps} steps: ${snap.path} (${(snap.bytes / 1e6).toFixed(1)} MB)\n`);
       },
-    });
-  } finally {
-    progress.stop();
-  }
+    }),
+  );
   if (result.status === 'interrupted') return ExitCode.Interrupted;
   if (result.status !== 'complete') {
     process.stderr.write(`memkit: the measured child ${result.status === 'crashed' ? 'crashed' : 'did not finish'}: ${result.reason}\n`);
@@ -238,16 +234,7 @@ function terminalColumns(): number | undefined {
 }
 
 /** A spinner (TTY only: these views have no periodic lines) while `work` runs. */
-async function withProgress<T>(enabled: boolean, work: (onStatus: (text: string) => void) => Promise<T>): Promise<T> {
-  const progress = await makeProgress(enabled);
-  try {
-    return await work((text) => progress.update(text));
-  } finally {
-    progress.stop();
-  }
-}
-
-async function makeProgress(enabled: boolean): Promise<Progress> {
-  const { Progress } = await import('../cli/progress.js');
-  return new Progress(enabled, Number.MAX_SAFE_INTEGER);
+async function withStatus<T>(enabled: boolean, work: (onStatus: (text: string) => void) => Promise<T>): Promise<T> {
+  const { withProgress } = await import('../cli/progress.js');
+  return withProgress(enabled, Number.MAX_SAFE_INTEGER, (progress) => work((text) => progress.update(text)));
 }

@@ -66,12 +66,13 @@ Examples:
       action(async (command: string[], opts: MemStressRaw) => {
         const { settings, output } = await parseMemStressOptions(command, opts, process.argv.slice(2));
         (await import('../report/terminal/run-outputs.js')).checkHtmlPath(output.htmlPath, settings.outPath);
-        const [{ stressScenario }, { renderMemStress }, { finishMeasurement }] = await Promise.all([
+        const [{ stressScenario, plainProgressEveryMs }, { renderMemStress }, { finishMeasurement }, { withProgress }] = await Promise.all([
           import('../profile/mem-stress.js'),
           import('../report/terminal/mem-stress-table.js'),
           import('../cli/finish-run.js'),
+          import('../cli/progress.js'),
         ]);
-        const result = await stressScenario(settings);
+        const result = await withProgress(settings.progress, plainProgressEveryMs(settings), (progress) => stressScenario(settings, progress));
         return finishMeasurement(result, {
           json: output.json,
           html: output.htmlPath,

@@ -1,23 +1,13 @@
 import { aggregateRuns } from '../analyze/aggregate.js';
 import type { MeasuredRun } from './measure.js';
 import type { RunAnalysis } from '../analyze/run-metrics.js';
-import { memkitVersion } from '../core/version.js';
 import { relativeToBaseline } from '../baseline/naming.js';
-import {
-  BASELINE_SCHEMA,
-  type Baseline,
-  type BaselineKind,
-  type Environment,
-  type ParamValue,
-  type RunRecord,
-  type RunStatus,
-  type Target,
-} from '../baseline/schema.js';
+import { assembleBaseline, runRecord } from '../baseline/envelope.js';
+import type { BaselineExtras } from '../baseline/sections.js';
+import type { BaselineKind, BaselineOf, Environment, ParamValue, Target } from '../baseline/schema.js';
 
-const SEVERITY: Record<RunStatus, number> = { complete: 0, interrupted: 1, crashed: 2 };
-
-export interface BuildInput {
-  kind: BaselineKind;
+export interface BuildInput<K extends BaselineKind> {
+  kind: K;
   runId: string;
   baselinePath: string;
   argv: string[];
@@ -26,42 +16,38 @@ export interface BuildInput {
   settings: Record<string, ParamValue | null>;
   runs: MeasuredRun<RunAnalysis>[];
   notes: string[];
-  extra?: Record<string, unknown>;
+  extra?: BaselineExtras[K];
 }
 
 /** The baseline document for a series of measured runs (DESIGN.md's contract). */
-export function buildBaseline(input: BuildInput): Baseline {
-  const records: RunRecord[] = input.runs.map(({ outcome, analysis }, index) => ({
-    index,
-    status: outcome.status,
-    ...(outcome.statusReason ? { statusReason: outcome.statusReason } : {}),
-    startedAt: new Date(outcome.startedAtMs).toISOString(),
-    durationMs: analysis.window.endMs - analysis.window.startMs,
-    pid: outcome.pid,
-    exit: outcome.exit,
-    samplesFile: relativeToBaseline(input.baselinePath, outcome.samplesPath),
-    ...(outcome.status === 'crashed' && outcome.stderrTail ? { stderrTail: outcome.stderrTail } : {}),
-  }));
-  let worst: RunRecord | undefined;
-  for (const r of records) if (!worst || SEVERITY[r.status] > SEVERITY[worst.status]) worst = r;
+export function buildBaseline<K extends BaselineKind>(input: BuildInput<K>): BaselineOf<K> {
+  const runs = input.runs.map(({ outcome, analysis }, index) =>
+    runRecord({
+      index,
+      status: outcome.status,
+      statusReason: outcome.statusReason,
+      startedAt: new Date(outcome.startedAtMs).toISOString(),
+      durationMs: analysis.window.endMs - analysis.window.startMs,
+      pid: outcome.pid,
+      exit: outcome.exit,
+      samplesFile: relativeToBaseline(input.baselinePath, outcome.samplesPath),
+      // Kept for crash reports only: a clean run's stderr is the program's business.
+      stderrTail: outcome.status === 'crashed' ? outcome.stderrTail : undefined,
+    }),
+  );
   const first = input.runs[0]?.outcome;
-  return {
-    schema: BASELINE_SCHEMA,
+  return assembleBaseline({
     kind: input.kind,
     runId: input.runId,
-    status: worst?.status ?? 'interrupted',
-    ...(worst?.statusReason ? { statusReason: worst.statusReason } : records.length ? {} : { statusReason: 'no run was measured' }),
-    createdAt: new Date().toISOString(),
     startedAt: new Date(first?.startedAtMs ?? Date.now()).toISOString(),
-    durationMs: records.reduce((sum, r) => sum + r.durationMs, 0),
-    tool: { name: 'memkit', version: memkitVersion() },
-    command: { argv: input.argv, cwd: process.cwd() },
+    durationMs: runs.reduce((sum, r) => sum + r.durationMs, 0),
+    argv: input.argv,
     target: input.target,
     environment: input.environment,
     settings: input.settings,
-    runs: records,
+    runs,
     metrics: aggregateRuns(input.runs.map((r) => r.analysis.metrics)),
     notes: input.notes,
-    ...(input.extra ? { extra: input.extra } : {}),
-  };
+    extra: input.extra,
+  });
 }

@@ -1,16 +1,16 @@
-import { analyzeRun, type RunAnalysis } from '../analyze/run-metrics.js';
+import type { RunAnalysis } from '../analyze/run-metrics.js';
 import type { InterruptGuard } from '../run/interrupts.js';
 import { startRun, type RunControl, type RunOutcome, type RunSpec } from '../run/runner.js';
 
-export interface MeasuredRun<A extends RunAnalysis = RunAnalysis> {
+export interface MeasuredRun<A = RunAnalysis> {
   outcome: RunOutcome;
   analysis: A;
 }
 
-export interface MeasureOptions<A extends RunAnalysis = RunAnalysis> {
+export interface MeasureOptions<A> {
   repeat: number;
-  /** How a finished run is analysed (gc-profile's analysis by default). */
-  analyze?(data: RunOutcome['data']): A;
+  /** How a finished run is analysed. */
+  analyze(data: RunOutcome['data']): A;
   /** The spec of run `index` (each run has its own samples file). */
   specFor(index: number): RunSpec;
   guard: InterruptGuard;
@@ -22,8 +22,7 @@ export interface MeasureOptions<A extends RunAnalysis = RunAnalysis> {
  * Runs the measurement `repeat` times, one child after the other, and analyses each as
  * it ends. A crashed or interrupted run ends the series: what ran is kept.
  */
-export async function measureRuns<A extends RunAnalysis = RunAnalysis>(opts: MeasureOptions<A>): Promise<MeasuredRun<A>[]> {
-  const analyze = opts.analyze ?? ((data) => analyzeRun(data) as A);
+export async function measureRuns<A>(opts: MeasureOptions<A>): Promise<MeasuredRun<A>[]> {
   const runs: MeasuredRun<A>[] = [];
   for (let i = 0; i < opts.repeat; i++) {
     if (opts.guard.signal) break;
@@ -37,7 +36,7 @@ export async function measureRuns<A extends RunAnalysis = RunAnalysis>(opts: Mea
     } finally {
       unsubscribe();
     }
-    const run = { outcome, analysis: analyze(outcome.data) };
+    const run = { outcome, analysis: opts.analyze(outcome.data) };
     runs.push(run);
     opts.onRunEnd?.(i, run);
     if (outcome.status !== 'complete') break;

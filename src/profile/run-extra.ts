@@ -1,8 +1,8 @@
 import type { MeasuredRun } from './measure.js';
-import type { GcProfileRunExtra } from '../report/terminal/gc-profile-table.js';
+import type { GcRunEntry } from '../baseline/sections.js';
 
 /** The per-run GC details a baseline keeps under `extra.runs[i]` for its tables. */
-export function gcRunExtra(run: MeasuredRun): GcProfileRunExtra | Record<string, never> {
+export function gcRunExtra(run: MeasuredRun): GcRunEntry {
   const { gc, memory } = run.analysis;
   if (!gc) return {};
   return {

@@ -1,5 +1,6 @@
 import { basename, resolve } from 'node:path';
-import { BASELINE_SCHEMA, type Baseline, type Environment, type MetricEntry } from '../baseline/schema.js';
+import type { BaselineOf, Environment, MetricEntry, ParamValue, Target } from '../baseline/schema.js';
+import { assembleBaseline, runRecord, singleValueMetric } from '../baseline/envelope.js';
 import { slug, timestamp } from '../baseline/naming.js';
 import { unitFromName } from '../metrics/registry.js';
 import { describeEnvironment } from '../baseline/environment.js';
@@ -18,19 +19,20 @@ export interface SummaryBaselineOptions {
   durationMs: number;
   /** Classes kept as metrics: the top N by retained size, plus the top N by self size. */
   metricClasses: number;
-  toolVersion: string;
+  /** Defaults to this memkit's version. */
+  toolVersion?: string;
   /** For scenario runs: what produced the snapshot, and where it ran. */
-  target?: Baseline['target'];
+  target?: Target;
   environment?: Environment;
   runId?: string;
-  settings?: Baseline['settings'];
+  settings?: Record<string, ParamValue | null>;
   notes?: string[];
 }
 
-export function summaryToBaseline(s: HeapSummary, o: SummaryBaselineOptions): Baseline {
+export function summaryToBaseline(s: HeapSummary, o: SummaryBaselineOptions): BaselineOf<'heap-summary'> {
   const metrics: Record<string, MetricEntry> = {};
   const put = (name: string, value: number): void => {
-    metrics[name] = { value, values: [value], unit: unitFromName(name) };
+    metrics[name] = singleValueMetric(value, unitFromName(name));
   };
   put('heap.snapshot.total_bytes', s.totalSelfBytes);
   put('heap.snapshot.reachable_bytes', s.reachableBytes);
@@ -50,21 +52,17 @@ export function summaryToBaseline(s: HeapSummary, o: SummaryBaselineOptions): Ba
   if (keep.size < s.classes.length) {
     notes.push(`${s.classes.length - keep.size} smaller classes are in extra.heapSummary.classes only, not in the metrics`);
   }
-  return {
-    schema: BASELINE_SCHEMA,
+  return assembleBaseline({
     kind: 'heap-summary',
     runId: o.runId ?? `mem-snapshot-${slug(basename(s.file).replace(/\.heapsnapshot$/, ''))}-${timestamp(o.startedAt)}`,
-    status: 'complete',
-    createdAt: new Date().toISOString(),
     startedAt: o.startedAt.toISOString(),
     durationMs: o.durationMs,
-    tool: { name: 'memkit', version: o.toolVersion },
-    command: { argv: o.argv, cwd: process.cwd() },
+    argv: o.argv,
     target: o.target ?? { type: 'snapshot', files: [resolve(s.file)] },
     // A snapshot file says nothing about the process it came from: the machine that read it.
     environment: o.environment ?? describeEnvironment([]),
     settings: { dominators: s.dominatorRule, metricClasses: o.metricClasses, ...(o.settings ?? {}) },
-    runs: [{ index: 0, status: 'complete', startedAt: o.startedAt.toISOString(), durationMs: o.durationMs }],
+    runs: [runRecord({ index: 0, status: 'complete', startedAt: o.startedAt.toISOString(), durationMs: o.durationMs })],
     metrics,
     notes,
     extra: {
@@ -78,7 +76,8 @@ export function summaryToBaseline(s: HeapSummary, o: SummaryBaselineOptions): Ba
         top: s.top,
       },
     },
-  };
+    toolVersion: o.toolVersion,
+  });
 }
 
 /** Class names become part of a dotted metric name: no control characters, bounded length. */

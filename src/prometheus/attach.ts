@@ -1,4 +1,4 @@
-import type { ResolvedTarget } from '../profile/target.js';
+import type { Target } from '../baseline/schema.js';
 import type { RunSpec } from '../run/runner.js';
 import type { PrometheusSettings } from './cli-options.js';
 import { formatHostPort } from './listen-address.js';
@@ -15,14 +15,21 @@ import { startMetricsExporter, type MetricsExporter } from './exporter.js';
  * prom-client never slows `memkit --help` or `memkit diff`.
  */
 
+/** What is measured, as the labels need it: the baseline's target and its short label. */
+export interface LabelledTarget {
+  /** For file names and headings: "lru-cache-stable-key", "node-app.js". */
+  label: string;
+  target: Target;
+}
+
 /** Labels on every series of a command's runs. */
-export function exporterLabels(command: string, resolved: ResolvedTarget, runId: string): Record<string, string> {
-  const t = resolved.target;
+export function exporterLabels(command: string, measured: LabelledTarget, runId: string): Record<string, string> {
+  const t = measured.target;
   return {
     command,
     scenario: t.type === 'scenario' ? t.scenario : '',
     variant: t.type === 'scenario' ? t.variant : '',
-    target: resolved.label,
+    target: measured.label,
     run_id: runId,
   };
 }

@@ -1,6 +1,7 @@
-import { BASELINE_SCHEMA, type Baseline, type MetricEntry, type ParamValue } from '../baseline/schema.js';
+import type { BaselineOf, MetricEntry, ParamValue } from '../baseline/schema.js';
+import type { SimilarityBuildExtra } from '../baseline/sections.js';
+import { assembleBaseline, runRecord, singleValueMetric } from '../baseline/envelope.js';
 import { lookupMetric } from '../metrics/registry.js';
-import { memkitVersion } from '../core/version.js';
 import { relativeToBaseline } from '../baseline/naming.js';
 import { describeEnvironment } from '../baseline/environment.js';
 import type { MeasuredRun } from './measured-child.js';
@@ -20,45 +21,40 @@ export interface SimilarityBaselineInput {
   samplesPath?: string;
   metrics: Record<string, number>;
   notes: string[];
-  extra: Record<string, unknown>;
+  extra: SimilarityBuildExtra;
 }
 
-export function buildSimilarityBaseline(x: SimilarityBaselineInput): Baseline {
+export function buildSimilarityBaseline(x: SimilarityBaselineInput): BaselineOf<'similarity-build'> {
   const metrics: Record<string, MetricEntry> = {};
   for (const [name, value] of Object.entries(x.metrics)) {
     if (!Number.isFinite(value)) continue;
-    metrics[name] = { value, values: [value], unit: lookupMetric(name)?.unit ?? 'none' };
+    metrics[name] = singleValueMetric(value, lookupMetric(name)?.unit ?? 'none');
   }
   const run = x.run;
-  return {
-    schema: BASELINE_SCHEMA,
+  return assembleBaseline({
     kind: 'similarity-build',
     runId: `similarity-${run.startedAt.replace(/[:.]/g, '-')}-${run.pid}`,
-    status: run.status,
-    ...(run.statusReason ? { statusReason: run.statusReason } : {}),
-    createdAt: new Date().toISOString(),
     startedAt: run.startedAt,
     durationMs: run.wallMs,
-    tool: { name: 'memkit', version: memkitVersion() },
-    command: { argv: x.argv, cwd: process.cwd() },
+    argv: x.argv,
     target: { type: 'similarity', description: x.description, params: x.params },
     environment: describeEnvironment(['--expose-gc']),
     settings: x.settings,
     runs: [
-      {
+      runRecord({
         index: 0,
         status: run.status,
-        ...(run.statusReason ? { statusReason: run.statusReason } : {}),
+        statusReason: run.statusReason,
         startedAt: run.startedAt,
         durationMs: run.wallMs,
         pid: run.pid,
         exit: run.exit,
-        ...(x.samplesPath ? { samplesFile: relativeToBaseline(x.baselinePath, x.samplesPath) } : {}),
-        ...(run.stderrTail ? { stderrTail: run.stderrTail } : {}),
-      },
+        samplesFile: x.samplesPath ? relativeToBaseline(x.baselinePath, x.samplesPath) : undefined,
+        stderrTail: run.stderrTail,
+      }),
     ],
     metrics,
     notes: x.notes,
     extra: x.extra,
-  };
+  });
 }

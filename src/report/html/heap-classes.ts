@@ -1,4 +1,5 @@
 import type { Baseline } from '../../baseline/schema.js';
+import { heapSummaryClassesOf } from '../../baseline/sections.js';
 import { formatBytes, formatCount } from '../../units/format.js';
 import { html, type SafeHtml } from './escape.js';
 
@@ -18,13 +19,8 @@ export interface HeapClassRow {
 const CLASS_METRIC = /^heap\.class\.(.+)\.(count|self_bytes|retained_bytes)$/;
 
 export function heapClasses(b: Baseline): HeapClassRow[] {
-  const fromExtra = (b.extra?.heapSummary as { classes?: unknown } | undefined)?.classes;
-  if (Array.isArray(fromExtra)) {
-    return fromExtra
-      .filter((c): c is HeapClassRow => typeof c === 'object' && c !== null && typeof (c as HeapClassRow).className === 'string')
-      .map((c) => ({ className: c.className, count: Number(c.count) || 0, selfBytes: Number(c.selfBytes) || 0, retainedBytes: Number(c.retainedBytes) || 0 }))
-      .sort((a, b) => b.retainedBytes - a.retainedBytes);
-  }
+  const fromExtra = heapSummaryClassesOf(b);
+  if (fromExtra) return [...fromExtra].sort((a, c) => c.retainedBytes - a.retainedBytes);
   const rows = new Map<string, HeapClassRow>();
   for (const [name, entry] of Object.entries(b.metrics)) {
     const m = CLASS_METRIC.exec(name);

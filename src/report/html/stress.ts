@@ -1,6 +1,5 @@
-import type { AssertionResult } from '../../analyze/assertions.js';
 import type { Baseline } from '../../baseline/schema.js';
-import type { StressRunExtra } from '../../profile/mem-stress.js';
+import { assertionsOf, leakOf, stressRunsOf } from '../../baseline/sections.js';
 import { formatCount, formatMs, formatPercent } from '../../units/format.js';
 import { html, type SafeHtml } from './escape.js';
 import { formatMetric, metricUnit } from './metric-format.js';
@@ -10,25 +9,6 @@ import type { Verdict } from './summary.js';
  * What a mem-stress baseline adds (report/mem-stress-table.ts prints the same in the
  * terminal): the leak verdict with its evidence, the acceptance assertions, time per phase.
  */
-
-interface LeakSummary {
-  verdict: string;
-  reason: string;
-}
-
-function leakOf(b: Baseline): LeakSummary | undefined {
-  const leak = b.extra?.leak as Partial<LeakSummary> | undefined;
-  return leak && typeof leak.verdict === 'string' ? { verdict: leak.verdict, reason: String(leak.reason ?? '') } : undefined;
-}
-
-function assertionsOf(b: Baseline): AssertionResult[] {
-  const a = b.extra?.assertions;
-  return Array.isArray(a) ? (a as AssertionResult[]).filter((r) => r && typeof r.assertion?.text === 'string') : [];
-}
-
-function stressRuns(b: Baseline): Array<Partial<StressRunExtra>> {
-  return ((b.extra?.runs as Array<Partial<StressRunExtra>> | undefined) ?? []).filter((r) => r && r.leak);
-}
 
 /** Badges for the header: the leak verdict and the assertions' outcome. */
 export function stressVerdicts(b: Baseline, prefix = ''): Verdict[] {
@@ -53,7 +33,7 @@ export function stressVerdicts(b: Baseline, prefix = ''): Verdict[] {
 export function renderLeakSection(b: Baseline): SafeHtml | undefined {
   const leak = leakOf(b);
   if (!leak) return undefined;
-  const runs = stressRuns(b);
+  const runs = stressRunsOf(b);
   const cell = (name: string, signed = true) => {
     const e = b.metrics[name];
     return e ? html`<td class="num" data-metric="${name}" data-value="${e.value}">${formatMetric(e.value, e.unit, signed)}</td>` : html`<td class="num dim">–</td>`;
@@ -62,7 +42,7 @@ export function renderLeakSection(b: Baseline): SafeHtml | undefined {
   return html`<section class="panel table-panel" id="leak">
   <h3>Leak verdict: <span class="badge verdict-${tone}" data-field="leak-verdict">${leak.verdict}</span>${runs.length > 1 ? html` <span class="dim">(over ${runs.length} runs)</span>` : ''}</h3>
   <p data-field="leak-reason">${leak.reason}</p>
-  ${runs.length > 1 ? html`<ul class="dim">${runs.map((r, i) => html`<li>run ${i + 1}: ${r.leak!.verdict} — ${r.leak!.reason}</li>`)}</ul>` : ''}
+  ${runs.length > 1 ? html`<ul class="dim">${runs.map((r, i) => html`<li>run ${i + 1}: ${r.leak.verdict} — ${r.leak.reason}</li>`)}</ul>` : ''}
   <table class="data">
     <thead><tr><th>after warm-up</th><th class="num">growth</th><th class="num">slope</th></tr></thead>
     <tbody>
@@ -92,7 +72,7 @@ export function renderAssertions(b: Baseline): SafeHtml | undefined {
 }
 
 export function renderPhases(b: Baseline): SafeHtml | undefined {
-  const phases = stressRuns(b)[0]?.phases;
+  const phases = stressRunsOf(b)[0]?.phases;
   if (!phases || phases.phases.length === 0) return undefined;
   return html`<section class="panel table-panel" id="phases">
   <h3>Time per phase after warm-up${phases.bottleneck ? html` — bottleneck: <strong>${phases.bottleneck}</strong>` : ''}</h3>

@@ -1,9 +1,7 @@
 import type { Baseline, MetricEntry } from '../../baseline/schema.js';
-import type { GcKindName } from '../../analyze/gc-stats.js';
 import { median } from '../../analyze/percentiles.js';
-import type { Summary } from '../../analyze/percentiles.js';
+import { gcRunsOf, stressRunsOf, type GcKindName, type PauseSummaryMs } from '../../baseline/sections.js';
 import { lookupMetric } from '../../metrics/registry.js';
-import type { GcProfileRunExtra } from '../terminal/gc-profile-table.js';
 import { formatCount, formatMs } from '../../units/format.js';
 import { html, type SafeHtml } from './escape.js';
 import { formatMetric, metricUnit } from './metric-format.js';
@@ -38,19 +36,14 @@ const KINDS: Array<[GcKindName, string]> = [
   ['weakcb', 'weak callbacks'],
 ];
 
-function gcRuns(b: Baseline): GcProfileRunExtra[] {
-  const runs = (b.extra?.runs as Array<Partial<GcProfileRunExtra>> | undefined) ?? [];
-  return runs.filter((r): r is GcProfileRunExtra => r?.gcByKind !== undefined);
-}
-
 export function renderGcTable(b: Baseline): SafeHtml | undefined {
-  const runs = gcRuns(b);
+  const runs = gcRunsOf(b);
   if (runs.length === 0 && !b.metrics['gc.count.minor']) return undefined;
   const rows: SafeHtml[] = [];
   if (runs.length) {
     for (const [kind, label] of KINDS) {
       const per = runs.map((r) => r.gcByKind[kind]);
-      const pick = (f: (s: Summary) => number) => {
+      const pick = (f: (s: PauseSummaryMs) => number) => {
         const vals = per.filter((p) => p.count > 0).map((p) => f(p.pauseMs));
         return vals.length ? formatMs(median(vals)) : '–';
       };
@@ -90,7 +83,7 @@ export function renderMemoryTable(b: Baseline): SafeHtml | undefined {
       ${metricCell(b, 'rss.growth_bytes', { signed: true })}${metricCell(b, 'rss.slope_bytes_per_min', { signed: true })}</tr>`);
   }
   if (b.metrics['heap.used.peak_bytes']) {
-    const live = gcRuns(b)[0]?.heapBasis === 'checkpoint' ? ' (live, after GC)' : '';
+    const live = gcRunsOf(b)[0]?.heapBasis === 'checkpoint' ? ' (live, after GC)' : '';
     rows.push(html`<tr><td>V8 heap used${live}</td>${metricCell(b, 'heap.used.start_bytes')}${metricCell(b, 'heap.used.end_bytes')}${metricCell(b, 'heap.used.peak_bytes')}
       ${metricCell(b, 'heap.used.growth_bytes', { signed: true })}${metricCell(b, 'heap.used.slope_bytes_per_min', { signed: true })}</tr>`);
     rows.push(html`<tr><td>V8 heap total</td><td></td><td></td>${metricCell(b, 'heap.total.peak_bytes')}<td></td><td></td></tr>`);
@@ -118,7 +111,7 @@ export function renderRatesTable(b: Baseline): SafeHtml | undefined {
 export function renderLatencyTable(b: Baseline): SafeHtml | undefined {
   const names = ['latency.mean_ms', 'latency.p50_ms', 'latency.p95_ms', 'latency.p99_ms', 'latency.max_ms'];
   if (!names.some((n) => b.metrics[n])) return undefined;
-  const count = ((b.extra?.runs as Array<{ latency?: { count?: number } }> | undefined) ?? [])[0]?.latency?.count;
+  const count = stressRunsOf(b)[0]?.latency?.count;
   return table(
     'latency-table',
     b.kind === 'mem-stress' ? 'Step latency after warm-up' : 'Step latency',

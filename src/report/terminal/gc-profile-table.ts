@@ -1,20 +1,9 @@
 import type { Baseline, MetricEntry } from '../../baseline/schema.js';
-import type { GcKindName } from '../../analyze/gc-stats.js';
-import type { Summary } from '../../analyze/percentiles.js';
+import { gcRunsOf, type GcKindName, type PauseSummaryMs } from '../../baseline/sections.js';
 import { median } from '../../analyze/percentiles.js';
 import { formatBytes, formatCount, formatMs, formatPercent, formatRate } from '../../units/format.js';
 import { palette } from './color.js';
 import { renderTable } from './table.js';
-
-/** Per-run GC details a gc-profile baseline keeps under `extra.runs[i]`. */
-export interface GcProfileRunExtra {
-  gcByKind: Record<GcKindName, { count: number; pauseMs: Summary }>;
-  gcLifetimeCounts: Record<GcKindName, number>;
-  gcCheckpointCount: number;
-  gcDesync: number;
-  heapBasis?: 'checkpoint' | 'samples';
-  heapSlopeBasis?: string;
-}
 
 const KINDS: Array<[GcKindName, string]> = [
   ['minor', 'minor (Scavenge)'],
@@ -36,9 +25,7 @@ export function renderGcProfile(b: Baseline, opts: { color: boolean }): string {
   const c = palette(opts.color);
   const out: string[] = [];
   // Runs without an agent inside (a non-Node command) have no GC details.
-  const runs = ((b.extra?.runs as Array<Partial<GcProfileRunExtra>> | undefined) ?? []).filter(
-    (r): r is GcProfileRunExtra => r.gcByKind !== undefined,
-  );
+  const runs = gcRunsOf(b);
   const t = b.target;
   const what =
     t.type === 'scenario' ? `${t.scenario} · ${t.variant}` : t.type === 'command' ? t.argv.join(' ') : t.type;
@@ -56,7 +43,7 @@ export function renderGcProfile(b: Baseline, opts: { color: boolean }): string {
     const rows = KINDS.map(([kind, label]) => {
       const per = runs.map((r) => r.gcByKind[kind]);
       const count = median(per.map((p) => p.count));
-      const pick = (f: (s: Summary) => number) => {
+      const pick = (f: (s: PauseSummaryMs) => number) => {
         const vals = per.filter((p) => p.count > 0).map((p) => f(p.pauseMs));
         return vals.length ? formatMs(median(vals)) : '–';
       };

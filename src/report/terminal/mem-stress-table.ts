@@ -1,6 +1,5 @@
 import type { Baseline, MetricEntry } from '../../baseline/schema.js';
-import type { AssertionResult } from '../../analyze/assertions.js';
-import type { StressRunExtra } from '../../profile/mem-stress.js';
+import { assertionsOf, leakOf, stressRunsOf, type AssertionSection } from '../../baseline/sections.js';
 import { formatBytes, formatCount, formatMs, formatPercent, formatRate } from '../../units/format.js';
 import { palette } from './color.js';
 import { renderGcProfile } from './gc-profile-table.js';
@@ -10,7 +9,7 @@ import { renderTable } from './table.js';
 export function renderMemStress(b: Baseline, opts: { color: boolean }): string {
   const c = palette(opts.color);
   const out = [renderGcProfile(b, opts)];
-  const runs = ((b.extra?.runs as Array<Partial<StressRunExtra>> | undefined) ?? []).filter((r) => r.leak);
+  const runs = stressRunsOf(b);
   const m = (name: string): MetricEntry | undefined => b.metrics[name];
   const v = (name: string, fmt: (x: number) => string) => (m(name) ? fmt(m(name)!.value) : '–');
 
@@ -45,7 +44,7 @@ export function renderMemStress(b: Baseline, opts: { color: boolean }): string {
     );
   }
 
-  const leak = b.extra?.leak as { verdict: string; reason: string } | undefined;
+  const leak = leakOf(b);
   if (leak) {
     const slope = (name: string) => v(name, (x) => `${formatBytes(x, { signed: true })}/min`);
     out.push('');
@@ -65,18 +64,18 @@ export function renderMemStress(b: Baseline, opts: { color: boolean }): string {
     const paint = leak.verdict === 'leak' ? c.red : leak.verdict === 'no leak' ? c.green : c.yellow;
     out.push(`Leak verdict: ${paint(c.bold(leak.verdict))}${runs.length > 1 ? ` (over ${runs.length} runs)` : ''}`);
     out.push(`  evidence: ${leak.reason}`);
-    if (runs.length > 1) runs.forEach((r, i) => out.push(c.dim(`  run ${i + 1}: ${r.leak!.verdict}`)));
+    if (runs.length > 1) runs.forEach((r, i) => out.push(c.dim(`  run ${i + 1}: ${r.leak.verdict}`)));
   }
 
-  const assertions = b.extra?.assertions as AssertionResult[] | undefined;
-  if (assertions?.length) {
+  const assertions = assertionsOf(b);
+  if (assertions.length) {
     out.push('');
     out.push(renderAssertions(assertions, b, opts));
   }
   return out.join('\n');
 }
 
-export function renderAssertions(results: AssertionResult[], b: Baseline, opts: { color: boolean }): string {
+export function renderAssertions(results: AssertionSection[], b: Baseline, opts: { color: boolean }): string {
   const c = palette(opts.color);
   return renderTable({
     title: 'Assertions',
