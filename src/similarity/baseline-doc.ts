@@ -3,7 +3,7 @@ import { lookupMetric } from '../metrics/registry.js';
 import { memkitVersion } from '../core/version.js';
 import { relativeToBaseline } from '../baseline/naming.js';
 import { describeEnvironment } from '../baseline/environment.js';
-import type { MeasuredRun } from './measured-child.js';
+import type { SimilarityRun } from './job-run.js';
 
 /**
  * The memkit.baseline/1 document of a similarity-build run (kind "similarity-build"), so
@@ -12,10 +12,11 @@ import type { MeasuredRun } from './measured-child.js';
 
 export interface SimilarityBaselineInput {
   argv: string[];
+  runId: string;
   description: string;
   params: Record<string, ParamValue>;
   settings: Record<string, ParamValue | null>;
-  run: MeasuredRun;
+  run: SimilarityRun;
   baselinePath: string;
   samplesPath?: string;
   metrics: Record<string, number>;
@@ -30,14 +31,15 @@ export function buildSimilarityBaseline(x: SimilarityBaselineInput): Baseline {
     metrics[name] = { value, values: [value], unit: lookupMetric(name)?.unit ?? 'none' };
   }
   const run = x.run;
+  const startedAt = new Date(run.startedAtMs).toISOString();
   return {
     schema: BASELINE_SCHEMA,
     kind: 'similarity-build',
-    runId: `similarity-${run.startedAt.replace(/[:.]/g, '-')}-${run.pid}`,
+    runId: x.runId,
     status: run.status,
     ...(run.statusReason ? { statusReason: run.statusReason } : {}),
     createdAt: new Date().toISOString(),
-    startedAt: run.startedAt,
+    startedAt,
     durationMs: run.wallMs,
     tool: { name: 'memkit', version: memkitVersion() },
     command: { argv: x.argv, cwd: process.cwd() },
@@ -49,7 +51,7 @@ export function buildSimilarityBaseline(x: SimilarityBaselineInput): Baseline {
         index: 0,
         status: run.status,
         ...(run.statusReason ? { statusReason: run.statusReason } : {}),
-        startedAt: run.startedAt,
+        startedAt,
         durationMs: run.wallMs,
         pid: run.pid,
         exit: run.exit,
