@@ -1,6 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { classifyExit, type ExitFacts } from '../src/run/exit-classifier.js';
+import { jobChild } from '../src/run/job-child.js';
+import { startChild } from '../src/run/runtime.js';
 import { StderrTail } from '../src/run/stderr-tail.js';
+import { readRunData } from '../src/samples/run-data.js';
+import { readJsonl, tempDir } from './helpers/cli.js';
 
 const base: ExitFacts = { code: 0, signal: null, stopCause: null, sawDone: true, stderrTail: '', command: false };
 
@@ -34,6 +40,10 @@ describe('how a child ended', () => {
   it('a command memkit stopped at the end of --duration is complete', () => {
     expect(classifyExit({ ...base, command: true, sawDone: false, code: null, signal: 'SIGTERM', stopCause: 'duration' }).status).toBe('complete');
   });
+  it('a job child that throws', () => {
+    const c = classifyExit({ ...base, sawDone: false, code: 70, error: { type: 'error', phase: 'job', message: 'no space left\nstack' } });
+    expect(c).toEqual({ status: 'crashed', reason: 'the measured job threw: no space left' });
+  });
   it('a command that fails on its own is a crash', () => {
     expect(classifyExit({ ...base, command: true, sawDone: false, code: 4 }).reason).toBe('the child exited with code 4');
   });
@@ -44,5 +54,84 @@ describe('stderr tail', () => {
     const t = new StderrTail(20);
     for (let i = 0; i < 10; i++) t.push(Buffer.from(`line ${i}\n`));
     expect(t.text()).toBe('line 8\nline 9\n');
+  });
+});
+
+const tmp = tempDir('memkit-run-');
+afterAll(() => tmp.cleanup());
+
+/** A job child as plain .js: speaks the job protocol, and ends as `how` says. */
+function jobFixture(how: 'done' | 'throw' | 'die'): string {
+  const path = join(tmp.path, `job-${how}.js`);
+  writeFileSync(
+    path,
+    `
+const send = (m) => process.send(m);
+process.on('message', (m) => {
+  if (m.type === 'exit') return process.disconnect();
+  const keep = Buffer.alloc(m.job.bytes, 1); // committed, so the high-water mark sees it
+  send({ type: 'job-phase', phase: 'loaded', tMs: Date.now(), bytes: keep.length });
+  for (let i = 1; i <= 3; i++) send({ type: 'job-progress', done: i, total: 3 });
+  setTimeout(() => {
+    if (${JSON.stringify(how)} === 'throw') {
+      process.stderr.write('Error: boom\\n    at the job\\n');
+      process.send({ type: 'error', phase: 'job', message: 'boom' }, undefined, undefined, () => process.exit(70));
+    } else if (${JSON.stringify(how)} === 'die') {
+      process.kill(process.pid, 'SIGKILL');
+    } else {
+      send({ type: 'job-done', tMs: Date.now() });
+    }
+  }, 200);
+});
+`,
+  );
+  return path;
+}
+
+describe('the child runtime with a job child', () => {
+  const run = (how: 'done' | 'throw' | 'die') => {
+    const progress: number[] = [];
+    const samplesPath = join(tmp.path, `job-${how}.jsonl`);
+    const handle = startChild(
+      jobChild({ entry: jobFixture(how), job: { bytes: 64 * 2 ** 20 }, onProgress: (done) => progress.push(done) }),
+      { intervalMs: 20, samplesPath, header: { runId: `job-${how}`, index: 0, target: { type: 'job' }, settings: {} } },
+    );
+    return handle.result.then((outcome) => ({ outcome, progress, samplesPath }));
+  };
+
+  it('records its phases, outside samples and the high-water mark in the one dialect, and not its progress', async () => {
+    const { outcome, progress, samplesPath } = await run('done');
+    expect(outcome.status).toBe('complete');
+    expect(progress).toEqual([1, 2, 3]);
+    const types = readJsonl(samplesPath).map((r) => r.type);
+    expect(types[0]).toBe('run');
+    expect(types.at(-1)).toBe('end');
+    expect(types).not.toContain('job-progress');
+    expect(types.filter((t) => !['run', 'proc', 'end'].includes(t))).toEqual(['job-phase', 'job-done', 'rss-hwm']);
+    // The file read back is what the live run reduced.
+    const { data } = await readRunData(samplesPath);
+    expect(data.proc).toEqual(outcome.data.proc);
+    expect(data.proc.rssBytes.length).toBeGreaterThan(0);
+    expect(data.rssHighWaterMark!.rssBytes).toBeGreaterThan(64 * 2 ** 20); // the 64 MiB it filled
+    expect(data.rssHighWaterMark!.pid).toBe(outcome.pid);
+  });
+
+  it('a job that throws is named by the exit classifier, with its stderr kept', async () => {
+    const { outcome, samplesPath } = await run('throw');
+    expect(outcome.status).toBe('crashed');
+    expect(outcome.statusReason).toBe('the measured job threw: boom');
+    expect(outcome.exit.code).toBe(70);
+    expect(outcome.stderrTail).toMatch(/Error: boom/);
+    expect(readJsonl(samplesPath).at(-1)).toMatchObject({ type: 'end', status: 'crashed' });
+  });
+
+  it('a job killed by SIGKILL leaves every sample until then', async () => {
+    const { outcome, samplesPath } = await run('die');
+    expect(outcome.status).toBe('crashed');
+    expect(outcome.statusReason).toMatch(/killed by SIGKILL \(the kernel OOM killer/);
+    const records = readJsonl(samplesPath);
+    expect(records.some((r) => r.type === 'job-phase' && r.phase === 'loaded')).toBe(true);
+    expect(records.filter((r) => r.type === 'proc').length).toBeGreaterThan(0);
+    expect(records.at(-1)).toMatchObject({ type: 'end', status: 'crashed', exit: { code: null, signal: 'SIGKILL' } });
   });
 });

@@ -1,5 +1,4 @@
-import type { ErrorMessage } from '../samples/protocol.js';
-import type { RunStatus } from '../baseline/schema.js';
+import type { ErrorMessage, RunStatus } from '../samples/protocol.js';
 
 /**
  * How a measured child ended, in one line a person can act on. Order matters: an
@@ -57,7 +56,7 @@ export function classifyExit(f: ExitFacts): ExitClass {
     return { status: 'crashed', reason: `the child did not finish within the timeout${s} and was killed` };
   }
   if (f.error) {
-    const where = f.error.phase === 'agent' ? 'memkit agent' : `scenario ${f.error.phase}()`;
+    const where = f.error.phase === 'agent' ? 'memkit agent' : f.error.phase === 'job' ? 'the measured job' : `scenario ${f.error.phase}()`;
     return { status: 'crashed', reason: `${where} threw: ${f.error.message.split('\n')[0]}` };
   }
   if (f.sawDone && f.code === 0) return { status: 'complete' };

@@ -176,10 +176,11 @@ export interface DoneMessage {
 
 export interface ErrorMessage {
   type: 'error';
-  phase: 'load' | 'setup' | 'step' | 'teardown' | 'agent';
+  /** Where it threw: a scenario's function, memkit's agent, or a job child's computation. */
+  phase: 'load' | 'setup' | 'step' | 'teardown' | 'agent' | 'job';
   message: string;
   stack?: string;
-  /** true when the cause is the user's input (bad scenario file), not a crash. */
+  /** true when the cause is the user's input (bad scenario file, unreadable input), not a crash. */
   usage?: boolean;
 }
 
@@ -212,3 +213,37 @@ export type ParentMessage =
   | { type: 'heap-snapshot'; path: string };
 
 export const AGENT_ENV = 'MEMKIT_AGENT';
+
+/**
+ * A job child: a computation memkit runs measured that is not a scenario (similarity-build's
+ * top-K). It has no step loop and no agent inside; the parent samples it from outside like
+ * any other child. Its own records carry `job-` types so they never collide with the
+ * agent's (`progress`, `done`).
+ */
+
+/** A phase of the job ended; the phase's own figures ride along (typed by the job). */
+export interface JobPhaseMessage {
+  type: 'job-phase';
+  phase: string;
+  tMs: number;
+}
+
+/** Work done so far, for the command's progress line; never written to the samples file. */
+export interface JobProgressMessage {
+  type: 'job-progress';
+  done: number;
+  total: number;
+}
+
+/**
+ * The job's last word. The child then waits for `exit`, so the parent can read the kernel's
+ * high-water mark of its RSS while the process still exists.
+ */
+export interface JobDoneMessage {
+  type: 'job-done';
+  tMs: number;
+}
+
+export type JobChildMessage = JobPhaseMessage | JobProgressMessage | JobDoneMessage | ErrorMessage;
+
+export type JobParentMessage<Job> = { type: 'job'; job: Job } | { type: 'exit' };

@@ -7,6 +7,8 @@ import type {
   ErrorMessage,
   GcBatch,
   HelloMessage,
+  JobDoneMessage,
+  JobPhaseMessage,
   LatencyBatch,
   MarkMessage,
   MemBatch,
@@ -42,6 +44,17 @@ export interface ProcSample {
   pid: number;
 }
 
+/**
+ * The kernel's high-water mark of the child's RSS (VmHWM), read by the parent just before
+ * a job child exits: the true peak, which no sampling interval can miss.
+ */
+export interface RssHighWaterMark {
+  type: 'rss-hwm';
+  tMs: number;
+  pid: number;
+  rssBytes: number;
+}
+
 export interface EndRecord {
   type: 'end';
   tMs: number;
@@ -50,7 +63,7 @@ export interface EndRecord {
   exit: ExitInfo;
 }
 
-export type SampleRecord = RunHeader | ProcSample | EndRecord | ChildMessage;
+export type SampleRecord = RunHeader | ProcSample | RssHighWaterMark | EndRecord | ChildMessage | JobPhaseMessage | JobDoneMessage;
 
 /** The columns of the agent's batches, accumulated over the run. */
 export type MemColumns = Omit<MemBatch, 'type'>;
@@ -97,6 +110,10 @@ export interface RunData {
   progressAtWarmupEnd?: ProgressMessage;
   done?: DoneMessage;
   error?: ErrorMessage;
+  /** A job child's phases, in the order they ended, and its last word. */
+  jobPhases: JobPhaseMessage[];
+  jobDone?: JobDoneMessage;
+  rssHighWaterMark?: RssHighWaterMark;
   end?: EndRecord;
   /** Records of types this reducer does not know (later commands' own batches). */
   other: SampleRecord[];
@@ -113,6 +130,7 @@ export function emptyRunData(): RunData {
       whole: [], afterWarmup: [], wholeMaxMs: 0, afterWarmupMaxMs: 0,
     },
     progressSeries: { tMs: [], steps: [] },
+    jobPhases: [],
     other: [],
   };
 }
@@ -166,6 +184,15 @@ export function addRecord(data: RunData, r: SampleRecord): void {
       break;
     case 'error':
       data.error = r;
+      break;
+    case 'job-phase':
+      data.jobPhases.push(r);
+      break;
+    case 'job-done':
+      data.jobDone = r;
+      break;
+    case 'rss-hwm':
+      data.rssHighWaterMark = r;
       break;
     case 'end':
       data.end = r;

@@ -4,7 +4,7 @@ import { assembleBaseline, runRecord, singleValueMetric } from '../baseline/enve
 import { lookupMetric } from '../metrics/registry.js';
 import { relativeToBaseline } from '../baseline/naming.js';
 import { describeEnvironment } from '../baseline/environment.js';
-import type { MeasuredRun } from './measured-child.js';
+import type { SimilarityRun } from './job-run.js';
 
 /**
  * The memkit.baseline/1 document of a similarity-build run (kind "similarity-build"), so
@@ -13,10 +13,11 @@ import type { MeasuredRun } from './measured-child.js';
 
 export interface SimilarityBaselineInput {
   argv: string[];
+  runId: string;
   description: string;
   params: Record<string, ParamValue>;
   settings: Record<string, ParamValue | null>;
-  run: MeasuredRun;
+  run: SimilarityRun;
   baselinePath: string;
   samplesPath?: string;
   metrics: Record<string, number>;
@@ -31,10 +32,11 @@ export function buildSimilarityBaseline(x: SimilarityBaselineInput): BaselineOf<
     metrics[name] = singleValueMetric(value, lookupMetric(name)?.unit ?? 'none');
   }
   const run = x.run;
+  const startedAt = new Date(run.startedAtMs).toISOString();
   return assembleBaseline({
     kind: 'similarity-build',
-    runId: `similarity-${run.startedAt.replace(/[:.]/g, '-')}-${run.pid}`,
-    startedAt: run.startedAt,
+    runId: x.runId,
+    startedAt,
     durationMs: run.wallMs,
     argv: x.argv,
     target: { type: 'similarity', description: x.description, params: x.params },
@@ -45,7 +47,7 @@ export function buildSimilarityBaseline(x: SimilarityBaselineInput): BaselineOf<
         index: 0,
         status: run.status,
         statusReason: run.statusReason,
-        startedAt: run.startedAt,
+        startedAt,
         durationMs: run.wallMs,
         pid: run.pid,
         exit: run.exit,

@@ -8,7 +8,7 @@ import type { SimilarityJob, Strategy } from './child-protocol.js';
 import { checkSameItems, describeInput, type InputSpec } from './inputs.js';
 import type { KernelChoice } from './kernel-loader.js';
 import type { OutputFormat } from './manifest.js';
-import { runMeasuredChild, type MeasuredRun } from './measured-child.js';
+import { runSimilarityJob, type SimilarityRun, type SimilarityRunOptions } from './job-run.js';
 import { planMicroBatch, predictFullRows, type MemoryPlan, type MemoryPrediction, type PlanInput } from './memory-plan.js';
 import { shardRows, type Shard } from './shard.js';
 
@@ -96,7 +96,7 @@ export interface BuildHooks {
 }
 
 export interface BuildResult {
-  run: MeasuredRun;
+  run: SimilarityRun;
   baseline: Baseline;
   baselinePath: string;
   samplesPath: string;
@@ -106,14 +106,9 @@ export async function executeBuild(plan: BuildPlan, hooks: BuildHooks): Promise<
   const { req } = plan;
   ensureDir(req.outDir);
   const samplesPath = join(req.outDir, 'samples.jsonl');
-  const run = await runMeasuredChild(jobFor(plan, 'micro-batch', true), {
-    sampleIntervalMs: req.sampleIntervalMs,
-    samplesPath,
-    ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
-    ...(hooks.onLoaded ? { onPhase: (m: { type: string }) => m.type === 'loaded' && hooks.onLoaded!() } : {}),
-    ...(hooks.signal ? { signal: hooks.signal } : {}),
-  });
-  const baseline = baselineFor(plan, run, samplesPath, {});
+  const runId = newRunId();
+  const run = await runSimilarityJob(jobFor(plan, 'micro-batch', true), measureOpts(plan, hooks, { runId, index: 0, samplesPath }));
+  const baseline = baselineFor(plan, run, runId, samplesPath, {});
   writeBaseline(req.baselinePath, baseline);
   return { run, baseline, baselinePath: req.baselinePath, samplesPath };
 }
@@ -121,7 +116,7 @@ export async function executeBuild(plan: BuildPlan, hooks: BuildHooks): Promise<
 export interface CompareEntry {
   strategy: Strategy;
   prediction: MemoryPrediction;
-  run?: MeasuredRun;
+  run?: SimilarityRun;
   refused?: string;
 }
 
@@ -140,24 +135,29 @@ export interface CompareResult {
  */
 export async function executeCompare(plan: BuildPlan, guardBytes: number, hooks: BuildHooks & { onStart?: (s: Strategy) => void }): Promise<CompareResult> {
   const entries: CompareEntry[] = [];
+  const outDir = plan.req.outDir;
+  ensureDir(outDir);
+  const runId = newRunId();
+  // Each strategy's run keeps its samples: an old strategy that runs out of memory leaves
+  // every sample until then.
+  const samplesOf = (strategy: Strategy, index: number) => ({ runId, index, samplesPath: join(outDir, `samples-${strategy}.jsonl`) });
   const oldPrediction = predictFullRows(plan.planInput);
   const old: CompareEntry = { strategy: 'full-rows', prediction: oldPrediction };
   if (oldPrediction.totalBytes > guardBytes) {
     old.refused = `refused: predicted ${fmt(oldPrediction.totalBytes)} > ${fmt(guardBytes)} allowed`;
   } else {
     hooks.onStart?.('full-rows');
-    old.run = await runMeasuredChild(jobFor(plan, 'full-rows', false), measureOpts(plan, hooks));
+    old.run = await runSimilarityJob(jobFor(plan, 'full-rows', false), measureOpts(plan, hooks, samplesOf('full-rows', 0)));
   }
   entries.push(old);
   hooks.onStart?.('micro-batch');
   const fresh: CompareEntry = {
     strategy: 'micro-batch',
     prediction: plan.memory.prediction,
-    run: await runMeasuredChild(jobFor(plan, 'micro-batch', false), measureOpts(plan, hooks)),
+    run: await runSimilarityJob(jobFor(plan, 'micro-batch', false), measureOpts(plan, hooks, samplesOf('micro-batch', 1))),
   };
   entries.push(fresh);
-  ensureDir(plan.req.outDir);
-  const baseline = baselineFor(plan, fresh.run!, undefined, {
+  const baseline = baselineFor(plan, fresh.run!, runId, fresh.run!.samplesPath, {
     compare: entries.map((e) => ({
       strategy: e.strategy,
       predictedPeakBytes: e.prediction.totalBytes,
@@ -170,13 +170,19 @@ export async function executeCompare(plan: BuildPlan, guardBytes: number, hooks:
   return { entries, guardBytes, baseline, baselinePath: plan.req.baselinePath };
 }
 
-function measureOpts(plan: BuildPlan, hooks: BuildHooks) {
+function measureOpts(plan: BuildPlan, hooks: BuildHooks, run: Pick<SimilarityRunOptions, 'runId' | 'index' | 'samplesPath'>): SimilarityRunOptions {
   return {
+    ...run,
     sampleIntervalMs: plan.req.sampleIntervalMs,
     ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
-    ...(hooks.onLoaded ? { onPhase: (m: { type: string }) => m.type === 'loaded' && hooks.onLoaded!() } : {}),
+    ...(hooks.onLoaded ? { onPhase: (p) => p.phase === 'loaded' && hooks.onLoaded!() } : {}),
     ...(hooks.signal ? { signal: hooks.signal } : {}),
   };
+}
+
+/** One id for the build's runs (a --compare has two), in the baseline and each samples file. */
+function newRunId(): string {
+  return `similarity-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`;
 }
 
 function fmt(bytes: number): string {
@@ -199,7 +205,7 @@ export function ensureDir(dir: string): void {
   }
 }
 
-function baselineFor(plan: BuildPlan, run: MeasuredRun, samplesPath: string | undefined, extra: Record<string, unknown>): Baseline {
+function baselineFor(plan: BuildPlan, run: SimilarityRun, runId: string, samplesPath: string, extra: Record<string, unknown>): Baseline {
   const { req } = plan;
   const rows = plan.rows.end - plan.rows.start;
   const computeMs = run.computed?.computeMs;
@@ -229,6 +235,7 @@ function baselineFor(plan: BuildPlan, run: MeasuredRun, samplesPath: string | un
   if (req.shard) params.shard = `${req.shard.index}/${req.shard.count}`;
   return buildSimilarityBaseline({
     argv: req.argv,
+    runId,
     description: `top-${plan.k} cosine neighbours of ${plan.items} items (${plan.dims} dims)`,
     params,
     settings: {
@@ -242,7 +249,7 @@ function baselineFor(plan: BuildPlan, run: MeasuredRun, samplesPath: string | un
     },
     run,
     baselinePath: req.baselinePath,
-    ...(samplesPath ? { samplesPath } : {}),
+    samplesPath,
     metrics,
     notes: [
       'computed in a child process; RSS sampled from outside plus the kernel high-water mark (VmHWM) read before it exited',

@@ -1,8 +1,13 @@
+import type { ErrorMessage, JobDoneMessage, JobParentMessage, JobProgressMessage } from '../samples/protocol.js';
 import type { InputSpec } from './inputs.js';
 import type { KernelChoice } from './kernel-loader.js';
 import type { OutputFormat } from './manifest.js';
 
-/** Messages between `memkit similarity-build` (parent) and its computing child. */
+/**
+ * Messages between `memkit similarity-build` (parent) and its computing child: a job child
+ * of memkit's one child runtime (src/run/job-child.ts), so its phases are `job-phase`
+ * records in the run's samples file, beside the outside RSS samples.
+ */
 
 export type Strategy = 'micro-batch' | 'full-rows';
 
@@ -23,12 +28,15 @@ export interface SimilarityJob {
   output: { dir: string; format: OutputFormat } | null;
 }
 
-export type ChildMessage =
-  | { type: 'loaded'; items: number; dims: number; zeroRows: number; fingerprint: string; loadMs: number }
-  | { type: 'progress'; rowsDone: number; rows: number }
-  | { type: 'computed'; computeMs: number; candidates: number; compactions: number; kernel: string }
-  | { type: 'written'; writeMs: number; files: string[] }
-  | { type: 'usage-error'; message: string }
-  | { type: 'done' };
+/** The phases the child names as each ends, with their figures. */
+export type SimilarityPhase =
+  | { type: 'job-phase'; phase: 'loaded'; tMs: number; items: number; dims: number; zeroRows: number; fingerprint: string; loadMs: number }
+  | { type: 'job-phase'; phase: 'computed'; tMs: number; computeMs: number; candidates: number; compactions: number; kernel: string }
+  | { type: 'job-phase'; phase: 'written'; tMs: number; writeMs: number; files: string[] };
 
-export type ParentMessage = { type: 'job'; job: SimilarityJob } | { type: 'exit' };
+export type PhaseOf<N extends SimilarityPhase['phase']> = Extract<SimilarityPhase, { phase: N }>;
+
+/** Bad input found only in the child (a non-finite value in an input) is an ErrorMessage with usage: true. */
+export type ChildMessage = SimilarityPhase | JobProgressMessage | JobDoneMessage | ErrorMessage;
+
+export type ParentMessage = JobParentMessage<SimilarityJob>;

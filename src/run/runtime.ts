@@ -1,0 +1,225 @@
+import type { ChildProcess } from 'node:child_process';
+import { UsageError } from '../core/errors.js';
+import type { ExitInfo, RunStatus } from '../samples/protocol.js';
+import { addRecord, emptyRunData, SAMPLES_SCHEMA, type RunData, type RunHeader, type SampleRecord } from '../samples/run-data.js';
+import type { ChildKind, RunControl } from './child-kind.js';
+import { classifyExit, type StopCause } from './exit-classifier.js';
+import { startExternalSampler, type ExternalSampler } from './external-sampler.js';
+import { JsonlWriter } from './jsonl-writer.js';
+import { StderrTail } from './stderr-tail.js';
+
+/**
+ * The one child runtime: starts a child of any kind (child-kind.ts), samples its RSS and
+ * CPU from outside, appends every record to the run's .jsonl file as it arrives (one
+ * dialect for every kind, read back by samples/run-data.ts), keeps the tail of its stderr,
+ * stops it on request with escalation as vitest does (a polite request, then SIGTERM, then
+ * SIGKILL), and classifies how it ended in one place (exit-classifier.ts).
+ */
+
+/** How long a stop request may take before SIGTERM, and SIGTERM before SIGKILL. */
+const STOP_GRACE_MS = 5000;
+const TERM_GRACE_MS = 3000;
+/**
+ * A grandchild that inherited the pipes can hold them open long after the child is gone;
+ * the run is over anyway.
+ */
+const PIPE_CLOSE_WAIT_MS = 2000;
+
+export interface ChildRunOptions {
+  /** External (RSS/CPU) sampling interval. */
+  intervalMs: number;
+  /** Stop the child this long after it started; the run still counts as complete. */
+  durationMs?: number;
+  /** Hard limit for the whole child; then it is stopped and the run counts as crashed. */
+  timeoutMs?: number;
+  samplesPath: string;
+  header: Pick<RunHeader, 'runId' | 'index' | 'target' | 'settings'>;
+  /** Child stdout/stderr, for the command layer to print around its spinner. */
+  onOutput?(chunk: Buffer, stream: 'stdout' | 'stderr'): void;
+  /** Every record as it arrives (after it was written to the .jsonl file). */
+  onRecord?(record: SampleRecord, control: RunControl): void;
+}
+
+export interface RunOutcome {
+  status: RunStatus;
+  statusReason?: string;
+  exit: ExitInfo;
+  pid: number;
+  startedAtMs: number;
+  endedAtMs: number;
+  data: RunData;
+  stderrTail: string;
+  /** The agent reported from inside the child. */
+  instrumented: boolean;
+  samplesPath: string;
+}
+
+export interface RunHandle {
+  control: RunControl;
+  result: Promise<RunOutcome>;
+}
+
+export function startChild(kind: ChildKind, options: ChildRunOptions): RunHandle {
+  const data = emptyRunData();
+  const writer = new JsonlWriter(options.samplesPath);
+  const tail = new StderrTail();
+  const startedAtMs = Date.now();
+  const header: RunHeader = { type: 'run', schema: SAMPLES_SCHEMA, startedAtMs, ...options.header };
+  const record = (r: SampleRecord): void => {
+    writer.write(r);
+    addRecord(data, r);
+    options.onRecord?.(r, control);
+  };
+
+  let child: ChildProcess;
+  try {
+    child = kind.spawn();
+  } catch (err) {
+    writer.close();
+    throw err;
+  }
+
+  let stopCause: StopCause | null = null;
+  let exited = false;
+  const timers: NodeJS.Timeout[] = [];
+  const later = (ms: number, fn: () => void): void => {
+    const t = setTimeout(fn, ms);
+    t.unref();
+    timers.push(t);
+  };
+  const kill = (signal: NodeJS.Signals): void => {
+    if (!exited) child.kill(signal);
+  };
+
+  const control: RunControl = {
+    get pid() {
+      return child.pid ?? -1;
+    },
+    samplesPath: options.samplesPath,
+    data,
+    send(message) {
+      if (child.connected) child.send(message);
+    },
+    stop(cause) {
+      if (exited) return;
+      const first = stopCause === null;
+      // A user's second Ctrl-C does not wait for the grace periods.
+      if (!first && (cause === 'sigint' || cause === 'sigterm')) {
+        kill('SIGKILL');
+        return;
+      }
+      if (!first) return;
+      stopCause = cause;
+      if (kind.politeStop === 'signal') {
+        kill('SIGTERM');
+        later(TERM_GRACE_MS + STOP_GRACE_MS, () => kill('SIGKILL'));
+      } else {
+        control.send({ type: 'stop' });
+        later(STOP_GRACE_MS, () => kill('SIGTERM'));
+        later(STOP_GRACE_MS + TERM_GRACE_MS, () => kill('SIGKILL'));
+      }
+    },
+  };
+
+  record(header);
+
+  let sampler: ExternalSampler | undefined;
+  let sampledPid = -1;
+  const sample = (pid: number): void => {
+    if (pid === sampledPid || pid <= 0) return;
+    void sampler?.stop();
+    sampledPid = pid;
+    sampler = startExternalSampler(pid, options.intervalMs, (s) =>
+      record({ type: 'proc', tMs: s.tMs, rssBytes: s.rssBytes, cpuPercent: s.cpuPercent, cpuMs: s.cpuMs, pid }),
+    );
+  };
+
+  child.stdout?.on('data', (chunk: Buffer) => options.onOutput?.(chunk, 'stdout'));
+  child.stderr?.on('data', (chunk: Buffer) => {
+    tail.push(chunk);
+    options.onOutput?.(chunk, 'stderr');
+  });
+  child.on('message', (m: { type?: unknown; pid?: unknown }) => {
+    if (!m || typeof m !== 'object' || typeof m.type !== 'string') return;
+    const message = m as { type: string };
+    for (const r of kind.recordsOf(message)) record(r);
+    kind.onMessage?.(message, control, record);
+    // A command wrapped in a shell reports from the Node process inside it: measure that one.
+    if (m.type === 'hello' && typeof m.pid === 'number' && m.pid !== child.pid) sample(m.pid);
+  });
+
+  const result = new Promise<RunOutcome>((resolve, reject) => {
+    let exitInfo: ExitInfo | undefined;
+    let closed = false;
+    let finished = false;
+    const finish = async (): Promise<void> => {
+      if (!exitInfo || !closed || finished) return;
+      finished = true;
+      for (const t of timers) clearTimeout(t);
+      await sampler?.stop();
+      const cls = classifyExit({
+        code: exitInfo.code,
+        signal: exitInfo.signal as NodeJS.Signals | null,
+        stopCause,
+        sawDone: kind.finished(data),
+        error: data.error,
+        stderrTail: tail.text(),
+        heapSizeLimitBytes: data.hello?.heapSizeLimitBytes,
+        nodeFlags: data.hello?.execArgv ?? kind.nodeFlags,
+        timeoutMs: options.timeoutMs,
+        command: kind.isCommand,
+      });
+      const endedAtMs = Date.now();
+      record({ type: 'end', tMs: endedAtMs, status: cls.status, statusReason: cls.reason, exit: exitInfo });
+      writer.close();
+      resolve({
+        status: cls.status,
+        statusReason: cls.reason,
+        exit: exitInfo,
+        pid: data.hello?.pid ?? child.pid ?? -1,
+        startedAtMs,
+        endedAtMs,
+        data,
+        stderrTail: tail.text(),
+        instrumented: data.hello !== undefined,
+        samplesPath: options.samplesPath,
+      });
+    };
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      if (child.pid === undefined) {
+        writer.close();
+        for (const t of timers) clearTimeout(t);
+        reject(
+          err.code === 'ENOENT'
+            ? new UsageError(`cannot run '${kind.program}': command not found`)
+            : err.code === 'EACCES'
+              ? new UsageError(`cannot run '${kind.program}': permission denied`)
+              : err,
+        );
+      }
+    });
+    child.on('exit', (code, signal) => {
+      exited = true;
+      exitInfo = { code, signal };
+      const t = setTimeout(() => {
+        closed = true;
+        void finish();
+      }, PIPE_CLOSE_WAIT_MS);
+      t.unref();
+      void finish();
+    });
+    // 'close' comes after the stdio streams and the IPC channel have delivered everything.
+    child.on('close', () => {
+      closed = true;
+      void finish();
+    });
+  });
+
+  if (child.pid !== undefined) {
+    sample(child.pid);
+    kind.onStart?.(control);
+  }
+  if (options.timeoutMs !== undefined) later(options.timeoutMs, () => control.stop('timeout'));
+  if (options.durationMs !== undefined) later(options.durationMs, () => control.stop('duration'));
+  return { control, result };
+}
