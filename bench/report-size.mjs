@@ -55,7 +55,7 @@ const reportMs = [];
 let peakRssKb = 0;
 for (let i = 0; i < repeat; i++) {
   t = performance.now();
-  const child = spawnSync(process.execPath, ['-e', `import(${JSON.stringify(join(ROOT, 'dist/src/run/run-data.js'))}).then(m => m.readRunData(${JSON.stringify(samplesPath)}))`]);
+  const child = spawnSync(process.execPath, ['-e', `import(${JSON.stringify(join(ROOT, 'dist/src/samples/run-data.js'))}).then(m => m.readRunData(${JSON.stringify(samplesPath)}))`]);
   if (child.status !== 0) throw new Error(child.stderr.toString());
   readMs.push(performance.now() - t);
   t = performance.now();
