@@ -2,8 +2,15 @@ import type { Baseline } from '../baseline/schema.js';
 import type { InterruptSignal } from '../run/interrupts.js';
 import type { MetricsExporter } from '../prometheus/exporter.js';
 import type { PrometheusSettings } from '../prometheus/cli-options.js';
-import type { MeasuredResult } from '../report/terminal/run-outputs.js';
+import type { RunData } from '../samples/run-data.js';
 import { ExitCode } from '../core/errors.js';
+
+/** What gc-profile and mem-stress measured, as the command finishes it. */
+export interface MeasuredResult {
+  baseline: Baseline;
+  baselinePath: string;
+  runs: Array<{ outcome: { data: RunData; samplesPath?: string } }>;
+}
 
 /**
  * What a measuring command does once its runs are over: write the baseline, print the
@@ -19,24 +26,20 @@ export async function finishMeasurement(
   result: FinishedMeasurement,
   opts: {
     json: boolean;
-    html: unknown;
+    html: string | undefined;
     prometheus: PrometheusSettings | undefined;
     render(baseline: Baseline, opts: { color: boolean }): string;
     /** Exit code for a run that ended normally (mem-stress: 1 when an assertion failed). */
     verdict?(): number;
   },
 ): Promise<number> {
-  const [{ writeBaseline }, { colorEnabled }, { writeRunOutputs }] = await Promise.all([
-    import('../baseline/io.js'),
-    import('../report/terminal/color.js'),
-    import('../report/terminal/run-outputs.js'),
-  ]);
+  const [{ writeBaseline }, { colorEnabled }] = await Promise.all([import('../baseline/io.js'), import('../report/terminal/color.js')]);
   try {
     writeBaseline(result.baselinePath, result.baseline);
     if (opts.json) process.stdout.write(JSON.stringify(result.baseline, null, 2) + '\n');
     else process.stdout.write(opts.render(result.baseline, { color: colorEnabled() }) + '\n');
     process.stderr.write(`baseline written: ${result.baselinePath}\n`);
-    await writeRunOutputs(result, { json: opts.json, html: opts.html, color: colorEnabled(), stdout: process.stdout });
+    await writeRunOutputs(result, { json: opts.json, html: opts.html, color: colorEnabled() });
   } finally {
     if (result.exporter) {
       const { finishExporter } = await import('../prometheus/attach.js');
@@ -49,4 +52,22 @@ export async function finishMeasurement(
   }
   if (result.interrupted) return ExitCode.Interrupted;
   return opts.verdict?.() ?? ExitCode.Ok;
+}
+
+/**
+ * After the tables: on a TTY a sparkline of RSS and heap, and with --html FILE the HTML
+ * report of the runs just measured.
+ */
+async function writeRunOutputs(result: MeasuredResult, opts: { json: boolean; html: string | undefined; color: boolean }): Promise<void> {
+  const first = result.runs[0]?.outcome.data;
+  if (!opts.json && process.stdout.isTTY && first) {
+    const { renderMemorySparklines, sparkWidth } = await import('../report/terminal/sparkline.js');
+    const spark = renderMemorySparklines(first, { width: sparkWidth(process.stdout.columns), color: opts.color });
+    if (spark) process.stdout.write('\n' + spark + '\n');
+  }
+  if (opts.html !== undefined) {
+    const { writeLiveHtmlReport } = await import('../report/html/write-report.js');
+    writeLiveHtmlReport(opts.html, result.baselinePath, result.baseline, result.runs.map((r) => r.outcome));
+    process.stderr.write(`report written: ${opts.html}\n`);
+  }
 }

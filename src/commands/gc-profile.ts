@@ -56,7 +56,6 @@ Examples:
           return ExitCode.Ok;
         }
         const { settings, output } = parseGcProfileOptions(command, opts, process.argv.slice(2));
-        (await import('../report/terminal/run-outputs.js')).checkHtmlPath(output.htmlPath, settings.outPath);
         const [{ profileGc }, { renderGcProfile }, { finishMeasurement }, { withProgress }] = await Promise.all([
           import('../profile/gc-profile.js'),
           import('../report/terminal/gc-profile-table.js'),

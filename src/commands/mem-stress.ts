@@ -65,7 +65,6 @@ Examples:
     .action(
       action(async (command: string[], opts: MemStressRaw) => {
         const { settings, output } = await parseMemStressOptions(command, opts, process.argv.slice(2));
-        (await import('../report/terminal/run-outputs.js')).checkHtmlPath(output.htmlPath, settings.outPath);
         const [{ stressScenario, plainProgressEveryMs }, { renderMemStress }, { finishMeasurement }, { withProgress }] = await Promise.all([
           import('../profile/mem-stress.js'),
           import('../report/terminal/mem-stress-table.js'),

@@ -80,7 +80,7 @@ Examples:
 }
 
 async function decideComparison(paths: string[], baselines: Baseline[]): Promise<Pick<ReportOptions, 'compareTable' | 'verdicts'>> {
-  const [{ loadConfig }, { readDiffConfig, policyFromConfig }, { poolSide }, { buildDiffReport }, { renderDiffTable }, { describeOutcome }] =
+  const [{ loadConfig }, { readDiffConfig, policyFromConfig }, { poolSide }, { buildDiffReport }, { renderCompareTableHtml }, { describeOutcome }] =
     await Promise.all([
       import('../config/load.js'),
       import('../config/diff-config.js'),
@@ -96,7 +96,7 @@ async function decideComparison(paths: string[], baselines: Baseline[]): Promise
   for (const w of report.warnings) process.stderr.write(`memkit: warning: ${w}\n`);
   const regressions = report.result.regressions;
   return {
-    compareTable: renderDiffTable(report),
+    compareTable: renderCompareTableHtml(report),
     verdicts: [{ label: regressions ? `diff: ${regressions} regression${regressions === 1 ? '' : 's'}` : 'diff: no regression', tone: regressions ? 'bad' : 'good', detail: describeOutcome(report) }],
   };
 }

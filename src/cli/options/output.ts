@@ -1,4 +1,6 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { UsageError } from '../../core/errors.js';
 import { addFlag } from './flag.js';
 import { FLAGS, type Raw } from './flags.js';
 
@@ -22,6 +24,10 @@ export function addOutputOptions(cmd: Command, defaultOut: string): Command {
 }
 
 export function parseOutputOptions(raw: OutputRaw): OutputSettings {
+  // Checked before anything runs: the report must not overwrite the baseline the run writes.
+  if (raw.html !== undefined && raw.out !== undefined && resolve(raw.html) === resolve(raw.out)) {
+    throw new UsageError(`--html ${raw.html}: that is the baseline's own file (--out); choose another`);
+  }
   return { outPath: raw.out, json: raw.json === true, htmlPath: raw.html, progress: raw.progress };
 }
 

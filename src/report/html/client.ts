@@ -9,6 +9,9 @@
  * test can tell a chart with data from an empty box.
  */
 
+import type { SeriesData, TraceData } from './chart-data.js';
+import type { ReportData } from './charts-section.js';
+
 // The DOM and uPlot, typed loosely: this file is compiled with the project's Node-only lib
 // settings, and the browser test is what checks it.
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -19,44 +22,10 @@ declare const ResizeObserver: any;
 
 type Num = number | null | undefined;
 
-interface Series {
-  tS: number[];
-  v: number[];
-  raw: number;
-}
-
-interface Trace {
-  id: string;
-  label: string;
-  side: number;
-  run: number;
-  fromS: number;
-  toS: number;
-  windowEndS: number;
-  warmupEndS?: number;
-  marks: Array<{ label: string; tS: number }>;
-  rss?: Series;
-  heapUsed?: Series;
-  heapTotal?: Series;
-  external?: Series;
-  live?: { tS: number[]; v: number[] };
-  gc?: {
-    kinds: string[];
-    tS: number[];
-    kind: number[];
-    pauseMs: number[];
-    rate: { tS: number[]; bucketS: number; perMin: Record<string, number[]> };
-  };
-  alloc?: { tS: number[]; bytesPerS: number[] };
-  latency?: { tS: number[]; p50Ms: Num[]; p99Ms: Num[]; maxMs: Num[] };
-  throughput?: { tS: number[]; perS: number[] };
-}
-
-interface ReportData {
-  compare: boolean;
-  sides: Array<{ label: string; gcP95Ms?: number }>;
-  traces: Trace[];
-}
+// The page's data is the JSON of what chart-data.ts and charts-section.ts build: their
+// types are erased at compile time, so this file still has no imports at run time.
+type Series = SeriesData;
+type Trace = TraceData;
 
 interface SeriesSpec {
   label: string;

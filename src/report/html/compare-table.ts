@@ -44,7 +44,7 @@ export function renderSideBySide(base: Baseline, current: Baseline): SafeHtml {
  * memkit diff's decision for every metric, as its terminal table shows it: the medians with
  * their intervals, the change, the verdict and the reason (p-value, threshold).
  */
-export function renderDiffTable(report: DiffReport): SafeHtml {
+export function renderCompareTableHtml(report: DiffReport): SafeHtml {
   const tone = (v: string) => (v === 'regressed' ? 'bad' : v === 'improved' ? 'good' : 'neutral');
   return html`<section class="panel table-panel" id="diff-table">
   <h3>memkit diff: baseline → current</h3>
