@@ -2,7 +2,8 @@
 # on top of the CLI. Every target installs and builds what is missing first.
 #
 #   make gc-profile duration=600 scenario=lru-cache variant=stable-key
-#   make test            # the test suite (README)
+#   make test            # lint, then the test suite (README)
+#   make lint            # the layer rules (dependency-cruiser) and the linter (Biome)
 #   make bench           # benchmarks: ratios measured in the same run
 #   make diff base=reports/baseline.json current=reports/current.json [format=markdown]
 #   make bench-diff      # diff's cold start and noise benchmarks
@@ -16,7 +17,7 @@ SRC    := $(shell find src scenarios -name '*.ts' 2>/dev/null) tsconfig.json
 # opt(flag,value): the flag only when the make variable was given.
 opt = $(if $(2),$(1) $(2))
 
-.PHONY: install build test bench bench-agent bench-soak bench-report bench-snapshot bench-snapshot-engine bench-snapshot-capture bench-similarity bench-diff clean gc-profile mem-stress mem-snapshot report check-alerts similarity-build diff
+.PHONY: install build lint test bench bench-agent bench-soak bench-report bench-snapshot bench-snapshot-engine bench-snapshot-capture bench-similarity bench-diff clean gc-profile mem-stress mem-snapshot report check-alerts similarity-build diff
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci
@@ -40,7 +41,14 @@ $(GC_HOOKS): native/gc-hooks/binding.gyp native/gc-hooks/gc_hooks.cc
 
 build: dist/.built $(ADDON) $(GC_HOOKS)
 
-test: build
+# The layer rules of docs/ARCHITECTURE.md (.dependency-cruiser.cjs: which folder of src/
+# may import which), then Biome's lint rules (biome.jsonc). Lint only: nothing is rewritten.
+lint: node_modules/.package-lock.json
+	npx depcruise src scenarios --config .dependency-cruiser.cjs --output-type err-long
+	npx biome lint --error-on-warnings
+
+# Lint first, so a wrong arrow fails in seconds rather than after the suite.
+test: lint build
 	npx vitest run
 
 diff: build

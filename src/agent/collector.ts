@@ -1,7 +1,7 @@
 import v8 from 'node:v8';
-import { Channel } from './channel.js';
+import type { Channel } from './channel.js';
 import { nowMs } from './clock.js';
-import { createGcRecorder } from './gc-recorder.js';
+import { createGcRecorder } from './create-gc-recorder.js';
 import { MemorySampler } from './memory-sampler.js';
 import type { LatencyRecorder } from './latency-recorder.js';
 import type { AgentConfig, DoneMessage, ProgressMessage, TickBundle } from '../samples/protocol.js';

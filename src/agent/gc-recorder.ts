@@ -1,7 +1,4 @@
-import { createRequire } from 'node:module';
 import type { GcBatch, GcHeapSource } from '../samples/protocol.js';
-import { GcHooksRecorder, type GcHooksAddon } from './gc-hooks-recorder.js';
-import { GcObserverRecorder } from './gc-observer-recorder.js';
 
 /**
  * Records every GC event of this process for the agent: kind, flags, start, pause, and
@@ -13,6 +10,8 @@ import { GcObserverRecorder } from './gc-observer-recorder.js';
  *    kind/flags/pause, zipped with v8.GCProfiler for the heap figures. It costs more per
  *    GC and its per-GC entry objects change how V8 sizes a busy young generation; the
  *    baseline's environment.gcHeapSource says which one measured.
+ * createGcRecorder (create-gc-recorder.ts) chooses; this module is only the contract both
+ * implement, so neither implementation imports the module that imports it.
  */
 export interface GcRecorder {
   readonly heapSource: GcHeapSource;
@@ -32,19 +31,4 @@ export interface GcRecorder {
   /** Synchronous best effort for process 'exit', where no tick is left to wait for. */
   drainSync(): void;
   stop(): void;
-}
-
-export function createGcRecorder(): GcRecorder {
-  const hooks = loadGcHooks();
-  return hooks ? new GcHooksRecorder(hooks) : new GcObserverRecorder();
-}
-
-function loadGcHooks(): GcHooksAddon | undefined {
-  if (process.env.MEMKIT_GC_HOOKS === '0') return undefined;
-  try {
-    const require = createRequire(import.meta.url);
-    return require('../../../native/gc-hooks/build/Release/memkit_gc_hooks.node') as GcHooksAddon;
-  } catch {
-    return undefined; // not built (or another Node ABI): the observer and GCProfiler instead
-  }
 }

@@ -25,7 +25,7 @@ export interface AssertionResult {
   pass: boolean;
 }
 
-const FORM = /^\s*([A-Za-z0-9_.\-]+)\s*(<=|>=|==|!=|<|>)\s*(.+?)\s*$/;
+const FORM = /^\s*([A-Za-z0-9_.-]+)\s*(<=|>=|==|!=|<|>)\s*(.+?)\s*$/;
 
 export function parseAssertion(text: string): Assertion {
   const m = FORM.exec(text);

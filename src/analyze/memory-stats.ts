@@ -1,4 +1,4 @@
-import type { MemColumns, ProcColumns, RunData } from '../samples/run-data.js';
+import type { MemColumns, RunData } from '../samples/run-data.js';
 import { findMark } from '../samples/run-data.js';
 import { nearestIndex } from './series.js';
 import { fitSlope, type SlopeFit } from './regression.js';

@@ -44,6 +44,7 @@ export interface ParseOptions {
   chunkBytes?: number;
 }
 
+// biome-ignore lint/suspicious/noConstEnum: the parser's states, inlined as numbers in its hot loop; module-local, so per-file compilers are unaffected
 const enum S {
   TopStart,
   TopKeyOrEnd,
@@ -169,7 +170,7 @@ export class SnapshotStreamParser {
     if (isSpace(c)) return i + 1;
     switch (this.state) {
       case S.TopStart:
-        if (c === 0xef && filePos + i === 0) return i + 3 > len ? len : i + 3; // UTF-8 BOM
+        if (c === 0xef && filePos + i === 0) return Math.min(i + 3, len); // UTF-8 BOM
         if (c !== 0x7b) throw this.notSnapshot(c, filePos + i, 'expected a JSON object');
         this.state = S.TopKeyOrEnd;
         return i + 1;

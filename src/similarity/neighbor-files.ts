@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../core/errors.js';
-import { AtomicFile, writeAtomically, writeFileAtomic } from '../core/atomic-write.js';
+import { type AtomicFile, writeAtomically, writeFileAtomic } from '../core/atomic-write.js';
 import { MANIFEST_FILE, type NeighborsManifest, type OutputFormat } from './manifest.js';
 import { npyHeader, parseNpyHeader } from './npy.js';
 
