@@ -19,7 +19,8 @@ const mayImport = {
   units: ['core'],
   metrics: ['core', 'units'],
   samples: ['core'],
-  baseline: ['core', 'units', 'metrics', 'samples'],
+  // heap/: the heap-summary section keeps the engine's own row and leak types.
+  baseline: ['core', 'units', 'metrics', 'samples', 'heap'],
   analyze: ['core', 'units', 'metrics', 'samples', 'baseline'],
   heap: ['core', 'units', 'metrics'],
   config: ['core', 'units', 'analyze'],

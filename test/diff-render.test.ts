@@ -60,7 +60,7 @@ describe('renderers', () => {
 
 describe('cell formatting', () => {
   it('keeps the fraction of per-op byte counts and the magnitude rules of negative rates', async () => {
-    const { formatValue, formatP } = await import('../src/report/diff/values.js');
+    const { formatValue, formatP } = await import('../src/report/values.js');
     expect(formatValue(16.75, 'bytes')).toBe('16.75 B');
     expect(formatValue(-0.25, 'bytes', true)).toBe('-0.25 B');
     expect(formatValue(2_500_000, 'bytes', true)).toBe('+2.50 MB');

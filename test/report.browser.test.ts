@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { FIXTURES, ROOT, readJson, runCli, tempDir, type CliResult } from './helpers/cli.js';
-import { formatMetric } from '../src/report/html/metric-format.js';
+import { formatMetric } from '../src/report/metric-format.js';
 import { figureLabel } from '../src/report/html/tables.js';
 // @ts-expect-error a plain .mjs module without types (the benchmark's generator)
 import { writeSyntheticRun } from '../bench/report-synthetic.mjs';

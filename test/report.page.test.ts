@@ -3,7 +3,7 @@ import type { Baseline, MetricEntry } from '../src/baseline/schema.js';
 // The compiled page, as memkit runs it: it inlines the compiled chart code beside it.
 import { renderHtmlReport } from '../dist/src/report/html/page.js';
 import { heapClasses } from '../src/report/html/heap-classes.js';
-import type { ReportSide } from '../src/report/html/inputs.js';
+import type { ReportSide } from '../src/report/inputs.js';
 
 /**
  * The page as a string, for the kinds of baseline the browser test does not run: heap

@@ -58,7 +58,7 @@ Examples:
           return ExitCode.Ok;
         }
         const [{ loadSide }, { writeHtmlReport }, { DEFAULT_CHART_OPTIONS }] = await Promise.all([
-          import('../report/html/inputs.js'),
+          import('../report/inputs.js'),
           import('../report/html/write-report.js'),
           import('../report/html/chart-data.js'),
         ]);

@@ -1,24 +1,13 @@
 import { Worker } from 'node:worker_threads';
-import type { KernelChoice } from './kernel-loader.js';
-import type { TopkWorkerData, TopkWorkerMessage } from './topk-worker.js';
+import type { MicroBatchJob, TopkWorkerData, TopkWorkerMessage } from './topk-protocol.js';
+
+export type { MicroBatchJob };
 
 /**
  * The micro-batch strategy: worker threads share the embeddings and the output arrays
  * (SharedArrayBuffers) and take micro-batches of B rows from a shared counter; each batch
  * is computed against all N columns with only B rows of top-K state alive per thread.
  */
-
-export interface MicroBatchJob {
-  panels: Float32Array;
-  items: number;
-  dims: number;
-  rowStart: number;
-  rowEnd: number;
-  k: number;
-  microBatch: number;
-  workers: number;
-  kernel: KernelChoice;
-}
 
 export interface TopkResult {
   ids: Int32Array;

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadKernel } from './kernel-loader.js';
-import type { MicroBatchJob } from './micro-batch.js';
+import type { TopkWorkerData, TopkWorkerMessage } from './topk-protocol.js';
 
 /**
  * A worker thread of the micro-batch strategy: claims the next micro-batch of rows from a
@@ -9,17 +9,6 @@ import type { MicroBatchJob } from './micro-batch.js';
  */
 
 /** The job as micro-batch.ts describes it (less the worker count), plus shared state. */
-export interface TopkWorkerData extends Omit<MicroBatchJob, 'workers'> {
-  /** Int32Array over a SharedArrayBuffer: [next batch index]. */
-  counter: Int32Array;
-  outIds: Int32Array;
-  outScores: Float32Array;
-}
-
-export type TopkWorkerMessage =
-  | { type: 'batch'; rows: number; candidates: number; compactions: number }
-  | { type: 'done'; kernel: string };
-
 const data = workerData as TopkWorkerData;
 const kernel = loadKernel(data.kernel);
 const port = parentPort!;

@@ -1,6 +1,6 @@
 import type { DiffReport, MetricDiff } from '../../analyze/diff.js';
 import { describeOutcome, describeReason, describeSide, verdictLabel } from './reason.js';
-import { formatRelative, formatStats, formatValue } from './values.js';
+import { formatRelative, formatStats, formatValue } from '../values.js';
 
 /**
  * JUnit XML for CI test-report UIs: one test case per metric. A gating regression is a

@@ -1,6 +1,6 @@
 import type { DiffReport } from '../../analyze/diff.js';
 import { describeMethod, describeOutcome, describeReason, describeSide, verdictLabel } from './reason.js';
-import { formatRelative, formatStats, formatThreshold, formatValue } from './values.js';
+import { formatRelative, formatStats, formatThreshold, formatValue } from '../values.js';
 
 /**
  * GitHub-flavoured Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY: the

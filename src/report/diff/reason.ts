@@ -1,5 +1,5 @@
 import type { DiffReport, MetricDiff } from '../../analyze/diff.js';
-import { formatP, formatRelative, formatThreshold, formatValue } from './values.js';
+import { formatP, formatRelative, formatThreshold, formatValue } from '../values.js';
 
 /**
  * The one-line reason behind each verdict, shared by every format so the table, the

@@ -2,7 +2,7 @@ import type { DiffReport, MetricDiff } from '../../analyze/diff.js';
 import { palette, type Palette } from '../terminal/color.js';
 import { renderTable } from '../terminal/table.js';
 import { describeMethod, describeOutcome, describeReason, describeSide, verdictLabel } from './reason.js';
-import { formatRelative, formatStats, formatValue } from './values.js';
+import { formatRelative, formatStats, formatValue } from '../values.js';
 
 /** The terminal report: a header saying what was compared and how, the table, the outcome. */
 export function renderDiffTable(report: DiffReport, opts: { color: boolean }): string {

@@ -2,7 +2,7 @@ import { evaluateAlertRules, type AlertRuleResult } from '../../analyze/alert-ru
 import { measuredWindow } from '../../analyze/window.js';
 import { formatBytes, formatClock, formatCount, formatPercent } from '../../units/format.js';
 import { html, type SafeHtml } from './escape.js';
-import type { ReportSide } from './inputs.js';
+import type { ReportSide } from '../inputs.js';
 import { sideLabel, type Verdict } from './summary.js';
 
 /**

@@ -1,7 +1,7 @@
 import { formatCount, formatMs } from '../../units/format.js';
 import { DEFAULT_CHART_OPTIONS, traceData, type ChartDataOptions, type TraceData } from './chart-data.js';
 import { html, type SafeHtml } from './escape.js';
-import type { ReportSide } from './inputs.js';
+import type { ReportSide } from '../inputs.js';
 import { sideLabel } from './summary.js';
 
 /**

@@ -2,7 +2,7 @@ import type { Baseline } from '../../baseline/schema.js';
 import { lookupMetric } from '../../metrics/registry.js';
 import { formatPercent } from '../../units/format.js';
 import { html, type SafeHtml } from './escape.js';
-import { formatMetric } from './metric-format.js';
+import { formatMetric } from '../metric-format.js';
 import { figureLabel, keyFigureNames } from './tables.js';
 
 /** The key figures of two runs: the current value, the baseline's, and the change. */

@@ -2,10 +2,10 @@ import type { Baseline } from '../../baseline/schema.js';
 import { lookupMetric } from '../../metrics/registry.js';
 import { formatPercent } from '../../units/format.js';
 import { html, type SafeHtml } from './escape.js';
-import { formatMetric, metricUnit } from './metric-format.js';
+import { formatMetric, metricUnit } from '../metric-format.js';
 import type { DiffReport } from '../../analyze/diff.js';
 import { describeReason, verdictLabel } from '../diff/reason.js';
-import { formatRelative, formatStats, formatValue } from '../diff/values.js';
+import { formatRelative, formatStats, formatValue } from '../values.js';
 
 /**
  * Two runs' metrics side by side: baseline, current, the change, and whether the change is

@@ -5,7 +5,7 @@ import { renderSideBySide } from './compare-table.js';
 import { html, jsonForScript, scriptSafe, trusted, type SafeHtml } from './escape.js';
 import { renderExtraSections } from './extra.js';
 import { renderHeapClasses } from './heap-classes.js';
-import type { ReportSide } from './inputs.js';
+import type { ReportSide } from '../inputs.js';
 import { REPORT_CSS } from './style.js';
 import { renderHeader, renderWhatRan, sideLabel, targetTitle, type Verdict } from './summary.js';
 import {

@@ -2,7 +2,7 @@ import type { Baseline } from '../../baseline/schema.js';
 import { assertionsOf, leakOf, stressRunsOf } from '../../baseline/sections.js';
 import { formatCount, formatMs, formatPercent } from '../../units/format.js';
 import { html, type SafeHtml } from './escape.js';
-import { formatMetric, metricUnit } from './metric-format.js';
+import { formatMetric, metricUnit } from '../metric-format.js';
 import type { Verdict } from './summary.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { Baseline, RunStatus } from '../../baseline/schema.js';
 import { formatBytes, formatMs } from '../../units/format.js';
 import { html, type SafeHtml } from './escape.js';
-import type { ReportSide } from './inputs.js';
+import type { ReportSide } from '../inputs.js';
 
 /** The page's header and its "what ran" table: every fact the baseline records about the run. */
 

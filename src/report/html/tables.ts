@@ -4,7 +4,7 @@ import { gcRunsOf, stressRunsOf, type GcKindName, type PauseSummaryMs } from '..
 import { lookupMetric } from '../../metrics/registry.js';
 import { formatCount, formatMs } from '../../units/format.js';
 import { html, type SafeHtml } from './escape.js';
-import { formatMetric, metricUnit } from './metric-format.js';
+import { formatMetric, metricUnit } from '../metric-format.js';
 
 /**
  * The terminal report's tables (report/gc-profile-table.ts) as HTML, from the same data:

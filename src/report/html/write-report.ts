@@ -5,7 +5,7 @@ import { memkitVersion } from '../../core/version.js';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import type { Baseline } from '../../baseline/schema.js';
 import type { RunData } from '../../samples/run-data.js';
-import { liveSide, type ReportSide } from './inputs.js';
+import { liveSide, type ReportSide } from '../inputs.js';
 import { renderHtmlReport, type ReportOptions } from './page.js';
 
 /**

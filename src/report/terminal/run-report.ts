@@ -3,8 +3,8 @@ import { colorEnabled } from './color.js';
 import { renderGcProfile } from './gc-profile-table.js';
 import { renderMemStress } from './mem-stress-table.js';
 import { renderTable } from './table.js';
-import { formatMetric } from '../html/metric-format.js';
-import { loadSide } from '../html/inputs.js';
+import { formatMetric } from '../metric-format.js';
+import { loadSide } from '../inputs.js';
 import { renderMemorySparklines, sparkWidth } from './sparkline.js';
 
 /**

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { Baseline } from '../../baseline/schema.js';
-import { readRunData, type RunData } from '../../samples/run-data.js';
+import type { Baseline } from '../baseline/schema.js';
+import { readRunData, type RunData } from '../samples/run-data.js';
 
 /**
  * What a report is made from: one baseline (or two, compared), and for each of its runs the

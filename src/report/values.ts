@@ -1,7 +1,7 @@
-import type { Unit } from '../../metrics/registry.js';
-import { formatBytes, formatCount, formatMs, formatPercent, formatRate } from '../../units/format.js';
-import type { Threshold } from '../../analyze/thresholds.js';
-import type { SideStats } from '../../analyze/diff.js';
+import type { Unit } from '../metrics/registry.js';
+import { formatBytes, formatCount, formatMs, formatPercent, formatRate } from '../units/format.js';
+import type { Threshold } from '../analyze/thresholds.js';
+import type { SideStats } from '../analyze/diff.js';
 
 /** Cells of every diff renderer: a metric's values in its own unit, changes signed. */
 
