@@ -1,5 +1,6 @@
 import type { ClassRow, HeapObjectInfo } from '../heap/summary.js';
 import type { LeakReport } from '../heap/leaks.js';
+import type { RunStatus } from '../samples/protocol.js';
 
 /**
  * The command sections of a baseline (`extra`), typed per kind. These shapes are the
@@ -131,11 +132,44 @@ export interface HeapSummaryExtra {
   leaks?: HeapLeaksSection;
 }
 
-/**
- * similarity-build's sections (its prediction, the --compare rows) are produced by the
- * similarity job and read by no table: the report shows them as JSON. They stay open.
- */
-export type SimilarityBuildExtra = Record<string, unknown>;
+/** similarity-build's predicted peak memory, by part (similarity/memory-plan.ts fills it). */
+export interface SimilarityPredictionSection {
+  runtimeBytes: number;
+  embeddingsBytes: number;
+  blocksBytes: number;
+  topkStateBytes: number;
+  outputBytes: number;
+  ioBytes: number;
+  totalBytes: number;
+}
+
+export interface SimilaritySection {
+  prediction: SimilarityPredictionSection;
+  /** One sentence on what the memory budget chose. */
+  budgetChoice?: string;
+  rows: { start: number; end: number };
+  candidatesPerRow: number | null;
+  kernel: string | null;
+  files: string[];
+  fingerprint: string | null;
+  zeroRows: number;
+}
+
+/** One strategy of --compare: measured, or refused before it could exceed the guard. */
+export interface SimilarityCompareRow {
+  strategy: string;
+  predictedPeakBytes: number;
+  peakRssBytes?: number;
+  computeMs?: number | null;
+  status?: RunStatus;
+  refused?: string;
+}
+
+export interface SimilarityBuildExtra {
+  similarity: SimilaritySection;
+  compare?: SimilarityCompareRow[];
+  compareGuardBytes?: number;
+}
 
 /** Each kind's `extra`: a baseline of kind K carries `extra?: BaselineExtras[K]`. */
 export interface BaselineExtras {

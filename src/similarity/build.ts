@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { writeBaseline } from '../baseline/io.js';
 import type { Baseline, ParamValue } from '../baseline/schema.js';
+import type { SimilarityBuildExtra } from '../baseline/sections.js';
 import { buildSimilarityBaseline } from './baseline-doc.js';
 import type { SimilarityJob, Strategy } from './child-protocol.js';
 import { checkSameItems, describeInput, type InputSpec } from './inputs.js';
@@ -205,7 +206,13 @@ export function ensureDir(dir: string): void {
   }
 }
 
-function baselineFor(plan: BuildPlan, run: SimilarityRun, runId: string, samplesPath: string, extra: Record<string, unknown>): Baseline {
+function baselineFor(
+  plan: BuildPlan,
+  run: SimilarityRun,
+  runId: string,
+  samplesPath: string,
+  compare: Omit<SimilarityBuildExtra, 'similarity'>,
+): Baseline {
   const { req } = plan;
   const rows = plan.rows.end - plan.rows.start;
   const computeMs = run.computed?.computeMs;
@@ -266,7 +273,7 @@ function baselineFor(plan: BuildPlan, run: SimilarityRun, runId: string, samples
         fingerprint: run.loaded?.fingerprint ?? null,
         zeroRows: run.loaded?.zeroRows ?? 0,
       },
-      ...extra,
+      ...compare,
     },
   });
 }
