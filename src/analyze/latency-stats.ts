@@ -1,5 +1,5 @@
+import type { LatencySection } from '../baseline/sections.js';
 import { bucketValueNs } from '../samples/log-buckets.js';
-
 /**
  * Percentiles from bucket counts (log-buckets.ts): the value of the bucket holding the
  * q-th observation (nearest rank), reported at the bucket's midpoint, so within 0.8 % of
@@ -23,14 +23,7 @@ export function quantileFromBucketsMs(counts: ArrayLike<number | undefined>, q: 
   return maxMs ?? NaN;
 }
 
-export interface LatencySummary {
-  count: number;
-  meanMs: number;
-  p50Ms: number;
-  p95Ms: number;
-  p99Ms: number;
-  maxMs: number;
-}
+export type LatencySummary = LatencySection;
 
 export function summarizeBuckets(counts: ArrayLike<number | undefined>, sumMs: number, maxMs: number): LatencySummary {
   let n = 0;

@@ -1,3 +1,4 @@
+import type { LeakVerdictKind, RunLeakSection } from '../baseline/sections.js';
 import type { SlopeFit } from './regression.js';
 import { fitSlope } from './regression.js';
 
@@ -14,27 +15,14 @@ import { fitSlope } from './regression.js';
  *    live memory does not (native memory or fragmentation, which no heap figure shows).
  */
 
-export type LeakVerdictKind = 'leak' | 'no leak' | 'inconclusive';
+export type { LeakVerdictKind };
 
 export interface LivePoint {
   tMs: number;
   liveBytes: number;
 }
 
-export interface LeakVerdict {
-  verdict: LeakVerdictKind;
-  /** One line of why, with the figures. */
-  reason: string;
-  points: number;
-  /** Live-memory slope in bytes per minute, with its 95 % interval half-width. */
-  liveSlopeBytesPerMin?: number;
-  liveSlopeHalfWidthBytesPerMin?: number;
-  liveGrowthBytes?: number;
-  rssSlopeBytesPerMin?: number;
-  rssSlopeHalfWidthBytesPerMin?: number;
-  minEffectBytes: number;
-  spanMs: number;
-}
+export type LeakVerdict = RunLeakSection;
 
 export interface LeakOptions {
   /** Growth smaller than this over the run is not worth calling a leak. */

@@ -1,3 +1,5 @@
+import type { SummaryStats } from '../baseline/sections.js';
+
 /**
  * The one statistics helper every report uses (as tinybench does): quantiles by linear
  * interpolation between closest ranks (Hyndman–Fan type 7, what numpy and R default to).
@@ -23,16 +25,7 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   return frac === 0 ? a : a + (sorted[lo + 1]! - a) * frac;
 }
 
-export interface Summary {
-  count: number;
-  sum: number;
-  mean: number;
-  min: number;
-  max: number;
-  p50: number;
-  p95: number;
-  p99: number;
-}
+export type Summary = SummaryStats;
 
 /** count, sum, mean, min, max, p50/p95/p99 in one pass over a sorted copy. */
 export function summarize(values: ArrayLike<number>): Summary {

@@ -5,7 +5,6 @@ import {
   type BaselineKind,
   type BaselineOf,
   type Environment,
-  type ExitInfo,
   type MetricEntry,
   type ParamValue,
   type RunRecord,
@@ -65,18 +64,8 @@ export function assembleBaseline<K extends BaselineKind>(x: EnvelopeInput<K>): B
   };
 }
 
-export interface RunRecordInput {
-  index: number;
-  status: RunStatus;
-  statusReason?: string;
-  startedAt: string;
-  durationMs: number;
-  pid?: number;
-  exit?: ExitInfo;
-  /** Relative to the baseline's folder (baseline/naming.ts relativeToBaseline). */
-  samplesFile?: string;
-  stderrTail?: string;
-}
+/** A run's record before its empty optional fields are dropped. */
+export type RunRecordInput = RunRecord;
 
 /** One run's record, its optional fields present only when they say something. */
 export function runRecord(r: RunRecordInput): RunRecord {

@@ -17,8 +17,11 @@ import type { RunStatus } from '../samples/protocol.js';
 
 export type GcKindName = 'minor' | 'major' | 'incremental' | 'weakcb';
 
-/** Pause times of one GC kind over a run (analyze/percentiles' Summary). */
-export interface PauseSummaryMs {
+/**
+ * A distribution's summary (analyze/percentiles computes it; here, pause times of one GC
+ * kind over a run, in ms). The format owns the shape; analysis fills it.
+ */
+export interface SummaryStats {
   count: number;
   sum: number;
   mean: number;
@@ -30,6 +33,8 @@ export interface PauseSummaryMs {
 }
 
 /** Per-run GC details (`extra.runs[i]` of gc-profile and mem-stress), for the GC tables. */
+export type PauseSummaryMs = SummaryStats;
+
 export interface GcRunSection {
   gcByKind: Record<GcKindName, { count: number; pauseMs: PauseSummaryMs }>;
   gcLifetimeCounts: Record<GcKindName, number>;
@@ -44,11 +49,13 @@ export type GcRunEntry = GcRunSection | { gcByKind?: undefined };
 
 export type LeakVerdictKind = 'leak' | 'no leak' | 'inconclusive';
 
-/** One run's leak verdict with its evidence (analyze/leak-verdict's LeakVerdict). */
+/** One run's leak verdict with its evidence (analyze/leak-verdict decides it). */
 export interface RunLeakSection {
   verdict: LeakVerdictKind;
+  /** One line of why, with the figures. */
   reason: string;
   points: number;
+  /** Live-memory slope in bytes per minute, with its 95 % interval half-width. */
   liveSlopeBytesPerMin?: number;
   liveSlopeHalfWidthBytesPerMin?: number;
   liveGrowthBytes?: number;
@@ -64,6 +71,7 @@ export interface LeakSection {
   reason: string;
 }
 
+/** Step latencies of a run (analyze/latency-stats summarises the buckets). */
 export interface LatencySection {
   count: number;
   meanMs: number;

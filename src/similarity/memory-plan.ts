@@ -1,3 +1,4 @@
+import type { SimilarityPredictionSection } from '../baseline/sections.js';
 import { UsageError } from '../core/errors.js';
 import { formatBytes } from '../units/format.js';
 import { panelFloats } from './panel-layout.js';
@@ -37,15 +38,7 @@ export interface PlanInput {
   budgetBytes?: number;
 }
 
-export interface MemoryPrediction {
-  runtimeBytes: number;
-  embeddingsBytes: number;
-  blocksBytes: number;
-  topkStateBytes: number;
-  outputBytes: number;
-  ioBytes: number;
-  totalBytes: number;
-}
+export type MemoryPrediction = SimilarityPredictionSection;
 
 export interface MemoryPlan {
   microBatch: number;
