@@ -1,13 +1,17 @@
 #!/usr/bin/env node
-// Kept in plain JS so the bin starts without a loader; the compiled CLI lives in dist/.
-let main;
+// Plain CommonJS (bin/package.json says so), so that the bin starts without a loader and
+// `memkit diff` without Node's ES module loader: it requires one file, the CLI's entry
+// bundled at build time (scripts/bundle-cli.mjs). Every other command goes on from there
+// to the ES modules compiled in dist/.
+'use strict';
+let entry;
 try {
-  ({ main } = await import('../dist/src/cli/main.js'));
+  entry = require('../dist/src/cli/entry.bundle.cjs');
 } catch (err) {
-  if (err?.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes('dist/src/cli/main.js')) {
+  if (err?.code === 'MODULE_NOT_FOUND' && String(err.message).includes('dist/src/cli/entry.bundle.cjs')) {
     process.stderr.write('memkit: error: memkit is not built yet: run `npm ci` (or `make build`) in its folder\n');
     process.exit(2);
   }
   throw err;
 }
-await main(process.argv);
+entry.main(process.argv);
