@@ -26,8 +26,8 @@ function newerThanStamp(root: string, stamp: string): boolean {
 
 /** The bundle against what went into it (its metafile) and the script that made it. */
 function bundleIsStale(root: string): boolean {
-  const bundle = `${root}/dist/src/cli/entry.bundle.cjs`;
-  const meta = `${root}/dist/src/cli/entry.bundle.meta.json`;
+  const bundle = `${root}/dist/src/cli/diff-entry.bundle.cjs`;
+  const meta = `${root}/dist/src/cli/diff-entry.bundle.meta.json`;
   if (!existsSync(bundle) || !existsSync(meta)) return true;
   const inputs = Object.keys((JSON.parse(readFileSync(meta, 'utf8')) as { inputs: Record<string, unknown> }).inputs);
   const bundledMs = statSync(bundle).mtimeMs;

@@ -5,7 +5,7 @@ import { runProgram, type Register } from './program.js';
  * The full CLI. Commands are registered lazily: `memkit gc-profile ...` imports that
  * command's module only (each command module keeps its own top-level imports light and
  * loads its work inside its action); `--help` and an unknown command load them all.
- * (bin/memkit.js sends `memkit diff` to the bundled entry, entry.ts, instead.)
+ * (bin/memkit.js sends `memkit diff` to its bundled entry, diff-entry.ts, instead.)
  */
 const COMMANDS: Record<string, () => Promise<Register>> = {
   'gc-profile': async () => (await import('../commands/gc-profile.js')).registerGcProfile,
