@@ -26,6 +26,20 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = `${root}dist/src/cli`;
 
+// commander requires node:child_process at load, for executable subcommands, which memkit
+// has none of; child_process brings net, dgram and their bindings. Inside the bundle that
+// require is made on first use instead.
+const lazyChildProcessForCommander = {
+  name: 'lazy-child-process-for-commander',
+  setup(b) {
+    b.onResolve({ filter: /^node:child_process$/ }, (a) => (/[\\/]commander[\\/]/.test(a.importer) ? { path: 'child_process', namespace: 'lazy' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({
+      contents: "module.exports = new Proxy({}, { get: (_, name) => require('node:child_process')[name] });",
+      loader: 'js',
+    }));
+  },
+};
+
 const result = await build({
   absWorkingDir: root,
   entryPoints: [`${cli}/diff-entry.js`],
@@ -40,6 +54,7 @@ const result = await build({
   // CommonJS has no import.meta: the modules' own URL is the bundle's.
   define: { 'import.meta.url': '__memkitModuleUrl' },
   banner: { js: "const __memkitModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [lazyChildProcessForCommander],
   sourcemap: 'linked',
   metafile: true,
   logLevel: 'warning',
