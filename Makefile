@@ -25,8 +25,10 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 install: node_modules/.package-lock.json
 
-dist/.built: node_modules/.package-lock.json $(SRC)
+# tsc, then the bin's entry bundled into one file (scripts/bundle-cli.mjs) for a fast start.
+dist/.built: node_modules/.package-lock.json $(SRC) scripts/bundle-cli.mjs
 	npx tsc -p tsconfig.json
+	$(NODE) scripts/bundle-cli.mjs
 	@touch $@
 
 # The native addons (npm ci builds them too); each rebuilt when its sources change.
