@@ -52,8 +52,9 @@ const mayImport = {
 
 // Entry points above every folder: they may import anything and nothing imports them.
 // cli/main.ts is the program (bin/memkit.js loads it; it loads each command lazily), so it
-// sits above commands/ while the rest of cli/ sits below; index.ts is the package's API.
-const ENTRIES = '^src/(cli/main|index)\\.ts$';
+// sits above commands/ while the rest of cli/ sits below; cli/diff-entry.ts is memkit diff's
+// bundled entry (bin/memkit.js runs it for diff alone); index.ts is the package's API.
+const ENTRIES = '^src/(cli/(main|diff-entry)|index)\\.ts$';
 
 const folders = Object.keys(mayImport);
 const TOP = ['cli', 'commands'];
