@@ -11,6 +11,10 @@ import { runCli, tempDir } from './helpers/cli.js';
 const tmp = tempDir('memkit-mem-snapshot-scenario-');
 afterAll(() => tmp.cleanup());
 
+// Each case is fixed work (300 steps, three snapshots streamed and analysed), ~10 s on a
+// quiet machine and several times that on a busy one: the limit only catches a hang.
+const SNAPSHOT_RUN_TIMEOUT_MS = 180_000;
+
 describe('mem-snapshot --scenario', () => {
   it('unstable-key: three snapshots, the growing caches named with their path, exit 1 past --fail-on-leak', async () => {
     const out = join(tmp.path, 'unstable');
@@ -32,7 +36,7 @@ describe('mem-snapshot --scenario', () => {
     expect(b.metrics['heap.class.LruCache.count'].value).toBe(3);
     expect(b.extra.snapshots.map((s: { steps: number }) => s.steps)).toEqual([0, 300, 600]);
     expect(b.extra.leaks.leakedRetainedBytes).toBeGreaterThan(10_000);
-  });
+  }, SNAPSHOT_RUN_TIMEOUT_MS);
 
   it('stable-key: no leak', async () => {
     const out = join(tmp.path, 'stable');
@@ -40,7 +44,7 @@ describe('mem-snapshot --scenario', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/no leaks found/);
     expect(existsSync(out)).toBe(true);
-  });
+  }, SNAPSHOT_RUN_TIMEOUT_MS);
 
   it('bad input is exit 2 before any child runs', async () => {
     for (const args of [['--scenario', 'no-such'], ['--scenario', 'lru-cache', '--steps', '0'], ['--scenario', 'lru-cache', '--variant', 'fast']]) {

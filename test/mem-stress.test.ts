@@ -56,10 +56,16 @@ describe('mem-stress assertions', () => {
       '--assert', 'custom.cache.hit_ratio>0.8', '--assert', 'gc.pause.p95_ms<60s', '--assert', 'rss.peak_bytes<1KB',
     ]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/custom\.cache\.hit_ratio>0\.8\s+│\s+1\.0000 \(100\.0%\)\s+│ pass/);
+    const b = readJson(out);
+    // The measured column shows the run's own hit ratio (the baseline's), to 4 places and
+    // as a percentage. Which ratio that is depends on how many steps a busy machine
+    // managed (24 warm-up misses in 372,576 lookups print as 0.9999), not on the table.
+    const hitRatio: number = b.metrics['custom.cache.hit_ratio'].value;
+    expect(hitRatio).toBeGreaterThan(0.8);
+    const shown = `${hitRatio.toFixed(4)} (${(hitRatio * 100).toFixed(1)}%)`.replace(/[.()]/g, '\\$&');
+    expect(r.stdout).toMatch(new RegExp(`custom\\.cache\\.hit_ratio>0\\.8\\s+│\\s+${shown}\\s+│ pass`));
     expect(r.stdout).toMatch(/rss\.peak_bytes<1KB\s+│\s+[\d.]+ MB\s+│ FAIL/);
     expect(r.stderr).toMatch(/memkit: 1 of 3 assertions failed: rss\.peak_bytes<1KB/);
-    const b = readJson(out);
     expect(b.extra.assertions.map((a: any) => a.pass)).toEqual([true, true, false]);
   });
 

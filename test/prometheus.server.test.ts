@@ -34,9 +34,14 @@ beforeAll(async () => {
   if (skip) return;
   const [stressPort, profilePort] = [await freePort(), await freePort()];
   const started = startPrometheus({ bin: bin!, targets: [`127.0.0.1:${stressPort}`, `127.0.0.1:${profilePort}`], scrapeIntervalS: 1 });
+  // A fixed amount of work (--duration only a cap), so the counts compared below are not
+  // zeros however slowly a busy machine runs it: a step allocates the same either way.
   const runs = Promise.all([
-    measure(stressPort, ['mem-stress', '--scenario', 'lru-cache', '--variant', 'unstable-key', '--duration', '1.5s', '--repeat', '2'], join(tmp.path, 'stress.json')),
-    measure(profilePort, ['gc-profile', '--scenario', 'lru-cache', '--variant', 'unstable-key', '--duration', '2s'], join(tmp.path, 'profile.json')),
+    measure(stressPort, [
+      'mem-stress', '--scenario', 'lru-cache', '--variant', 'unstable-key', '--signals', '10000', '--duration', '60s',
+      '--checkpoint-every', '250ms', '--repeat', '2',
+    ], join(tmp.path, 'stress.json')),
+    measure(profilePort, ['gc-profile', '--scenario', 'lru-cache', '--variant', 'unstable-key', '--steps', '15000', '--duration', '60s'], join(tmp.path, 'profile.json')),
   ]);
   prometheus = await started;
   const [stress, profile] = await runs;

@@ -30,16 +30,28 @@ export function requirePrometheusBinary(name: 'prometheus' | 'promtool'): { bin?
   );
 }
 
-/** A port nobody listens on right now (loopback). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
+/**
+ * A port nobody listens on right now (loopback), for a server started a little later.
+ * Not one the kernel picks (listen(0)): it hands the same ephemeral ports to outgoing
+ * connections too (Prometheus scraping, other suites on a shared machine), and one once
+ * took the port between this check and memkit's listen ("already in use"). Ports below
+ * the ephemeral range are only ever taken on purpose; a random one is checked free here.
+ */
+const FIXED_PORTS = { first: 20_000, count: 12_000 }; // below Linux's 32768-60999
+const handedOut = new Set<number>();
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = FIXED_PORTS.first + Math.floor(Math.random() * FIXED_PORTS.count);
+    if (handedOut.has(port)) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const srv = createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
     });
-  });
+    if (!free) continue;
+    handedOut.add(port);
+    return port;
+  }
 }
 
 export interface PrometheusServer {
