@@ -26,16 +26,20 @@ describe('a child that runs out of heap', () => {
     expect(b.metrics['rss.peak_bytes'].value).toBeGreaterThan(b.metrics['rss.start_bytes'].value);
 
     // Every batch the child sent before it died is in the samples file, in order, and the
-    // last of them came shortly before the end.
+    // last of them came shortly before the end: measured in heap, not in time. The
+    // scenario only grows, so its last tick saw the heap close to the 64 MB limit — on a
+    // busy machine the child's last ticks come late (the final mark-compacts run no JS),
+    // but they still come, and a lost last batch leaves the file ending far below.
     const records = readJsonl(join(tmp.path, b.runs[0].samplesFile));
     const mem = records.filter((x) => x.type === 'mem').flatMap((x) => x.tMs as number[]);
     const end = records.find((x) => x.type === 'end');
     expect(end.status).toBe('crashed');
     expect(mem.length).toBeGreaterThanOrEqual(3);
     expect([...mem].sort((a, b) => a - b)).toEqual(mem);
-    expect(end.tMs - mem[mem.length - 1]!).toBeLessThan(2000);
-    // The baseline's figures come from those samples: its peak is the largest one sent.
+    expect(end.tMs).toBeGreaterThanOrEqual(mem[mem.length - 1]!);
     const heapSamples = records.filter((x) => x.type === 'mem').flatMap((x) => x.heapUsed as number[]);
+    expect(heapSamples[heapSamples.length - 1]).toBeGreaterThan(40e6);
+    // The baseline's figures come from those samples: its peak is the largest one sent.
     expect(b.metrics['heap.used.peak_bytes'].value).toBeGreaterThanOrEqual(Math.max(...heapSamples.slice(1)));
   });
 });
