@@ -32,6 +32,10 @@ describe('gc-profile -- <command>', () => {
     // The window starts when the agent is up inside the program and ends at SIGTERM.
     expect(b.durationMs).toBeGreaterThan(100);
     expect(b.durationMs).toBeLessThan(1500);
+    // Fails on a busy machine (product, not test): --duration runs from the spawn, and
+    // starting Node with the preloaded agent took 1.4-2.7 s on the shared machine under
+    // two CPU hogs (load ~12), so the SIGTERM came before the agent reported anything.
+    expect(b.target.instrumented, `the agent reported before the SIGTERM; notes: ${b.notes}`).toBe(true);
     expect(b.metrics['gc.count.minor'].value).toBeGreaterThan(0);
   });
 
