@@ -116,10 +116,13 @@ export function traceData(
   if (warmup) trace.warmupEndS = toS(warmup.tMs);
   const checkpoints = data.marks.filter((m) => m.heapUsedAfterGcBytes !== undefined);
   if (checkpoints.length) {
-    trace.live = {
-      tS: checkpoints.map((m) => toS(m.tMs)),
-      v: checkpoints.map((m) => m.heapUsedAfterGcBytes! + (m.externalAfterGcBytes ?? 0)),
-    };
+    // Two checkpoints can round to the same millisecond (one 0.18 ms before measure-end
+    // was seen): one point per time, as for every other series, or the chart joins them.
+    const u = mergeEqualTimes(
+      checkpoints.map((m) => toS(m.tMs)),
+      [checkpoints.map((m) => m.heapUsedAfterGcBytes! + (m.externalAfterGcBytes ?? 0))],
+    );
+    trace.live = { tS: u.tS, v: u.columns[0]! };
   }
 
   if (data.gc.tMs.length > 0) {
