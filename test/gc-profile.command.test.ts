@@ -25,17 +25,18 @@ describe('gc-profile -- <command>', () => {
 
   it('stops a program at the end of --duration and still counts it complete', async () => {
     const out = join(tmp.path, 'long.json');
+    const t0 = Date.now();
     const r = await runCli(['gc-profile', '--no-progress', '--duration', '1s', '--out', out, '--', 'node', join(FIXTURES, 'apps', 'alloc-app.js'), '60000']);
+    const cliWallMs = Date.now() - t0;
     expect(r.code, r.stderr).toBe(0);
     const b = readJson(out);
     expect(b.status).toBe('complete');
-    // The window starts when the agent is up inside the program and ends at SIGTERM.
-    expect(b.durationMs).toBeGreaterThan(100);
-    expect(b.durationMs).toBeLessThan(1500);
-    // Fails on a busy machine (product, not test): --duration runs from the spawn, and
-    // starting Node with the preloaded agent took 1.4-2.7 s on the shared machine under
-    // two CPU hogs (load ~12), so the SIGTERM came before the agent reported anything.
+    // --duration is the program's time: it counts from the agent's hello (starting Node with
+    // the agent took 1.4-2.7 s on a busy machine, which a count from the spawn used up), so
+    // the agent is always in, and the window (agent up to SIGTERM) lasts the whole second.
     expect(b.target.instrumented, `the agent reported before the SIGTERM; notes: ${b.notes}`).toBe(true);
+    expect(b.durationMs).toBeGreaterThan(900);
+    expect(b.durationMs).toBeLessThan(cliWallMs);
     expect(b.metrics['gc.count.minor'].value).toBeGreaterThan(0);
   });
 

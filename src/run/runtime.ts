@@ -7,6 +7,7 @@ import { classifyExit, type StopCause } from './exit-classifier.js';
 import { startExternalSampler, type ExternalSampler } from './external-sampler.js';
 import { JsonlWriter } from './jsonl-writer.js';
 import { StderrTail } from './stderr-tail.js';
+import { nodeInTree } from './node-starting.js';
 
 /**
  * The one child runtime: starts a child of any kind (child-kind.ts), samples its RSS and
@@ -24,6 +25,8 @@ const TERM_GRACE_MS = 3000;
  * the run is over anyway.
  */
 const PIPE_CLOSE_WAIT_MS = 2000;
+/** How much longer a Node program still starting (no agent hello yet) gets when its --duration runs out. */
+const STARTUP_GRACE_MS = 15_000;
 
 export interface ChildRunOptions {
   /** External (RSS/CPU) sampling interval. */
@@ -139,9 +142,30 @@ export function startChild(kind: ChildKind, options: ChildRunOptions): RunHandle
     tail.push(chunk);
     options.onOutput?.(chunk, 'stderr');
   });
+  // --duration (a command) is the program's time, counted from the agent's hello: on a busy
+  // machine Node with the agent preloaded took 1.4-2.7 s to start, and a duration counted
+  // from the spawn stopped it before its first line. Without an agent it counts from the
+  // spawn; a Node process still starting when it runs out gets STARTUP_GRACE_MS more.
+  let durationTimer: NodeJS.Timeout | undefined;
+  let startupGraceGiven = false;
+  const armDuration = (ms: number): void => {
+    if (durationTimer) clearTimeout(durationTimer);
+    durationTimer = setTimeout(() => {
+      if (!data.hello && !startupGraceGiven && child.pid !== undefined && nodeInTree(child.pid)) {
+        startupGraceGiven = true;
+        armDuration(STARTUP_GRACE_MS);
+        return;
+      }
+      control.stop('duration');
+    }, ms);
+    durationTimer.unref();
+    timers.push(durationTimer);
+  };
+
   child.on('message', (m: { type?: unknown; pid?: unknown }) => {
     if (!m || typeof m !== 'object' || typeof m.type !== 'string') return;
     const message = m as { type: string };
+    if (message.type === 'hello' && !data.hello && options.durationMs !== undefined) armDuration(options.durationMs);
     for (const r of kind.recordsOf(message)) record(r);
     kind.onMessage?.(message, control, record);
     // A command wrapped in a shell reports from the Node process inside it: measure that one.
@@ -220,6 +244,6 @@ export function startChild(kind: ChildKind, options: ChildRunOptions): RunHandle
     kind.onStart?.(control);
   }
   if (options.timeoutMs !== undefined) later(options.timeoutMs, () => control.stop('timeout'));
-  if (options.durationMs !== undefined) later(options.durationMs, () => control.stop('duration'));
+  if (options.durationMs !== undefined) armDuration(options.durationMs);
   return { control, result };
 }
