@@ -117,6 +117,24 @@ describe('GC statistics over the window', () => {
     expect(s.checkpointCount).toBe(1);
     expect(s.lifetimeCounts).toEqual({ minor: 3, major: 2, incremental: 1, weakcb: 1 });
   });
+
+  it('counts a command over its whole life, start-up (before the program) shown apart', () => {
+    const gc = gcCols([
+      [5, 1, 0, 0, 0, 1], // Node's and memkit's start-up
+      [12, 1, 0, 0, 0, 2], // after the preload, before the program's first line
+      [20, 1, 0, 0, 0, 4],
+      [50, 4, 0, 0, 0, 10],
+      [110, 1, 0, 0, 0, 3], // after the last mark, before exit
+    ]);
+    const s = gcStats(gc, { startMs: 10, endMs: 100 }, { wholeLife: true, programStartMs: 15 });
+    expect(s.byKind.minor.count).toBe(4);
+    expect(s.byKind.major.count).toBe(1);
+    expect(s.all.pauseMs.sum).toBe(20);
+    expect(s.startup).toEqual({ counts: { minor: 2, major: 0, incremental: 0, weakcb: 0 }, pauseMs: 3 });
+    // Pauses over the span they fall in: the first GC's start to the last one's end.
+    expect(s.timeRatio).toBeCloseTo(20 / (113 - 5), 12);
+    expect(gcStats(gc, { startMs: 10, endMs: 100 }).startup).toBeUndefined();
+  });
 });
 
 describe('custom metrics from scenario counters', () => {

@@ -2,6 +2,7 @@ import v8 from 'node:v8';
 import type { Channel } from './channel.js';
 import { nowMs } from './clock.js';
 import { createGcRecorder } from './create-gc-recorder.js';
+import type { GcRecorder } from './gc-recorder.js';
 import { MemorySampler } from './memory-sampler.js';
 import type { LatencyRecorder } from './latency-recorder.js';
 import type { AgentConfig, DoneMessage, ProgressMessage, TickBundle } from '../samples/protocol.js';
@@ -12,7 +13,7 @@ import type { RunContext } from '../scenario/context.js';
  * events and (for scenarios) progress. Nothing here computes a statistic.
  */
 export class Collector {
-  readonly gc = createGcRecorder();
+  readonly gc: GcRecorder;
   private readonly memory = new MemorySampler();
   private timer: NodeJS.Timeout | undefined;
   private finished = false;
@@ -22,7 +23,11 @@ export class Collector {
     private readonly config: AgentConfig,
     private readonly progress?: () => ProgressMessage,
     private readonly latency?: LatencyRecorder,
-  ) {}
+    /** A recorder already running (the preload starts one before the agent loads). */
+    gc?: GcRecorder,
+  ) {
+    this.gc = gc ?? createGcRecorder();
+  }
 
   start(opts: { unrefTimer: boolean }): void {
     const limit = (process as unknown as { constrainedMemory?: () => number | undefined }).constrainedMemory?.();
@@ -70,7 +75,7 @@ export class Collector {
    * The last word: drains the GC observer (its entries arrive a tick late), sends every
    * batch and `done`, and resolves once all of it has left the process.
    */
-  async finish(done: Omit<DoneMessage, 'type' | 'tMs' | 'gcDesync'>): Promise<void> {
+  async finish(done: Omit<DoneMessage, 'type' | 'tMs' | 'gcDesync'>, opts: { keepRecordingGc?: boolean } = {}): Promise<void> {
     if (this.finished) return;
     clearInterval(this.timer);
     await this.gc.drain();
@@ -78,13 +83,23 @@ export class Collector {
     this.sendBatches();
     this.finished = true;
     this.channel.send({ type: 'done', tMs: nowMs(), gcDesync: this.gc.desync, ...done });
-    this.gc.stop();
+    if (!opts.keepRecordingGc) this.gc.stop();
     await this.channel.flushed();
   }
 
-  /** For the process 'exit' event of a preloaded program: synchronous, best effort. */
+  /**
+   * For the process 'exit' event of a preloaded program: synchronous, best effort. After
+   * a `finish` that kept recording GCs (on 'beforeExit': the loop can still turn, and V8
+   * ran a scavenge task there), it sends the GCs since, so none of the process's is lost.
+   */
   finishSync(): void {
-    if (this.finished) return;
+    if (this.finished) {
+      this.gc.drainSync();
+      const late = this.gc.takeBatch();
+      if (late) this.channel.sendSync({ type: 'tick', batches: [late] });
+      this.gc.stop();
+      return;
+    }
     this.finished = true;
     clearInterval(this.timer);
     this.gc.drainSync();

@@ -1,20 +1,12 @@
-import { createRequire } from 'node:module';
-import { GcHooksRecorder, type GcHooksAddon } from './gc-hooks-recorder.js';
+import { GcHooksRecorder } from './gc-hooks-recorder.js';
 import { GcObserverRecorder } from './gc-observer-recorder.js';
 import type { GcRecorder } from './gc-recorder.js';
+import { startGcRecording, type GcSources } from './start-gc-recording.js';
 
-/** The gc-hooks addon where it is built, else the observer (see gc-recorder.ts). */
-export function createGcRecorder(): GcRecorder {
-  const hooks = loadGcHooks();
-  return hooks ? new GcHooksRecorder(hooks) : new GcObserverRecorder();
-}
-
-function loadGcHooks(): GcHooksAddon | undefined {
-  if (process.env.MEMKIT_GC_HOOKS === '0') return undefined;
-  try {
-    const require = createRequire(import.meta.url);
-    return require('../../../native/gc-hooks/build/Release/memkit_gc_hooks.node') as GcHooksAddon;
-  } catch {
-    return undefined; // not built (or another Node ABI): the observer and GCProfiler instead
-  }
+/**
+ * The recorder over the sources started by startGcRecording: now, or earlier by the
+ * preload (then what they recorded in between is read too). See gc-recorder.ts.
+ */
+export function createGcRecorder(sources: GcSources = startGcRecording()): GcRecorder {
+  return sources.kind === 'hooks' ? new GcHooksRecorder(sources.hooks) : new GcObserverRecorder(sources.observer);
 }

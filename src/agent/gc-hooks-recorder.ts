@@ -3,17 +3,7 @@ import { GcSource } from '../samples/protocol.js';
 import { hrtimeNsToEpochMs } from './clock.js';
 import type { GcRecorder } from './gc-recorder.js';
 import { GcBatchQueue } from './gc-batch.js';
-
-export interface GcHooksAddon {
-  install(ring: Float64Array): void;
-  uninstall(): void;
-}
-
-/** Ring layout: see native/gc-hooks/gc_hooks.cc. */
-const RING_HEADER = 2;
-const RING_FIELDS = 7;
-/** Records the ring holds between two reads (a read is due every sampling tick). */
-const RING_CAPACITY = 16_384;
+import { RING_CAPACITY, RING_FIELDS, RING_HEADER, type GcHooksAddon, type InstalledGcHooks } from './gc-hooks-addon.js';
 
 /**
  * GC events from memkit's gc-hooks addon: the addon writes each GC into a ring of doubles
@@ -31,11 +21,11 @@ export class GcHooksRecorder extends GcBatchQueue implements GcRecorder {
 
   private hooks: GcHooksAddon | undefined;
 
-  constructor(hooks: GcHooksAddon) {
+  /** Takes over hooks already recording (the records in the ring so far are read too). */
+  constructor(installed: InstalledGcHooks) {
     super();
-    this.hooks = hooks;
-    this.ring = new Float64Array(RING_HEADER + RING_FIELDS * RING_CAPACITY);
-    hooks.install(this.ring);
+    this.hooks = installed.addon;
+    this.ring = installed.ring;
   }
 
   collect(): void {

@@ -1,9 +1,10 @@
-import { PerformanceObserver, performance, type PerformanceEntry } from 'node:perf_hooks';
+import { performance, type PerformanceEntry, type PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import { GcKind, GcSource, type GcHeapSource } from '../samples/protocol.js';
 import { timelineToEpochMs } from './clock.js';
 import type { GcRecorder } from './gc-recorder.js';
 import { GcBatchQueue } from './gc-batch.js';
+import { gcProfilerClass, type GcObserverSources, type GcProfilerLike } from './gc-observer-sources.js';
 
 /**
  * The fallback GC recorder (no gc-hooks addon), from two sources V8 feeds from the same
@@ -36,11 +37,6 @@ interface ProfilerRecord {
   afterGC: { heapStatistics: { usedHeapSize: number; totalHeapSize: number } };
 }
 
-interface GcProfilerLike {
-  start(): void;
-  stop(): { statistics: ProfilerRecord[] } | undefined;
-}
-
 export class GcObserverRecorder extends GcBatchQueue implements GcRecorder {
   // Observer side, parallel arrays (start is on the performance timeline).
   private obsStart: number[] = [];
@@ -61,18 +57,13 @@ export class GcObserverRecorder extends GcBatchQueue implements GcRecorder {
   /** Events whose two sources disagreed on the kind. */
   desync = 0;
 
-  constructor() {
+  /** Takes over sources already observing (startGcObserverSources). */
+  constructor(sources: GcObserverSources) {
     super();
-    this.observer = new PerformanceObserver((list) => this.onEntries(list.getEntries()));
-    this.observer.observe({ entryTypes: ['gc'] });
-    const Profiler = (v8 as unknown as { GCProfiler?: new () => GcProfilerLike }).GCProfiler;
-    if (Profiler) {
-      this.profiler = new Profiler();
-      this.profiler.start();
-      this.heapSource = 'gc-profiler';
-    } else {
-      this.heapSource = 'none';
-    }
+    this.observer = sources.observer;
+    this.profiler = sources.profiler;
+    this.heapSource = sources.heapSource;
+    sources.deliverTo((entries) => this.onEntries(entries));
   }
 
   /** Whether byte figures are coming (observer entries then wait for them). */
@@ -98,13 +89,12 @@ export class GcObserverRecorder extends GcBatchQueue implements GcRecorder {
   /** Moves the profiler's records so far into the queue (see the class comment). */
   private rotate(): void {
     if (!this.profiler) return;
-    const Profiler = (v8 as unknown as { GCProfiler: new () => GcProfilerLike }).GCProfiler;
-    const next = new Profiler();
+    const next = new (gcProfilerClass()!)();
     next.start();
     const data = this.profiler.stop();
     this.profiler = next;
     if (!data) return;
-    for (const s of data.statistics) {
+    for (const s of data.statistics as ProfilerRecord[]) {
       this.profKind.push(PROFILER_TYPES[s.gcType] ?? 0);
       this.profBefore.push(s.beforeGC.heapStatistics.usedHeapSize);
       this.profAfter.push(s.afterGC.heapStatistics.usedHeapSize);

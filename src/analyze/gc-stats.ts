@@ -38,18 +38,46 @@ export interface GcStats {
   checkpointCount: number;
   /** Every GC of the process's life by kind, including setup and checkpoints. */
   lifetimeCounts: Record<GcKindName, number>;
+  /**
+   * Whole-life runs only: the GCs before the program's own code began (Node's start-up
+   * and memkit's preload), part of the counts above and shown apart.
+   */
+  startup?: GcStartup;
 }
 
+export interface GcStartup {
+  counts: Record<GcKindName, number>;
+  pauseMs: number;
+}
+
+export interface GcStatsOptions {
+  /**
+   * Count every GC the program caused, from the first to exit, not only the window's
+   * (a user's command: its totals must equal V8's --trace-gc). Checkpoints stay out.
+   */
+  wholeLife?: boolean;
+  /** Whole-life runs: where the program's own code began (start-up is before); default the window's start. */
+  programStartMs?: number;
+}
+
+const zeroCounts = (): Record<GcKindName, number> => ({ minor: 0, major: 0, incremental: 0, weakcb: 0 });
+
 /**
- * GC counts and pause statistics over the window, from the program's own GCs. A pause
- * is the main-thread time V8 reports for the event (what Node's 'gc' performance entry
- * measures), so incremental-marking and weak-callback steps count as pauses too.
+ * GC counts and pause statistics over the window (or the whole life, see GcStatsOptions),
+ * from the program's own GCs. A pause is the main-thread time V8 reports for the event
+ * (what Node's 'gc' performance entry measures), so incremental-marking and weak-callback
+ * steps count as pauses too.
  */
-export function gcStats(gc: GcColumns, window: Window): GcStats {
+export function gcStats(gc: GcColumns, window: Window, opts: GcStatsOptions = {}): GcStats {
   const pauses: Record<GcKindName, number[]> = { minor: [], major: [], incremental: [], weakcb: [] };
   const all: number[] = [];
-  const lifetime: Record<GcKindName, number> = { minor: 0, major: 0, incremental: 0, weakcb: 0 };
+  const lifetime = zeroCounts();
+  const startup: GcStartup = { counts: zeroCounts(), pauseMs: 0 };
   let checkpoints = 0;
+  // The span the time ratio divides by: the window, widened to the GCs counted outside it.
+  let spanStartMs = window.startMs;
+  let spanEndMs = window.endMs;
+  const programStartMs = opts.programStartMs ?? window.startMs;
   for (let i = 0; i < gc.tMs.length; i++) {
     const name = gcKindName(gc.kind[i]!);
     if (!name) continue;
@@ -58,7 +86,16 @@ export function gcStats(gc: GcColumns, window: Window): GcStats {
       if (name === 'major') checkpoints++;
       continue;
     }
-    if (!inWindow(gc.tMs[i]!, window)) continue;
+    const t = gc.tMs[i]!;
+    if (!inWindow(t, window)) {
+      if (!opts.wholeLife) continue;
+      spanStartMs = Math.min(spanStartMs, t);
+      spanEndMs = Math.max(spanEndMs, t + gc.pauseMs[i]!);
+    }
+    if (opts.wholeLife && t < programStartMs) {
+      startup.counts[name]++;
+      startup.pauseMs += gc.pauseMs[i]!;
+    }
     pauses[name].push(gc.pauseMs[i]!);
     all.push(gc.pauseMs[i]!);
   }
@@ -67,12 +104,14 @@ export function gcStats(gc: GcColumns, window: Window): GcStats {
   ) as Record<GcKindName, GcKindStats>;
   const allSummary = summarize(all);
   const windowMs = window.endMs - window.startMs;
+  const spanMs = spanEndMs - spanStartMs;
   return {
     byKind,
     all: { count: all.length, pauseMs: allSummary },
-    timeRatio: windowMs > 0 ? allSummary.sum / windowMs : 0,
+    timeRatio: spanMs > 0 ? allSummary.sum / spanMs : 0,
     windowMs,
     checkpointCount: checkpoints,
     lifetimeCounts: lifetime,
+    ...(opts.wholeLife ? { startup } : {}),
   };
 }

@@ -24,7 +24,11 @@ const PER_MINUTE = 60_000;
 export function analyzeRun(data: RunData): RunAnalysis {
   const window = measuredWindow(data);
   const instrumented = data.hello !== undefined;
-  const gc = instrumented ? gcStats(data.gc, window) : undefined;
+  // A user's command is measured over its whole life: its GC counts must equal V8's
+  // --trace-gc, start-up included. A scenario keeps its window (setup and checkpoints out).
+  const gc = instrumented
+    ? gcStats(data.gc, window, { wholeLife: data.hello?.mode === 'preload', programStartMs: findMark(data, 'program-start')?.tMs })
+    : undefined;
   const memory = memoryStats(data, window);
   const alloc = instrumented
     ? allocationInWindow(data.gc, data.mem, window, {

@@ -39,9 +39,20 @@ export interface GcRunSection {
   gcByKind: Record<GcKindName, { count: number; pauseMs: PauseSummaryMs }>;
   gcLifetimeCounts: Record<GcKindName, number>;
   gcCheckpointCount: number;
+  /**
+   * A user's command only (counted over its whole life): the GCs before its program
+   * started (Node's start-up and memkit's preload), which gcByKind includes.
+   */
+  gcStartup?: GcStartupSection;
   gcDesync: number;
   heapBasis?: 'checkpoint' | 'samples';
   heapSlopeBasis?: string;
+}
+
+export interface GcStartupSection {
+  counts: Record<GcKindName, number>;
+  /** Their pauses, summed. */
+  pauseMs: number;
 }
 
 /** A run without memkit's agent inside (a non-Node command) has no GC details. */
@@ -218,6 +229,16 @@ function isStressRun(r: Record<string, unknown>): r is Record<string, unknown> &
 /** The runs that carry GC details (runs of a non-Node command have none). */
 export function gcRunsOf(b: Sections): GcRunSection[] {
   return runEntries(b).filter(isGcRun);
+}
+
+/** A run's start-up GCs, when it has a valid section (older files and scenarios have none). */
+export function gcStartupOf(run: GcRunSection): GcStartupSection | undefined {
+  const s: unknown = run.gcStartup;
+  if (!isObject(s) || !isObject(s.counts) || typeof s.pauseMs !== 'number') return undefined;
+  const counts = s.counts;
+  const kinds = ['minor', 'major', 'incremental', 'weakcb'] as const;
+  if (!kinds.every((k) => typeof counts[k] === 'number')) return undefined;
+  return s as unknown as GcStartupSection;
 }
 
 /** mem-stress's per-run sections: leak verdict, latency, phases, warm-up. */

@@ -9,6 +9,7 @@ export function gcRunExtra(run: MeasuredRun): GcRunEntry {
     gcByKind: gc.byKind,
     gcLifetimeCounts: gc.lifetimeCounts,
     gcCheckpointCount: gc.checkpointCount,
+    ...(gc.startup ? { gcStartup: gc.startup } : {}),
     gcDesync: run.outcome.data.done?.gcDesync ?? 0,
     heapBasis: memory.heapUsed?.basis,
     heapSlopeBasis: memory.heapUsed?.slopeBasis,

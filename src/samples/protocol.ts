@@ -118,7 +118,8 @@ export interface ProgressMessage {
  */
 export interface MarkMessage {
   type: 'mark';
-  label: 'setup-done' | 'measure-start' | 'measure-end' | 'warmup-end' | 'gc-checkpoint';
+  /** program-start: a user's command compiled its first CommonJS module (its own code begins). */
+  label: 'setup-done' | 'measure-start' | 'measure-end' | 'warmup-end' | 'gc-checkpoint' | 'program-start';
   tMs: number;
   steps: number;
   /** Live heap right after memkit's forced GC at this point (absent for setup-done). */

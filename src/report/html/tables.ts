@@ -1,6 +1,6 @@
 import type { Baseline, MetricEntry } from '../../baseline/schema.js';
 import { median } from '../../analyze/percentiles.js';
-import { gcRunsOf, stressRunsOf, type GcKindName, type PauseSummaryMs } from '../../baseline/sections.js';
+import { gcRunsOf, gcStartupOf, stressRunsOf, type GcKindName, type PauseSummaryMs } from '../../baseline/sections.js';
 import { lookupMetric } from '../../metrics/registry.js';
 import { formatCount, formatMs } from '../../units/format.js';
 import { html, type SafeHtml } from './escape.js';
@@ -60,8 +60,16 @@ export function renderGcTable(b: Baseline): SafeHtml | undefined {
   rows.push(html`<tr class="total"><td>all</td><td class="num" data-metric="gc.count.all" data-value="${total ?? ''}">${total === undefined ? '–' : formatCount(total)}</td>
     ${metricCell(b, 'gc.pause.total_ms')}${metricCell(b, 'gc.pause.p50_ms')}${metricCell(b, 'gc.pause.p95_ms')}${metricCell(b, 'gc.pause.p99_ms')}${metricCell(b, 'gc.pause.max_ms')}</tr>`);
   const checkpoints = runs[0]?.gcCheckpointCount ?? 0;
+  const startups = runs.map(gcStartupOf);
+  const startupCount =
+    startups.length > 0 && startups.every((s) => s !== undefined)
+      ? median(startups.map((s) => s.counts.minor + s.counts.major + s.counts.incremental + s.counts.weakcb))
+      : undefined;
   const caption = [
     checkpoints ? `memkit's ${checkpoints} checkpoint GCs per run are left out.` : '',
+    startupCount !== undefined
+      ? `Counted over the program's whole life: ${formatCount(startupCount)} of these came before its first line (Node's start-up and memkit's preload).`
+      : '',
     b.runs.length > 1 ? `Medians of ${b.runs.length} runs.` : '',
   ]
     .filter(Boolean)

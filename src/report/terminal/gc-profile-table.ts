@@ -1,5 +1,5 @@
 import type { Baseline, MetricEntry } from '../../baseline/schema.js';
-import { gcRunsOf, type GcKindName, type PauseSummaryMs } from '../../baseline/sections.js';
+import { gcRunsOf, gcStartupOf, type GcKindName, type PauseSummaryMs } from '../../baseline/sections.js';
 import { median } from '../../analyze/percentiles.js';
 import { formatBytes, formatCount, formatMs, formatPercent, formatRate } from '../../units/format.js';
 import { palette } from './color.js';
@@ -58,6 +58,14 @@ export function renderGcProfile(b: Baseline, opts: { color: boolean }): string {
       cell(m(b, 'gc.pause.p99_ms'), formatMs),
       cell(m(b, 'gc.pause.max_ms'), formatMs),
     ]);
+    // A command is counted over its whole life; what came before its first line (Node's
+    // start-up and memkit's preload) is in the counts above, and its own line says how much.
+    const startups = runs.map(gcStartupOf);
+    if (startups.length > 0 && startups.every((s) => s !== undefined)) {
+      const count = median(startups.map((s) => KINDS.reduce((n, [k]) => n + s.counts[k], 0)));
+      const pause = median(startups.map((s) => s.pauseMs));
+      rows.push([c.dim('  of which before the program (start-up)'), formatCount(count), formatMs(pause), '', '', '', '']);
+    }
     const checkpoints = runs[0]?.gcCheckpointCount ?? 0;
     out.push('');
     out.push(

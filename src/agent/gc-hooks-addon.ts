@@ -1,0 +1,43 @@
+import { createRequire } from 'node:module';
+
+/**
+ * memkit's gc-hooks addon (native/gc-hooks) and the ring it writes into. Node built-ins
+ * only: the preload imports this before anything else of the agent, so the hooks are in
+ * place before the rest of the agent's modules are fetched (the ESM loader's file reads
+ * let V8 run a scavenge in between).
+ */
+
+export interface GcHooksAddon {
+  install(ring: Float64Array): void;
+  uninstall(): void;
+}
+
+/** The addon and the ring it is writing into, installed by `installGcHooks`. */
+export interface InstalledGcHooks {
+  addon: GcHooksAddon;
+  ring: Float64Array;
+}
+
+/** Ring layout: see native/gc-hooks/gc_hooks.cc. */
+export const RING_HEADER = 2;
+export const RING_FIELDS = 7;
+/** Records the ring holds between two reads (a read is due every sampling tick). */
+export const RING_CAPACITY = 16_384;
+
+/** The addon where it is built (and not turned off), else undefined. */
+export function loadGcHooks(): GcHooksAddon | undefined {
+  if (process.env.MEMKIT_GC_HOOKS === '0') return undefined;
+  try {
+    const require = createRequire(import.meta.url);
+    return require('../../../native/gc-hooks/build/Release/memkit_gc_hooks.node') as GcHooksAddon;
+  } catch {
+    return undefined; // not built (or another Node ABI): the observer and GCProfiler instead
+  }
+}
+
+/** Starts recording every GC of this isolate into a new ring. */
+export function installGcHooks(addon: GcHooksAddon): InstalledGcHooks {
+  const ring = new Float64Array(RING_HEADER + RING_FIELDS * RING_CAPACITY);
+  addon.install(ring);
+  return { addon, ring };
+}
