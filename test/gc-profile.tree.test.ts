@@ -182,7 +182,11 @@ describe.runIf(process.platform === 'linux')('RSS and CPU of the whole process t
     expect(shell.tMs.length).toBe(data.proc.tMs.length);
     expect(Math.min(...shell.rssBytes)).toBeGreaterThan(0);
     expectTreeSums(data);
+    // The node process's memory is in the program's peak. The peak is taken over the window,
+    // which ends at the agent's end mark; the process's last few hundred KB (the agent's final
+    // batches, its exit) can come after it: hence 2 % of the kernel's reading.
     const peak = b.metrics['rss.peak_bytes'].value;
-    expect(peak).toBeGreaterThanOrEqual(p!.peakRssBytes + Math.min(...shell.rssBytes));
+    const nodeTruth = maxOf(watch.perPid.get(node!.pid)!);
+    expect(peak).toBeGreaterThanOrEqual(0.98 * nodeTruth + Math.min(...shell.rssBytes));
   });
 });
