@@ -51,12 +51,34 @@ function rssStats(data: RunData, w: Window): MemoryStats['rss'] {
  * nearest the edges (a non-Node command, or a run cut short before its end mark).
  */
 export function rssAtEdges(data: RunData, w: Window): { startBytes: number; endBytes: number } | undefined {
-  const atMark = (t: number): number | undefined => data.marks.find((m) => m.tMs === t && m.rssBytes !== undefined)?.rssBytes;
   const nearest = (t: number): number | undefined =>
     data.proc.tMs.length ? data.proc.rssBytes[nearestIndex(data.proc.tMs, t)] : undefined;
+  const atMark = (t: number): number | undefined => {
+    const own = data.marks.find((m) => m.tMs === t && m.rssBytes !== undefined)?.rssBytes;
+    if (own === undefined) return undefined;
+    const others = othersRssAt(data, t);
+    return others === undefined ? nearest(t) : own + others;
+  };
   const startBytes = atMark(w.startMs) ?? nearest(w.startMs);
   const endBytes = atMark(w.endMs) ?? nearest(w.endMs);
   return startBytes === undefined || endBytes === undefined ? undefined : { startBytes, endBytes };
+}
+
+/**
+ * The mark's reading is the agent's process alone; the outside samples are the whole process
+ * tree. What the rest of the tree held at the nearest outside sample (the tree's sum minus the
+ * agent's process in that same sample) completes the mark's reading: 0 for a single process,
+ * so its edges stay the exact in-process readings. Undefined when that sample does not show
+ * the agent's process (then the nearest sample is the edge).
+ */
+function othersRssAt(data: RunData, t: number): number | undefined {
+  if (data.processes.length === 0 || data.proc.tMs.length === 0) return 0; // no per-process samples (not Linux)
+  const agentPid = data.hello?.pid;
+  const agent = data.processes.findLast((p) => p.pid === agentPid);
+  if (!agent) return undefined;
+  const i = nearestIndex(data.proc.tMs, t);
+  const j = agent.tMs.indexOf(data.proc.tMs[i]!);
+  return j < 0 ? undefined : data.proc.rssBytes[i]! - agent.rssBytes[j]!;
 }
 
 function heapStats(data: RunData, w: Window): MemoryStats['heapUsed'] {

@@ -10,8 +10,8 @@ import { StderrTail } from './stderr-tail.js';
 import { nodeInTree } from './node-starting.js';
 
 /**
- * The one child runtime: starts a child of any kind (child-kind.ts), samples its RSS and
- * CPU from outside, appends every record to the run's .jsonl file as it arrives (one
+ * The one child runtime: starts a child of any kind (child-kind.ts), samples the RSS and
+ * CPU of its whole process tree from outside, appends every record to the run's .jsonl file as it arrives (one
  * dialect for every kind, read back by samples/run-data.ts), keeps the tail of its stderr,
  * stops it on request with escalation as vitest does (a polite request, then SIGTERM, then
  * SIGKILL), and classifies how it ended in one place (exit-classifier.ts).
@@ -132,9 +132,14 @@ export function startChild(kind: ChildKind, options: ChildRunOptions): RunHandle
     if (pid === sampledPid || pid <= 0) return;
     void sampler?.stop();
     sampledPid = pid;
-    sampler = startExternalSampler(pid, options.intervalMs, (s) =>
-      record({ type: 'proc', tMs: s.tMs, rssBytes: s.rssBytes, cpuPercent: s.cpuPercent, cpuMs: s.cpuMs, pid }),
-    );
+    sampler = startExternalSampler(pid, options.intervalMs, (s, tree) => {
+      if (tree) {
+        for (const gone of tree.gone) record({ type: 'proc-gone', tMs: s.tMs, pid: gone });
+        for (const p of tree.started) record({ type: 'proc-info', tMs: s.tMs, ...p });
+        record({ type: 'proc-tree', tMs: s.tMs, pid: tree.pid, rssBytes: tree.rssBytes, cpuMs: tree.cpuMs });
+      }
+      record({ type: 'proc', tMs: s.tMs, rssBytes: s.rssBytes, cpuPercent: s.cpuPercent, cpuMs: s.cpuMs, pid });
+    });
   };
 
   child.stdout?.on('data', (chunk: Buffer) => options.onOutput?.(chunk, 'stdout'));
@@ -168,8 +173,10 @@ export function startChild(kind: ChildKind, options: ChildRunOptions): RunHandle
     if (message.type === 'hello' && !data.hello && options.durationMs !== undefined) armDuration(options.durationMs);
     for (const r of kind.recordsOf(message)) record(r);
     kind.onMessage?.(message, control, record);
-    // A command wrapped in a shell reports from the Node process inside it: measure that one.
-    if (m.type === 'hello' && typeof m.pid === 'number' && m.pid !== child.pid) sample(m.pid);
+    // A command wrapped in a shell reports from the Node process inside it. Where the sampler
+    // sees the whole tree (Linux) the shell's tree already holds it, and the shell counts
+    // too; elsewhere measure the Node process rather than the shell.
+    if (m.type === 'hello' && typeof m.pid === 'number' && m.pid !== child.pid && !sampler?.coversTree) sample(m.pid);
   });
 
   const result = new Promise<RunOutcome>((resolve, reject) => {

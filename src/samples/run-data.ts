@@ -45,6 +45,40 @@ export interface ProcSample {
 }
 
 /**
+ * (parent) A process of the measured tree, written when the outside sampler first sees it,
+ * and again when its name changes (an exec: a fork caught before its exec still showed the
+ * parent's command line). `startTicks` (clock ticks since boot) tells a reused pid apart.
+ */
+export interface ProcInfoRecord {
+  type: 'proc-info';
+  tMs: number;
+  pid: number;
+  ppid: number;
+  comm: string;
+  argv: string[];
+  startTicks: number;
+}
+
+/**
+ * (parent) Every live process of the tree at one outside sample, in columns (the `proc`
+ * record of the same tick holds their sums). A process's own CPU time, not its children's.
+ */
+export interface ProcTreeSample {
+  type: 'proc-tree';
+  tMs: number;
+  pid: number[];
+  rssBytes: number[];
+  cpuMs: number[];
+}
+
+/** (parent) A process of the tree was no longer there at this sample (it exited). */
+export interface ProcGoneRecord {
+  type: 'proc-gone';
+  tMs: number;
+  pid: number;
+}
+
+/**
  * The kernel's high-water mark of the child's RSS (VmHWM), read by the parent just before
  * a job child exits: the true peak, which no sampling interval can miss.
  */
@@ -63,7 +97,14 @@ export interface EndRecord {
   exit: ExitInfo;
 }
 
-export type SampleRecord = RunHeader | ProcSample | RssHighWaterMark | EndRecord | ChildMessage | JobPhaseMessage | JobDoneMessage;
+export type SampleRecord =
+  | RunHeader
+  | ProcSample
+  | ProcInfoRecord
+  | ProcTreeSample
+  | ProcGoneRecord
+  | RssHighWaterMark
+  | EndRecord | ChildMessage | JobPhaseMessage | JobDoneMessage;
 
 /** The columns of the agent's batches, accumulated over the run. */
 export type MemColumns = Omit<MemBatch, 'type'>;
@@ -73,6 +114,24 @@ export interface ProcColumns {
   tMs: number[];
   rssBytes: number[];
   cpuPercent: number[];
+  cpuMs: number[];
+}
+
+/** One process of the measured tree over the run (from proc-info, proc-tree, proc-gone). */
+export interface ProcessSeries {
+  pid: number;
+  ppid: number;
+  comm: string;
+  argv: string[];
+  startTicks: number;
+  firstSeenMs: number;
+  /** Its last sample; a process that exited keeps all of its samples. */
+  lastSeenMs: number;
+  /** When a sample first missed it (it exited); undefined if it lived to the end of sampling. */
+  goneMs?: number;
+  peakRssBytes: number;
+  tMs: number[];
+  rssBytes: number[];
   cpuMs: number[];
 }
 
@@ -100,7 +159,10 @@ export interface RunData {
   marks: MarkMessage[];
   mem: MemColumns;
   gc: GcColumns;
+  /** The whole process tree's sums, one row per outside sample. */
   proc: ProcColumns;
+  /** Each process of the tree, in the order they were first seen (empty off Linux). */
+  processes: ProcessSeries[];
   latency: LatencyData;
   /** Steps completed over time, from each progress message. */
   progressSeries: { tMs: number[]; steps: number[] };
@@ -125,6 +187,7 @@ export function emptyRunData(): RunData {
     mem: { tMs: [], rss: [], heapUsed: [], heapTotal: [], external: [], arrayBuffers: [] },
     gc: { tMs: [], kind: [], pauseMs: [], flags: [], usedBefore: [], usedAfter: [], totalAfter: [], src: [] },
     proc: { tMs: [], rssBytes: [], cpuPercent: [], cpuMs: [] },
+    processes: [],
     latency: {
       tMs: [], n: [], sumMs: [], maxMs: [], p50Ms: [], p99Ms: [],
       whole: [], afterWarmup: [], wholeMaxMs: 0, afterWarmupMaxMs: 0,
@@ -167,6 +230,17 @@ export function addRecord(data: RunData, r: SampleRecord): void {
       data.proc.cpuPercent.push(r.cpuPercent);
       data.proc.cpuMs.push(r.cpuMs);
       break;
+    case 'proc-info':
+      addProcInfo(data, r);
+      break;
+    case 'proc-tree':
+      addProcTree(data, r);
+      break;
+    case 'proc-gone': {
+      const p = currentProcess(data, r.pid);
+      if (p && p.goneMs === undefined) p.goneMs = r.tMs;
+      break;
+    }
     case 'progress':
       data.progress = r;
       data.progressSeries.tMs.push(r.tMs);
@@ -199,6 +273,45 @@ export function addRecord(data: RunData, r: SampleRecord): void {
       break;
     default:
       data.other.push(r);
+  }
+}
+
+/** Each run's latest process per pid (pids are reused, so later ones win): a lookup, not data. */
+const latestByPid = new WeakMap<RunData, Map<number, ProcessSeries>>();
+
+function currentProcess(data: RunData, pid: number): ProcessSeries | undefined {
+  return latestByPid.get(data)?.get(pid);
+}
+
+function addProcInfo(data: RunData, r: ProcInfoRecord): void {
+  const known = currentProcess(data, r.pid);
+  if (known && known.startTicks === r.startTicks && known.goneMs === undefined) {
+    // The same process after an exec: its new name and command line.
+    known.comm = r.comm;
+    known.argv = r.argv;
+    known.ppid = r.ppid;
+    return;
+  }
+  const series: ProcessSeries = {
+    pid: r.pid, ppid: r.ppid, comm: r.comm, argv: r.argv, startTicks: r.startTicks,
+    firstSeenMs: r.tMs, lastSeenMs: r.tMs, peakRssBytes: 0, tMs: [], rssBytes: [], cpuMs: [],
+  };
+  data.processes.push(series);
+  let byPid = latestByPid.get(data);
+  if (!byPid) latestByPid.set(data, (byPid = new Map()));
+  byPid.set(r.pid, series);
+}
+
+function addProcTree(data: RunData, r: ProcTreeSample): void {
+  for (let i = 0; i < r.pid.length; i++) {
+    const p = currentProcess(data, r.pid[i]!);
+    if (!p) continue; // a proc-info always comes first; a hand-cut file may lack it
+    const rss = r.rssBytes[i]!;
+    p.tMs.push(r.tMs);
+    p.rssBytes.push(rss);
+    p.cpuMs.push(r.cpuMs[i]!);
+    p.lastSeenMs = r.tMs;
+    if (rss > p.peakRssBytes) p.peakRssBytes = rss;
   }
 }
 
