@@ -7,7 +7,7 @@ import { classifyExit, type StopCause } from './exit-classifier.js';
 import { startExternalSampler, type ExternalSampler } from './external-sampler.js';
 import { JsonlWriter } from './jsonl-writer.js';
 import { StderrTail } from './stderr-tail.js';
-import { nodeInTree } from './node-starting.js';
+import { ProcessTreeReader } from './process-tree.js';
 
 /**
  * The one child runtime: starts a child of any kind (child-kind.ts), samples the RSS and
@@ -151,12 +151,14 @@ export function startChild(kind: ChildKind, options: ChildRunOptions): RunHandle
   // machine Node with the agent preloaded took 1.4-2.7 s to start, and a duration counted
   // from the spawn stopped it before its first line. Without an agent it counts from the
   // spawn; a Node process still starting when it runs out gets STARTUP_GRACE_MS more.
+  const nodeStarting = (pid: number): boolean =>
+    new ProcessTreeReader(pid, 0).read(Date.now())?.some((p) => p.comm === 'node' && p.state !== 'Z') ?? false;
   let durationTimer: NodeJS.Timeout | undefined;
   let startupGraceGiven = false;
   const armDuration = (ms: number): void => {
     if (durationTimer) clearTimeout(durationTimer);
     durationTimer = setTimeout(() => {
-      if (!data.hello && !startupGraceGiven && child.pid !== undefined && nodeInTree(child.pid)) {
+      if (!data.hello && !startupGraceGiven && child.pid !== undefined && nodeStarting(child.pid)) {
         startupGraceGiven = true;
         armDuration(STARTUP_GRACE_MS);
         return;
