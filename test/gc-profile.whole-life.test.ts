@@ -11,7 +11,7 @@ import { FIXTURES, readJson, runCli, tempDir, type CliResult } from './helpers/c
  * memkit's stderr.
  */
 
-const APP = join(FIXTURES, 'apps', 'trace-gc-app.js');
+const APP = join(FIXTURES, 'apps', 'trace-gc-app.cjs');
 const FIRST_LINE = 'trace-gc-app: first line';
 
 interface Run {
