@@ -95,13 +95,17 @@ function startTreeSampler(rootPid: number, intervalMs: number, onSample: OnExter
   const sampleOnce = (): void => {
     const tMs = nowMs();
     const tree = reader.read(tMs);
-    // A root that is exiting (its memory already released: RSS 0) or has exited but not been
-    // reaped (a zombie) holds nothing, and its children are handed to init: the tree is gone.
-    if (!tree || isZombie(tree[0]!) || tree[0]!.rssBytes === 0) {
+    // A root that has exited but not been reaped (a zombie) holds nothing, and its children
+    // are handed to init: the tree is gone.
+    if (!tree || isZombie(tree[0]!)) {
       end();
       onGone?.();
       return;
     }
+    // A root without a memory map is between fork and exec (the first tick runs right after
+    // the spawn: ending here left a busy CI run with no sample at all) or is exiting: nothing
+    // to record this tick, and the next one tells which.
+    if (tree[0]!.rssBytes === 0) return;
     const reading: TreeReading = { pid: [], rssBytes: [], cpuMs: [], started: [], gone: [] };
     const now = new Map<number, Announced>();
     let rssBytes = 0;
