@@ -11,6 +11,7 @@ import type { PrometheusSettings } from '../prometheus/cli-options.js';
 import { buildBaseline } from './build-baseline.js';
 import type { MeasuredRun } from './measure.js';
 import { liveProgressText, plainProgressLine } from './progress-text.js';
+import { unmeasuredNodeProcessesNote } from './unmeasured-processes.js';
 import { openSession, runSeries, type AgentSettings, type ProgressSink } from './session.js';
 import type { ResolvedTarget, TargetOptions } from './target.js';
 
@@ -91,6 +92,9 @@ export async function measureSession<K extends MeasuredKind, A extends RunAnalys
     }
     const desync = runs.reduce((n, r) => n + (r.outcome.data.done?.gcDesync ?? 0), 0);
     if (desync > 0) notes.push(`${desync} GC events had no heap figures (the two V8 observation sources disagreed)`);
+    if (target.type === 'command') {
+      for (const note of new Set(runs.map((r) => unmeasuredNodeProcessesNote(r.outcome.data)))) if (note) notes.push(note);
+    }
     const sourceNote = gcHeapSourceNote(first);
     if (sourceNote) notes.push(sourceNote);
     notes.push(...(hooks.notes?.(runs) ?? []));
