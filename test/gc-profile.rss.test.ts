@@ -1,20 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJson, readJsonl, runCli, tempDir } from './helpers/cli.js';
+import { vmRss } from './helpers/proc.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 
-/** VmRSS of a live process as the kernel reports it, in bytes. */
-function vmRss(pid: number): number | undefined {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 describe('RSS sampled from outside', () => {
   it.runIf(process.platform === 'linux')('matches /proc/<pid>/status VmRSS read at about the same moment', async () => {

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
+import { vmRss } from './helpers/proc.js';
 import { FIXTURES, readJson, readJsonl, runCli, tempDir } from './helpers/cli.js';
 import { readRunData, type ProcessSeries, type RunData } from '../src/samples/run-data.js';
 
@@ -11,15 +12,6 @@ afterAll(() => tmp.cleanup());
 const HOLD = join(FIXTURES, 'apps', 'hold-memory.cjs');
 const TWO_CHILDREN = join(FIXTURES, 'apps', 'two-children.cjs');
 
-/** VmRSS of a live process as the kernel reports it, in bytes. */
-function vmRss(pid: number): number | undefined {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 interface Ready {
   pid: number;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { action } from '../cli/action.js';
 import { ExitCode } from '../core/errors.js';
-import { addMeasureOptions, parseMeasureOptions, type MeasureRaw } from '../cli/options/measure.js';
+import { addMeasureOptions, parseMeasureOptions, splitMeasureSettings, type MeasureRaw } from '../cli/options/measure.js';
 import { addDurationOption, parseDurationOption, parseTimeoutMs } from '../cli/options/run.js';
 import { addTargetOptions } from '../cli/options/target.js';
 import type { Raw } from '../cli/options/flags.js';
@@ -73,25 +73,13 @@ export function parseGcProfileOptions(
   raw: GcProfileRaw,
   argv: string[],
 ): { settings: GcProfileSettings; output: { json: boolean; htmlPath?: string } } {
-  const { target, intervalMs, repeat, nodeArgs, outPath, progress, prometheus, json, htmlPath } = parseMeasureOptions(raw, command);
+  const { session, output } = splitMeasureSettings(parseMeasureOptions(raw, command));
   const durationMs = parseDurationOption(raw);
   const maxSteps = raw.steps !== undefined ? parseCount(raw.steps, { what: '--steps', allowZero: false }) : undefined;
   // A scenario always has an end; a command may run until it exits on its own.
   const effectiveDuration = durationMs ?? (command.length > 0 || maxSteps !== undefined ? undefined : 30_000);
   return {
-    settings: {
-      target,
-      intervalMs,
-      repeat,
-      nodeArgs,
-      outPath,
-      progress,
-      durationMs: effectiveDuration,
-      maxSteps,
-      timeoutMs: parseTimeoutMs(raw, effectiveDuration),
-      argv,
-      prometheus,
-    },
-    output: { json, htmlPath },
+    settings: { ...session, durationMs: effectiveDuration, maxSteps, timeoutMs: parseTimeoutMs(raw, effectiveDuration), argv },
+    output,
   };
 }

@@ -3,7 +3,7 @@ import { action } from '../cli/action.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { collect } from '../cli/options/flag.js';
 import type { Raw } from '../cli/options/flags.js';
-import { addMeasureOptions, parseMeasureOptions, type MeasureRaw } from '../cli/options/measure.js';
+import { addMeasureOptions, parseMeasureOptions, splitMeasureSettings, type MeasureRaw } from '../cli/options/measure.js';
 import { addDurationOption, parseDurationOption, parseTimeoutMs } from '../cli/options/run.js';
 import { addTargetOptions } from '../cli/options/target.js';
 import { parseBytes, parseCount, parseDurationMs, splitQuantity } from '../units/parse.js';
@@ -95,7 +95,7 @@ export async function parseMemStressOptions(
   argv: string[],
 ): Promise<{ settings: MemStressSettings; output: { json: boolean; htmlPath?: string } }> {
   const { parseAssertion } = await import('../analyze/assertions.js');
-  const { target, intervalMs, repeat, nodeArgs, outPath, progress, prometheus, json, htmlPath } = parseMeasureOptions(raw, command);
+  const { session, output } = splitMeasureSettings(parseMeasureOptions(raw, command));
   const maxSteps = raw.signals !== undefined ? parseCount(raw.signals, { what: '--signals', allowZero: false }) : undefined;
   let durationMs = parseDurationOption(raw);
   if (durationMs === undefined && maxSteps === undefined) durationMs = 60_000;
@@ -122,12 +122,7 @@ export async function parseMemStressOptions(
         ? Math.max(250, Math.min(60_000, durationMs / 20))
         : 5_000;
   const settings: MemStressSettings = {
-    target,
-    intervalMs,
-    repeat,
-    nodeArgs,
-    outPath,
-    progress,
+    ...session,
     durationMs,
     maxSteps,
     ratePerSec,
@@ -143,7 +138,6 @@ export async function parseMemStressOptions(
     assertions: raw.assert.map(parseAssertion),
     minLeakBytes: raw.minLeak !== undefined ? parseBytes(raw.minLeak, { what: '--min-leak' }) : undefined,
     argv,
-    prometheus,
   };
-  return { settings, output: { json, htmlPath } };
+  return { settings, output };
 }

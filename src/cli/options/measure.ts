@@ -33,3 +33,15 @@ export function parseMeasureOptions(raw: MeasureRaw, command: string[]): Measure
     prometheus: parsePrometheusOptions(raw),
   };
 }
+
+/**
+ * The parsed groups, split the way a measuring command hands them on: what the measuring
+ * session takes (its settings) and what the command itself writes (JSON or tables, --html).
+ */
+export function splitMeasureSettings(m: MeasureSettings): {
+  session: Pick<MeasureSettings, 'target' | 'intervalMs' | 'repeat' | 'nodeArgs' | 'outPath' | 'progress' | 'prometheus'>;
+  output: { json: boolean; htmlPath?: string };
+} {
+  const { json, htmlPath, ...session } = m;
+  return { session, output: { json, htmlPath } };
+}
