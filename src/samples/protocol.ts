@@ -73,7 +73,30 @@ export interface HelloMessage {
   mode: AgentConfig['mode'];
   /** Where the agent's per-GC heap figures come from (absent from older agents). */
   gcHeapSource?: GcHeapSource;
+  /**
+   * Who this agent is in a command's process tree (absent from a scenario child and from
+   * older agents). One agent runs in every Node process and worker thread of a command,
+   * each on its own connection; the parent tags its records with `agentId`.
+   */
+  ppid?: number;
+  threadId?: number;
+  isMainThread?: boolean;
+  /** The V8 isolate's address as --trace-gc prints it (`[pid:0x…]`), from the gc-hooks addon. */
+  isolate?: string;
+  /** Field 22 of /proc/self/stat: with the pid, names one process across pid reuse. */
+  startTicks?: number;
+  role?: AgentRole;
+  argv?: string[];
+  /** cluster.worker.id, for a cluster worker. */
+  clusterWorkerId?: number;
 }
+
+/**
+ * What an agent knows of its own process: a worker thread, a cluster worker, a child with
+ * an IPC channel (fork), or a process started without one (the root, or a child through a
+ * shell or spawn). The parent names the root 'main'.
+ */
+export type AgentRole = 'process' | 'fork' | 'cluster-worker' | 'worker-thread';
 
 /** gc-hooks: memkit's native addon; gc-profiler: v8.GCProfiler (costlier); none: no byte figures. */
 export type GcHeapSource = 'gc-hooks' | 'gc-profiler' | 'none';
@@ -173,12 +196,18 @@ export interface DoneMessage {
   reason: 'duration' | 'steps' | 'stopped' | 'exit';
   /** GC events the two observation sources disagreed on (expected 0). */
   gcDesync: number;
+  /** A command's process: its exit code as the 'exit' event saw it. */
+  exitCode?: number;
+  /** Messages the agent could not send (its connection was gone or full). */
+  lostMessages?: number;
 }
 
 export interface ErrorMessage {
   type: 'error';
   /** Where it threw: a scenario's function, memkit's agent, or a job child's computation. */
-  phase: 'load' | 'setup' | 'step' | 'teardown' | 'agent' | 'job';
+  phase: 'load' | 'setup' | 'step' | 'teardown' | 'agent' | 'job' | 'uncaught';
+  /** phase 'uncaught': 'uncaughtException' or 'unhandledRejection'. */
+  origin?: string;
   message: string;
   stack?: string;
   /** true when the cause is the user's input (bad scenario file, unreadable input), not a crash. */
@@ -195,8 +224,58 @@ export interface TickBundle {
   batches: Array<MemBatch | GcBatch | ProgressMessage | LatencyBatch>;
 }
 
+/**
+ * A Node process's agent watching its own direct children and worker threads start and end
+ * (diagnostics_channel): how a descendant ended is known even when its own agent could say
+ * nothing (an OOM, a SIGKILL), and a descendant that never said hello is noticed.
+ */
+export interface ChildSpawnMessage {
+  type: 'child-spawn';
+  tMs: number;
+  pid: number;
+  file: string;
+  argv: string[];
+}
+
+export interface ChildExitMessage {
+  type: 'child-exit';
+  tMs: number;
+  pid: number;
+  code: number | null;
+  signal: string | null;
+}
+
+export interface WorkerStartMessage {
+  type: 'worker-start';
+  tMs: number;
+  threadId: number;
+}
+
+export interface WorkerExitMessage {
+  type: 'worker-exit';
+  tMs: number;
+  threadId: number;
+  code: number;
+  /** The error the worker ended with (ERR_WORKER_OUT_OF_MEMORY for its resourceLimits). */
+  errorCode?: string;
+  errorMessage?: string;
+}
+
+/** An agent that could not start (it says so on a fresh connection, then stays out of the way). */
+export interface AgentErrorMessage {
+  type: 'agent-error';
+  tMs: number;
+  pid: number;
+  threadId: number;
+  message: string;
+}
+
+export type DescendantMessage = ChildSpawnMessage | ChildExitMessage | WorkerStartMessage | WorkerExitMessage;
+
 export type ChildMessage =
   | HelloMessage
+  | DescendantMessage
+  | AgentErrorMessage
   | TickBundle
   | MemBatch
   | GcBatch
@@ -214,6 +293,8 @@ export type ParentMessage =
   | { type: 'heap-snapshot'; path: string };
 
 export const AGENT_ENV = 'MEMKIT_AGENT';
+/** The per-run Unix socket every agent of a command's tree connects to. */
+export const CHANNEL_ENV = 'MEMKIT_CHANNEL';
 
 /**
  * A job child: a computation memkit runs measured that is not a scenario (similarity-build's

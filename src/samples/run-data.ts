@@ -1,7 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type {
+  AgentErrorMessage,
   ChildMessage,
+  DescendantMessage,
   DoneMessage,
   ExitInfo,
   ErrorMessage,
@@ -97,14 +99,62 @@ export interface EndRecord {
   exit: ExitInfo;
 }
 
+/** (parent) An agent's connection closed without its last word (`done`). */
+export interface AgentLostRecord {
+  type: 'agent-lost';
+  tMs: number;
+  agentId: number;
+}
+
+/** Why a process or thread of the tree ended, as the parent pieced it together. */
+export type ProcessEndCause = 'exit' | 'uncaught' | 'oom' | 'signal' | 'lost' | 'running';
+
+/**
+ * (parent) How one process (or worker thread) of a command's tree ended, from the best
+ * witness: the root's own exit, its parent's agent (child-exit), its own agent (done,
+ * an uncaught error), the V8 OOM block on stderr, or the outside sampler.
+ */
+export interface ProcessEndRecord {
+  type: 'process-end';
+  tMs: number;
+  pid: number;
+  threadId?: number;
+  agentId?: number;
+  code: number | null;
+  signal: string | null;
+  cause: ProcessEndCause;
+  source: 'root' | 'parent-agent' | 'own-agent' | 'stderr' | 'proc';
+  /** One line for people: "ran out of V8 heap memory", the uncaught error's message. */
+  reason?: string;
+}
+
+/** (parent) A Node process or worker thread of the tree that no agent reported from, and why. */
+export interface UnreachedRecord {
+  type: 'unreached';
+  tMs: number;
+  pid: number;
+  threadId?: number;
+  argv: string[];
+  reason: string;
+}
+
+/**
+ * A record as the parent stores it: what an agent of a command's tree sent carries the
+ * `agentId` the parent gave its connection (one per isolate, 1, 2, … in hello order).
+ */
+export type AgentTagged = { agentId?: number };
+
 export type SampleRecord =
   | RunHeader
+  | AgentLostRecord
+  | ProcessEndRecord
+  | UnreachedRecord
   | ProcSample
   | ProcInfoRecord
   | ProcTreeSample
   | ProcGoneRecord
   | RssHighWaterMark
-  | EndRecord | ChildMessage | JobPhaseMessage | JobDoneMessage;
+  | EndRecord | (ChildMessage & AgentTagged) | JobPhaseMessage | JobDoneMessage;
 
 /** The columns of the agent's batches, accumulated over the run. */
 export type MemColumns = Omit<MemBatch, 'type'>;
@@ -177,6 +227,21 @@ export interface RunData {
   jobDone?: JobDoneMessage;
   rssHighWaterMark?: RssHighWaterMark;
   end?: EndRecord;
+  /**
+   * A command's tree: each agent's own records (one per isolate: every Node process's main
+   * thread and each worker thread), by agentId, in hello order. The top-level agent fields
+   * above (hello, marks, mem, gc, done, error) stay empty for them until a selection of
+   * isolates is merged into them (analyze/process-selection.ts); they hold the single
+   * agent's records of a scenario run and of older samples files.
+   */
+  isolates: Map<number, RunData>;
+  /** The agent's own descendant events (child-spawn/exit, worker-start/exit), in order. */
+  descendants: DescendantMessage[];
+  /** An agent's connection that closed without its `done`. */
+  lost?: AgentLostRecord;
+  agentError?: AgentErrorMessage;
+  processEnds: ProcessEndRecord[];
+  unreached: UnreachedRecord[];
   /** Records of types this reducer does not know (later commands' own batches). */
   other: SampleRecord[];
 }
@@ -194,6 +259,10 @@ export function emptyRunData(): RunData {
     },
     progressSeries: { tMs: [], steps: [] },
     jobPhases: [],
+    isolates: new Map(),
+    descendants: [],
+    processEnds: [],
+    unreached: [],
     other: [],
   };
 }
@@ -209,8 +278,19 @@ function appendColumns<K extends string>(into: Record<K, number[]>, batch: Recor
 const MEM_KEYS = ['tMs', 'rss', 'heapUsed', 'heapTotal', 'external', 'arrayBuffers'] as const;
 const GC_KEYS = ['tMs', 'kind', 'pauseMs', 'flags', 'usedBefore', 'usedAfter', 'totalAfter', 'src'] as const;
 
-/** Folds one record into the run's data. */
+/** Folds one record into the run's data; an agent's tagged record into its isolate's. */
 export function addRecord(data: RunData, r: SampleRecord): void {
+  const agentId = (r as AgentTagged).agentId;
+  if (typeof agentId === 'number' && r.type !== 'process-end') {
+    let isolate = data.isolates.get(agentId);
+    if (!isolate) data.isolates.set(agentId, (isolate = emptyRunData()));
+    addOwnRecord(isolate, r);
+    return;
+  }
+  addOwnRecord(data, r);
+}
+
+function addOwnRecord(data: RunData, r: SampleRecord): void {
   switch (r.type) {
     case 'run':
       data.header = r;
@@ -270,6 +350,24 @@ export function addRecord(data: RunData, r: SampleRecord): void {
       break;
     case 'end':
       data.end = r;
+      break;
+    case 'child-spawn':
+    case 'child-exit':
+    case 'worker-start':
+    case 'worker-exit':
+      data.descendants.push(r);
+      break;
+    case 'agent-lost':
+      data.lost = r;
+      break;
+    case 'agent-error':
+      data.agentError = r;
+      break;
+    case 'process-end':
+      data.processEnds.push(r);
+      break;
+    case 'unreached':
+      data.unreached.push(r);
       break;
     default:
       data.other.push(r);
