@@ -61,6 +61,25 @@ const result = await build({
 });
 writeFileSync(`${cli}/diff-entry.bundle.meta.json`, JSON.stringify(result.metafile, null, 1) + '\n');
 
+// memkit's agent for a user's command, loaded with `--require` into every Node process and
+// worker thread of it (src/agent/preload.ts says why CommonJS, and why the part that starts
+// the GC hooks is a file of its own).
+for (const [entry, external] of [['preload', ['./tree-agent.cjs']], ['tree-agent', []]]) {
+  await build({
+    absWorkingDir: root,
+    entryPoints: [`${root}dist/src/agent/${entry}.js`],
+    outfile: `${root}dist/src/agent/${entry}.cjs`,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    external,
+    define: { 'import.meta.url': '__memkitModuleUrl' },
+    banner: { js: "const __memkitModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+    logLevel: 'warning',
+  });
+}
+
 // bin/memkit.js compiles the bundle through vm.Script (for the code cache), where import()
 // is not available on Node 20: no import() of anything outside the bundle may be left.
 const imports = Object.values(result.metafile.outputs).flatMap((o) => o.imports);

@@ -2,6 +2,25 @@ import { writeSync } from 'node:fs';
 import type { ChildMessage, ParentMessage } from '../samples/protocol.js';
 
 /**
+ * How an agent talks to memkit: Node's IPC channel (a scenario child, which memkit
+ * spawns itself) or the per-run Unix socket (every process and thread of a user's
+ * command: socket-channel.ts).
+ */
+export interface AgentChannel {
+  send(message: ChildMessage): void;
+  /** Resolves when every message sent so far has been written. */
+  flushed(): Promise<void>;
+  /** For 'exit' handlers; returns false when the message could not be written. */
+  sendSync(message: ChildMessage): boolean;
+  onMessage(handler: (message: ParentMessage) => void): void;
+  /** Lets a program exit on its own although the channel is open. */
+  unref(): void;
+  ref(): void;
+  /** Messages that could not be sent, where the channel counts them. */
+  readonly lost?: number;
+}
+
+/**
  * The child's end of Node's IPC channel. Sends are asynchronous and counted, so the
  * agent can wait for the last batch to leave before exiting. In a process 'exit'
  * handler no callback will ever run; there `sendSync` writes the message straight to the
@@ -10,7 +29,7 @@ import type { ChildMessage, ParentMessage } from '../samples/protocol.js';
  * reach the kernel at once, their callbacks just have not run), since interleaving with
  * a half-written message would corrupt both.
  */
-export class Channel {
+export class Channel implements AgentChannel {
   private pending = 0;
   private waiters: Array<() => void> = [];
 

@@ -1,11 +1,11 @@
 import v8 from 'node:v8';
-import type { Channel } from './channel.js';
+import type { AgentChannel } from './channel.js';
 import { nowMs } from './clock.js';
 import { createGcRecorder } from './create-gc-recorder.js';
 import type { GcRecorder } from './gc-recorder.js';
 import { MemorySampler } from './memory-sampler.js';
 import type { LatencyRecorder } from './latency-recorder.js';
-import type { AgentConfig, DoneMessage, ProgressMessage, TickBundle } from '../samples/protocol.js';
+import type { AgentConfig, AgentIdentity, DoneMessage, ProgressMessage, TickBundle } from '../samples/protocol.js';
 import type { RunContext } from '../scenario/context.js';
 
 /**
@@ -19,7 +19,7 @@ export class Collector {
   private finished = false;
 
   constructor(
-    readonly channel: Channel,
+    readonly channel: AgentChannel,
     private readonly config: AgentConfig,
     private readonly progress?: () => ProgressMessage,
     private readonly latency?: LatencyRecorder,
@@ -29,7 +29,8 @@ export class Collector {
     this.gc = gc ?? createGcRecorder();
   }
 
-  start(opts: { unrefTimer: boolean }): void {
+  /** `identity`: who this agent is in a command's process tree (agent-identity.ts). */
+  start(opts: { unrefTimer: boolean; identity?: AgentIdentity }): void {
     const limit = (process as unknown as { constrainedMemory?: () => number | undefined }).constrainedMemory?.();
     this.channel.send({
       type: 'hello',
@@ -43,6 +44,7 @@ export class Collector {
       constrainedMemoryBytes: limit !== undefined && limit > 0 && limit < 2 ** 62 ? limit : null,
       mode: this.config.mode,
       gcHeapSource: this.gc.heapSource,
+      ...opts.identity,
     });
     this.memory.sample();
     this.timer = setInterval(() => this.tick(), this.config.intervalMs);
@@ -92,7 +94,8 @@ export class Collector {
    * a `finish` that kept recording GCs (on 'beforeExit': the loop can still turn, and V8
    * ran a scavenge task there), it sends the GCs since, so none of the process's is lost.
    */
-  finishSync(): void {
+  finishSync(end: { exitCode?: number } = {}): void {
+    const lostMessages = (): { lostMessages?: number } => (this.channel.lost ? { lostMessages: this.channel.lost } : {});
     if (this.finished) {
       this.gc.drainSync();
       const late = this.gc.takeBatch();
@@ -106,7 +109,7 @@ export class Collector {
     this.memory.sample();
     const bundle = bundleOf(this.memory.takeBatch(), this.gc.takeBatch());
     if (bundle) this.channel.sendSync(bundle);
-    this.channel.sendSync({ type: 'done', tMs: nowMs(), steps: 0, reason: 'exit', gcDesync: this.gc.desync });
+    this.channel.sendSync({ type: 'done', tMs: nowMs(), steps: 0, reason: 'exit', gcDesync: this.gc.desync, ...end, ...lostMessages() });
   }
 }
 

@@ -10,6 +10,8 @@ import { createRequire } from 'node:module';
 export interface GcHooksAddon {
   install(ring: Float64Array): void;
   uninstall(): void;
+  /** The isolate's address as --trace-gc prints it (absent from an addon built before it). */
+  isolateAddress?(): string;
 }
 
 /** The addon and the ring it is writing into, installed by `installGcHooks`. */

@@ -1,25 +1,27 @@
-import { startGcRecording } from './start-gc-recording.js';
-import { AGENT_ENV, type AgentConfig } from '../samples/protocol.js';
+import { installGcHooks, loadGcHooks, type InstalledGcHooks } from './gc-hooks-addon.js';
+import type { startTreeAgent } from './tree-agent.js';
 
 /**
- * Loaded into a user's own Node program with `--import` (through NODE_OPTIONS), so
- * `memkit gc-profile -- node app.js` needs no change to the app. GC recording starts
- * first, from modules that need nothing but Node built-ins: every GC from here on is
- * counted, memkit's own loading included, so the totals equal V8's --trace-gc. The rest
- * of the agent is imported after: an ESM import fetches a module's whole graph before it
- * runs any of it, and V8 ran a scavenge during those reads (one in every run, seen with
- * --trace-gc), which the agent loaded in one piece never saw.
- * A Node process started further down (a grandchild) finds no channel and stays silent.
+ * memkit's agent in a user's own command, loaded with `--require` through NODE_OPTIONS, so
+ * it runs in every Node process the command starts, at any depth (npm, sh, cluster and fork
+ * pass NODE_OPTIONS on), and in every worker thread (an `--import` preload skips `eval`
+ * workers: docs/process-tree.md F2). Built into two CommonJS files (scripts/bundle-cli.mjs):
+ * this one, which only starts the gc-hooks addon, and tree-agent.cjs, the rest of the agent.
+ * Every GC from the install on is counted, memkit's own start-up included, so the totals
+ * equal V8's --trace-gc; in a worker thread, even compiling the whole agent in one file
+ * before the install cost a scavenge the agent never saw.
+ * Its configuration stays in the environment: children and workers inherit it.
  */
-
-const raw = process.env[AGENT_ENV];
-if (raw) delete process.env[AGENT_ENV];
-if (raw && typeof process.send === 'function' && process.connected) {
-  const config = JSON.parse(raw) as AgentConfig;
-  const sources = startGcRecording();
-  const [{ createGcRecorder }, { startCommandAgent }] = await Promise.all([
-    import('./create-gc-recorder.js'),
-    import('./command-agent.js'),
-  ]);
-  startCommandAgent(config, createGcRecorder(sources));
+const rawConfig = process.env.MEMKIT_AGENT;
+const channelPath = process.env.MEMKIT_CHANNEL;
+if (rawConfig && channelPath) {
+  let hooks: InstalledGcHooks | Error | undefined;
+  try {
+    const addon = loadGcHooks();
+    hooks = addon ? installGcHooks(addon) : undefined;
+  } catch (err) {
+    hooks = err instanceof Error ? err : new Error(String(err));
+  }
+  const agent = require('./tree-agent.cjs') as { startTreeAgent: typeof startTreeAgent };
+  agent.startTreeAgent(hooks, rawConfig, channelPath);
 }

@@ -1,5 +1,5 @@
 import type { ChildMessage } from '../samples/protocol.js';
-import type { RunData, SampleRecord } from '../samples/run-data.js';
+import { mainIsolateOf, type RunData, type SampleRecord } from '../samples/run-data.js';
 
 /**
  * How a child with memkit's agent inside (a scenario, or a preloaded command) speaks: one
@@ -16,4 +16,9 @@ export function agentRecordsOf(message: { type: string }): SampleRecord[] {
 
 export function agentFinished(data: RunData): boolean {
   return data.done !== undefined;
+}
+
+/** A command: the agent of the process memkit started said its last word. */
+export function rootAgentFinished(data: RunData, rootPid: number): boolean {
+  return mainIsolateOf(data, rootPid)?.done !== undefined;
 }

@@ -24,12 +24,17 @@ export interface ChildKind {
    * 'signal' sends SIGTERM (a program or a job stops where it is). Both escalate to SIGKILL.
    */
   readonly politeStop: 'message' | 'signal';
-  /** Starts the child with an IPC channel; throws UsageError for what cannot be run. */
-  spawn(): ChildProcess;
+  /**
+   * Its agents speak over the run's Unix socket (run/agent-channel.ts), one per process and
+   * thread, instead of the IPC channel of the one child memkit spawned.
+   */
+  readonly agentSocket?: boolean;
+  /** Starts the child; throws UsageError for what cannot be run. `channelPath`: the run's socket. */
+  spawn(ctx: { channelPath?: string }): ChildProcess;
   /** The records one IPC message holds, in order; none for messages that are not data. */
   recordsOf(message: { type: string }): SampleRecord[];
   /** The child said its last word: a clean exit after it is a complete run. */
-  finished(data: RunData): boolean;
+  finished(data: RunData, rootPid: number): boolean;
   /** Once the child is started (a job child is handed its job here). */
   onStart?(control: RunControl): void;
   /** Every message, after its records were written: handshakes and progress. */

@@ -1,16 +1,18 @@
 import { spawn } from 'node:child_process';
 import { basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { UsageError } from '../core/errors.js';
-import { AGENT_ENV, type AgentConfig } from '../samples/protocol.js';
-import { agentFinished, agentRecordsOf } from './agent-records.js';
+import { AGENT_ENV, CHANNEL_ENV, type AgentConfig } from '../samples/protocol.js';
+import { agentRecordsOf, rootAgentFinished } from './agent-records.js';
 import type { ChildKind } from './child-kind.js';
 
 /**
- * The user's own command, with memkit's agent preloaded through NODE_OPTIONS (a non-Node
- * command gets RSS/CPU sampling only). Stopped by SIGTERM, as any program expects.
+ * The user's own command, with memkit's agent preloaded through NODE_OPTIONS into every
+ * Node process and worker thread it starts (a non-Node process gets RSS/CPU sampling
+ * only). Stopped by SIGTERM, as any program expects.
  */
 
-const PRELOAD = new URL('../agent/preload.js', import.meta.url).href;
+const PRELOAD = fileURLToPath(new URL('../agent/preload.cjs', import.meta.url));
 
 function isNodeBinary(cmd: string): boolean {
   return cmd === process.execPath || /^node(js)?(\.exe)?$/.test(basename(cmd));
@@ -23,13 +25,16 @@ export function commandChild(argv: string[], intervalMs: number, nodeArgs: strin
     program: cmd ?? '',
     nodeFlags: nodeArgs,
     politeStop: 'signal',
-    spawn() {
+    agentSocket: true,
+    spawn({ channelPath }) {
       if (!cmd) throw new UsageError('no command given after --');
       const agent: AgentConfig = { mode: 'preload', intervalMs };
-      const preload = `--import=${JSON.stringify(PRELOAD)}`;
+      // --require, not --import: it runs in every worker thread too (docs/process-tree.md F2).
+      const preload = `--require=${JSON.stringify(PRELOAD)}`;
       const env: NodeJS.ProcessEnv = {
         ...process.env,
         [AGENT_ENV]: JSON.stringify(agent),
+        ...(channelPath ? { [CHANNEL_ENV]: channelPath } : {}),
         NODE_OPTIONS: [process.env.NODE_OPTIONS, preload].filter(Boolean).join(' '),
       };
       // Node flags go on a node command line directly: NODE_OPTIONS refuses many V8 flags.
@@ -37,9 +42,11 @@ export function commandChild(argv: string[], intervalMs: number, nodeArgs: strin
       if (!isNodeBinary(cmd) && nodeArgs.length) {
         env.NODE_OPTIONS = [env.NODE_OPTIONS, ...nodeArgs].join(' ');
       }
-      return spawn(cmd, finalArgs, { env, stdio: ['inherit', 'pipe', 'pipe', 'ipc'], serialization: 'json' });
+      // No IPC channel: the program runs as it would without memkit (no process.send of its
+      // own), and every agent, the top one included, speaks over the run's socket.
+      return spawn(cmd, finalArgs, { env, stdio: ['inherit', 'pipe', 'pipe'] });
     },
     recordsOf: agentRecordsOf,
-    finished: agentFinished,
+    finished: rootAgentFinished,
   };
 }

@@ -1,12 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { UsageError } from '../core/errors.js';
 import type { ExitInfo, RunStatus } from '../samples/protocol.js';
-import { addRecord, emptyRunData, SAMPLES_SCHEMA, type RunData, type RunHeader, type SampleRecord } from '../samples/run-data.js';
+import { addRecord, emptyRunData, mainIsolateOf, SAMPLES_SCHEMA, type RunData, type RunHeader, type SampleRecord } from '../samples/run-data.js';
 import type { ChildKind, RunControl } from './child-kind.js';
 import { classifyExit, type StopCause } from './exit-classifier.js';
 import { startExternalSampler, type ExternalSampler } from './external-sampler.js';
 import { JsonlWriter } from './jsonl-writer.js';
 import { StderrTail } from './stderr-tail.js';
+import { AgentChannelServer } from './agent-channel.js';
 import { ProcessTreeReader } from './process-tree.js';
 
 /**
@@ -74,10 +75,38 @@ export function startChild(kind: ChildKind, options: ChildRunOptions): RunHandle
     options.onRecord?.(r, control);
   };
 
+  // A command's agents, one per process and thread, connect to the run's socket; each
+  // record they send is tagged with its connection's agentId.
+  let firstHelloSeen = false;
+  const fromAgent = (message: { type: string }, agentId?: number): void => {
+    if (message.type === 'hello' && !firstHelloSeen) {
+      firstHelloSeen = true;
+      if (options.durationMs !== undefined) armDuration(options.durationMs);
+    }
+    for (const r of kind.recordsOf(message)) record(agentId === undefined ? r : ({ ...r, agentId } as SampleRecord));
+    kind.onMessage?.(message, control, record);
+  };
+  let finishedRecording = false;
+  const channel = kind.agentSocket
+    ? new AgentChannelServer({
+        message: (m, agentId) => {
+          if (!finishedRecording) fromAgent(m, agentId);
+        },
+        closed: (agentId) => {
+          if (finishedRecording) return;
+          const isolate = data.isolates.get(agentId);
+          if (isolate && !isolate.done) record({ type: 'agent-lost', tMs: Date.now(), agentId });
+          connectionsClosed();
+        },
+      })
+    : undefined;
+  let connectionsClosed = (): void => {};
+
   let child: ChildProcess;
   try {
-    child = kind.spawn();
+    child = kind.spawn({ channelPath: channel?.path });
   } catch (err) {
+    channel?.close();
     writer.close();
     throw err;
   }
@@ -158,7 +187,7 @@ export function startChild(kind: ChildKind, options: ChildRunOptions): RunHandle
   const armDuration = (ms: number): void => {
     if (durationTimer) clearTimeout(durationTimer);
     durationTimer = setTimeout(() => {
-      if (!data.hello && !startupGraceGiven && child.pid !== undefined && nodeStarting(child.pid)) {
+      if (!firstHelloSeen && !startupGraceGiven && child.pid !== undefined && nodeStarting(child.pid)) {
         startupGraceGiven = true;
         armDuration(STARTUP_GRACE_MS);
         return;
@@ -171,15 +200,29 @@ export function startChild(kind: ChildKind, options: ChildRunOptions): RunHandle
 
   child.on('message', (m: { type?: unknown; pid?: unknown }) => {
     if (!m || typeof m !== 'object' || typeof m.type !== 'string') return;
-    const message = m as { type: string };
-    if (message.type === 'hello' && !data.hello && options.durationMs !== undefined) armDuration(options.durationMs);
-    for (const r of kind.recordsOf(message)) record(r);
-    kind.onMessage?.(message, control, record);
+    fromAgent(m as { type: string });
     // A command wrapped in a shell reports from the Node process inside it. Where the sampler
     // sees the whole tree (Linux) the shell's tree already holds it, and the shell counts
     // too; elsewhere measure the Node process rather than the shell.
     if (m.type === 'hello' && typeof m.pid === 'number' && m.pid !== child.pid && !sampler?.coversTree) sample(m.pid);
   });
+
+  /**
+   * The root has exited and its pipes are closed; its descendants' agents may still be
+   * writing their last lines. Wait for their connections to close — not longer than a
+   * daemon left running would make anyone wait.
+   */
+  const agentsDone = (): Promise<void> =>
+    new Promise((resolve) => {
+      if (!channel || channel.openConnections === 0) return resolve();
+      const t = setTimeout(resolve, PIPE_CLOSE_WAIT_MS);
+      connectionsClosed = () => {
+        if (channel.openConnections === 0) {
+          clearTimeout(t);
+          resolve();
+        }
+      };
+    });
 
   const result = new Promise<RunOutcome>((resolve, reject) => {
     let exitInfo: ExitInfo | undefined;
@@ -190,15 +233,20 @@ export function startChild(kind: ChildKind, options: ChildRunOptions): RunHandle
       finished = true;
       for (const t of timers) clearTimeout(t);
       await sampler?.stop();
+      await agentsDone();
+      finishedRecording = true;
+      channel?.close();
+      const rootPid = child.pid ?? -1;
+      const rootHello = data.hello ?? mainIsolateOf(data, rootPid)?.hello;
       const cls = classifyExit({
         code: exitInfo.code,
         signal: exitInfo.signal as NodeJS.Signals | null,
         stopCause,
-        sawDone: kind.finished(data),
+        sawDone: kind.finished(data, rootPid),
         error: data.error,
         stderrTail: tail.text(),
-        heapSizeLimitBytes: data.hello?.heapSizeLimitBytes,
-        nodeFlags: data.hello?.execArgv ?? kind.nodeFlags,
+        heapSizeLimitBytes: rootHello?.heapSizeLimitBytes,
+        nodeFlags: rootHello?.execArgv ?? kind.nodeFlags,
         timeoutMs: options.timeoutMs,
         command: kind.isCommand,
       });
@@ -214,12 +262,13 @@ export function startChild(kind: ChildKind, options: ChildRunOptions): RunHandle
         endedAtMs,
         data,
         stderrTail: tail.text(),
-        instrumented: data.hello !== undefined,
+        instrumented: data.hello !== undefined || data.isolates.size > 0,
         samplesPath: options.samplesPath,
       });
     };
     child.on('error', (err: NodeJS.ErrnoException) => {
       if (child.pid === undefined) {
+        channel?.close();
         writer.close();
         for (const t of timers) clearTimeout(t);
         reject(

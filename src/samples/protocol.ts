@@ -91,6 +91,9 @@ export interface HelloMessage {
   clusterWorkerId?: number;
 }
 
+/** The hello's fields that place an agent in a command's process tree. */
+export type AgentIdentity = Pick<HelloMessage, 'ppid' | 'threadId' | 'isMainThread' | 'isolate' | 'startTicks' | 'role' | 'argv' | 'clusterWorkerId'>;
+
 /**
  * What an agent knows of its own process: a worker thread, a cluster worker, a child with
  * an IPC channel (fork), or a process started without one (the root, or a child through a

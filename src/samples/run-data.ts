@@ -432,6 +432,14 @@ function addLatency(data: RunData, b: LatencyBatch): void {
   l.p99Ms.push(sparseQuantileMs(b.idx, b.count, b.n, 0.99));
 }
 
+/** The main-thread isolate of a process of a command's tree (its agent's data), if it reported. */
+export function mainIsolateOf(data: RunData, pid: number): RunData | undefined {
+  for (const isolate of data.isolates.values()) {
+    if (isolate.hello?.pid === pid && isolate.hello.isMainThread !== false) return isolate;
+  }
+  return undefined;
+}
+
 export function findMark(data: RunData, label: MarkMessage['label']): MarkMessage | undefined {
   return data.marks.find((m) => m.label === label);
 }
