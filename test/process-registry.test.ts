@@ -1,6 +1,12 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classifyTree } from '../src/run/exit-classifier.js';
-import { preloadsOf, ProcessRegistry, type ProcReader } from '../src/run/process-registry.js';
+import { linuxProcReader, preloadsOf, ProcessRegistry, type ProcReader } from '../src/run/process-registry.js';
+import { readProcStat } from '../src/run/process-tree.js';
 import type { HelloMessage } from '../src/samples/protocol.js';
 import type { SampleRecord } from '../src/samples/run-data.js';
 
@@ -353,5 +359,42 @@ describe('NODE_OPTIONS as Node splits it', () => {
     expect(preloadsOf('--require="/a/b.cjs" -r /c.cjs --import=/d.mjs --inspect')).toEqual(['/a/b.cjs', '/c.cjs', '/d.mjs']);
     expect(preloadsOf('--require "/x/q\\"uote.cjs"')).toEqual(['/x/q"uote.cjs']);
     expect(preloadsOf('')).toEqual([]);
+  });
+});
+
+describe.runIf(process.platform === 'linux')('the real /proc', () => {
+  it('tells a Node child started with env {} and one whose NODE_OPTIONS lost the preload, while they live', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'memkit-registry-'));
+    const preload = join(dir, 'preload.cjs'); // loads, says nothing: an agent that never reports
+    writeFileSync(preload, '');
+    const start = (env: NodeJS.ProcessEnv) => spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { env, stdio: 'ignore' });
+    const children = [start({}), start({ NODE_OPTIONS: '--max-old-space-size=100' }), start({ ...process.env, NODE_OPTIONS: `--require "${preload}" --expose-gc` })];
+    try {
+      await Promise.all(children.map((c) => once(c, 'spawn')));
+      expect(linuxProcReader.exe(children[0]!.pid!)).toBe(process.execPath);
+      const reg = new ProcessRegistry(); // the real reader
+      reg.add(hello(1, process.pid));
+      for (const c of children) {
+        const stat = readProcStat(c.pid!)!;
+        reg.add({ type: 'proc-info', tMs: 1, pid: c.pid!, ppid: process.pid, comm: stat.comm, argv: [process.execPath, '-e', '…'], startTicks: stat.startTicks });
+        expect(linuxProcReader.alive(c.pid!, stat.startTicks)).toBe(true);
+        expect(linuxProcReader.alive(c.pid!, stat.startTicks + 1)).toBe(false);
+      }
+      for (const c of children) c.kill('SIGKILL');
+      const { unreached } = reg.settle({ pid: process.pid, exit: { code: 0, signal: null }, tMs: 2 });
+      expect(unreached.map((u) => [u.pid, u.reason])).toEqual([
+        [children[0]!.pid, 'its environment dropped NODE_OPTIONS (started with a custom env)'],
+        [children[1]!.pid, 'its NODE_OPTIONS does not load memkit\'s agent (set to "--max-old-space-size=100")'],
+        [children[2]!.pid, "memkit's agent never reported (it ended before its first event-loop turn, or the agent failed silently)"],
+      ]);
+    } finally {
+      for (const c of children) c.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a process that is gone has no environment to judge', () => {
+    expect(linuxProcReader.environ(2 ** 22 + 7)).toBe('gone');
+    expect(linuxProcReader.exe(2 ** 22 + 7)).toBe('gone');
   });
 });
