@@ -1,11 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { classifyExit, type ExitFacts } from '../src/run/exit-classifier.js';
+import { classifyExit, classifyTree, type ExitFacts } from '../src/run/exit-classifier.js';
 import { jobChild } from '../src/run/job-child.js';
 import { startChild } from '../src/run/runtime.js';
 import { StderrTail } from '../src/run/stderr-tail.js';
-import { readRunData } from '../src/samples/run-data.js';
+import { readRunData, type ProcessEndRecord } from '../src/samples/run-data.js';
 import { readJsonl, tempDir } from './helpers/cli.js';
 
 const base: ExitFacts = { code: 0, signal: null, stopCause: null, sawDone: true, stderrTail: '', command: false };
@@ -46,6 +46,90 @@ describe('how a child ended', () => {
   });
   it('a command that fails on its own is a crash', () => {
     expect(classifyExit({ ...base, command: true, sawDone: false, code: 4 }).reason).toBe('the child exited with code 4');
+  });
+});
+
+describe('how a command\'s tree ended', () => {
+  const root: ExitFacts = { ...base, command: true };
+  const end = (pid: number, over: Partial<ProcessEndRecord>): ProcessEndRecord => ({
+    type: 'process-end', tMs: pid, pid, code: 0, signal: null, cause: 'exit', source: 'parent-agent', ...over,
+  });
+  const rootEnd = end(1, { source: 'root' });
+  const names: Record<number, string> = { 3615: 'pid 3615 (cluster worker 1: node cluster.js)', 3620: 'pid 3620 (cluster worker 2: node cluster.js)' };
+  const describe = (e: ProcessEndRecord): string => names[e.pid] ?? `pid ${e.pid}`;
+
+  it('a root alone decides as classifyExit does', () => {
+    expect(classifyTree({ root, rootPid: 1, ends: [rootEnd] })).toEqual({ status: 'complete', notes: [] });
+    expect(classifyTree({ root: { ...root, code: 4 }, rootPid: 1, ends: [] })).toEqual({ status: 'crashed', reason: 'the child exited with code 4', notes: [] });
+  });
+
+  it('a descendant out of heap makes the run crashed, named; several: the first, and how many more', () => {
+    const oom = end(3615, { signal: 'SIGABRT', cause: 'oom', source: 'stderr', code: null });
+    expect(classifyTree({ root, rootPid: 1, ends: [rootEnd, oom], describe })).toEqual({
+      status: 'crashed', reason: 'pid 3615 (cluster worker 1: node cluster.js) ran out of V8 heap memory', notes: [],
+    });
+    const more = [
+      rootEnd, oom,
+      end(3620, { cause: 'uncaught', code: 1, reason: 'boom' }),
+      end(3630, { cause: 'signal', code: null, signal: 'SIGSEGV' }),
+    ];
+    expect(classifyTree({ root: { ...root, code: 1 }, rootPid: 1, ends: more, describe })).toEqual({
+      status: 'crashed',
+      reason: 'pid 3615 (cluster worker 1: node cluster.js) ran out of V8 heap memory, and 2 more; the child exited with code 1',
+      notes: ['pid 3620 (cluster worker 2: node cluster.js) ended on an uncaught error: boom', 'pid 3630 was killed by SIGSEGV'],
+    });
+  });
+
+  it('a descendant stopped by a signal or exiting non-zero on its own is a note, not a crash (Q4)', () => {
+    const ends = [
+      rootEnd,
+      end(10, { cause: 'signal', code: null, signal: 'SIGTERM' }),
+      end(11, { cause: 'signal', code: null, signal: 'SIGKILL' }),
+      end(12, { code: 2 }),
+      end(13, { code: 0 }),
+      end(14, { threadId: 1, code: 1, cause: 'exit' }),
+    ];
+    expect(classifyTree({ root, rootPid: 1, ends })).toEqual({
+      status: 'complete',
+      notes: [
+        'pid 10 was killed by SIGTERM',
+        'pid 11 was killed by SIGKILL (by its parent, or the kernel OOM killer)',
+        'pid 12 exited with code 2',
+        'worker thread 1 of pid 14 exited with code 1',
+      ],
+    });
+  });
+
+  it('the tree memkit itself stopped at the end of --duration: its SIGTERMs are not noted', () => {
+    const ends = [end(1, { source: 'root', signal: 'SIGTERM', code: null, cause: 'signal' }), end(10, { cause: 'signal', code: null, signal: 'SIGTERM' })];
+    expect(classifyTree({ root: { ...root, sawDone: false, code: null, signal: 'SIGTERM', stopCause: 'duration' }, rootPid: 1, ends })).toEqual({
+      status: 'complete', reason: 'stopped at the end of --duration', notes: [],
+    });
+  });
+
+  it('one stderr for the tree: a descendant’s out-of-heap text does not make the root out of heap', () => {
+    const stderrTail = 'FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory';
+    const oom = end(3615, { signal: 'SIGABRT', cause: 'oom', source: 'stderr', code: null });
+    expect(classifyTree({ root: { ...root, code: 1, stderrTail }, rootPid: 1, ends: [rootEnd, oom], describe }).reason).toBe(
+      'pid 3615 (cluster worker 1: node cluster.js) ran out of V8 heap memory; the child exited with code 1',
+    );
+    // The registry named the root itself: today's wording, with its limit.
+    const rootOom = end(1, { source: 'stderr', cause: 'oom', signal: 'SIGABRT', code: null });
+    expect(classifyTree({ root: { ...root, code: null, signal: 'SIGABRT', sawDone: false, stderrTail }, rootPid: 1, ends: [rootOom] }).reason).toBe(
+      'the child ran out of V8 heap memory: JavaScript heap out of memory',
+    );
+    // An OOM block nobody could be matched to is still a crash, said as such.
+    expect(classifyTree({ root: { ...root, stderrTail }, rootPid: 1, ends: [rootEnd], unattributed: [{ kind: 'oom', message: 'x' }] }).reason).toBe(
+      'a process of the command ran out of V8 heap memory (memkit could not tell which one)',
+    );
+  });
+
+  it('the root’s own uncaught error is named from its agent', () => {
+    const ends = [end(1, { source: 'own-agent', cause: 'uncaught', code: 1, reason: 'boom' })];
+    expect(classifyTree({ root: { ...root, code: 1, sawDone: true }, rootPid: 1, ends }).reason).toBe('the program ended on an uncaught error: boom');
+    expect(classifyExit({ ...root, code: 1, error: { type: 'error', phase: 'uncaught', origin: 'unhandledRejection', message: 'nope\nstack' } }).reason).toBe(
+      'the program had an unhandled promise rejection: nope',
+    );
   });
 });
 

@@ -1,4 +1,5 @@
 import type { ErrorMessage, RunStatus } from '../samples/protocol.js';
+import type { ProcessEndRecord } from '../samples/run-data.js';
 
 /**
  * How a measured child ended, in one line a person can act on. Order matters: an
@@ -55,6 +56,10 @@ export function classifyExit(f: ExitFacts): ExitClass {
     const s = f.timeoutMs !== undefined ? ` of ${Math.round(f.timeoutMs / 1000)} s` : '';
     return { status: 'crashed', reason: `the child did not finish within the timeout${s} and was killed` };
   }
+  if (f.error?.phase === 'uncaught') {
+    const what = f.error.origin === 'unhandledRejection' ? 'had an unhandled promise rejection' : 'threw an uncaught exception';
+    return { status: 'crashed', reason: `the program ${what}: ${f.error.message.split('\n')[0]}` };
+  }
   if (f.error) {
     const where = f.error.phase === 'agent' ? 'memkit agent' : f.error.phase === 'job' ? 'the measured job' : `scenario ${f.error.phase}()`;
     return { status: 'crashed', reason: `${where} threw: ${f.error.message.split('\n')[0]}` };
@@ -74,4 +79,93 @@ export function classifyExit(f: ExitFacts): ExitClass {
   if (f.signal) return { status: 'crashed', reason: `the child was killed by ${f.signal}` };
   if (f.code !== 0 && f.code !== null) return { status: 'crashed', reason: `the child exited with code ${f.code}` };
   return { status: 'crashed', reason: 'the child exited before finishing its run' };
+}
+
+/**
+ * A command's whole tree (docs/process-tree.md 3.4, Q4). The root decides as classifyExit
+ * does; in addition a descendant or worker thread that ran out of heap, died on an uncaught
+ * error or was killed by a crash signal makes the run crashed, named with its pid and
+ * command line. A descendant ended by SIGTERM, SIGINT, SIGHUP or SIGKILL, or one that exited
+ * non-zero on its own, is named in the notes only: its parent may have meant it (cluster
+ * restarts, a supervisor's kill timeout), so the kernel OOM killer's SIGKILL of a child is a
+ * note too.
+ */
+export interface TreeExitFacts {
+  /** The root's facts, as classifyExit takes them (stderrTail: the tree's shared stderr). */
+  root: ExitFacts;
+  rootPid: number;
+  /** process-end of every process and thread of the tree (run/process-registry.ts). */
+  ends: readonly ProcessEndRecord[];
+  /** Fatal ends on stderr no process could be matched to. */
+  unattributed?: readonly { kind: string; message: string }[];
+  /** "pid 3615 (cluster worker 1: node cluster.js)"; the pid (and thread) when absent. */
+  describe?(end: ProcessEndRecord): string;
+}
+
+export interface TreeExitClass extends ExitClass {
+  /** Descendants' ends worth a line that did not make the run crashed, and crashes past the first. */
+  notes: string[];
+}
+
+/** Signals a process dies of when it (or V8) crashed, never as a request to stop. */
+const CRASH_SIGNALS = new Set(['SIGABRT', 'SIGSEGV', 'SIGBUS', 'SIGILL', 'SIGFPE', 'SIGTRAP', 'SIGSYS']);
+/** What memkit sends when it stops a tree. */
+const STOP_SIGNALS = new Set(['SIGTERM', 'SIGINT', 'SIGKILL']);
+
+export function classifyTree(f: TreeExitFacts): TreeExitClass {
+  const isRoot = (e: ProcessEndRecord): boolean => e.pid === f.rootPid && e.threadId === undefined;
+  const rootEnd = f.ends.find(isRoot);
+  // One stderr for the whole tree: its out-of-heap text is the root's only when the
+  // registry said so (without a registry, as before: no other process was known).
+  const stderrIsRoots = rootEnd === undefined || rootEnd.cause === 'oom';
+  const root = classifyExit(stderrIsRoots ? f.root : { ...f.root, stderrTail: '' });
+  const name = (e: ProcessEndRecord): string =>
+    f.describe?.(e) ?? (e.threadId !== undefined ? `worker thread ${e.threadId} of pid ${e.pid}` : `pid ${e.pid}`);
+
+  const crashes: string[] = [];
+  const notes: string[] = [];
+  if (rootEnd?.cause === 'uncaught' && !f.root.error && f.root.stopCause === null && root.status === 'crashed') {
+    // The root's own agent saw the error the exit code alone does not say.
+    root.reason = `the program ended on an uncaught error: ${rootEnd.reason ?? ''}`.trimEnd();
+  }
+  for (const e of [...f.ends].sort((a, b) => a.tMs - b.tMs)) {
+    if (isRoot(e)) continue;
+    const line = describeEnd(e, name(e));
+    if (!line) continue;
+    // memkit stopping the tree (--duration, Ctrl-C, --timeout) signals every process itself.
+    if (f.root.stopCause !== null && e.cause === 'signal' && STOP_SIGNALS.has(e.signal ?? '')) continue;
+    (line.crash ? crashes : notes).push(line.text);
+  }
+  for (const u of f.unattributed ?? []) {
+    const what = u.kind === 'fatal' ? `hit a V8 fatal error: ${u.message}` : 'ran out of V8 heap memory';
+    crashes.push(`a process of the command ${what} (memkit could not tell which one)`);
+  }
+  if (crashes.length === 0) return { ...root, notes };
+  const first = `${crashes[0]}${crashes.length > 1 ? `, and ${crashes.length - 1} more` : ''}`;
+  const reason = root.reason ? `${first}; ${root.reason}` : first;
+  return { status: 'crashed', reason, notes: [...crashes.slice(1), ...notes] };
+}
+
+function describeEnd(e: ProcessEndRecord, who: string): { crash: boolean; text: string } | undefined {
+  switch (e.cause) {
+    case 'oom':
+      return { crash: true, text: `${who} ran out of V8 heap memory${e.reason?.includes('resourceLimits') ? ' (its resourceLimits)' : ''}` };
+    case 'uncaught':
+      return { crash: true, text: `${who} ended on an uncaught error${e.reason ? `: ${e.reason}` : ''}` };
+    case 'signal':
+      if (e.signal === null || CRASH_SIGNALS.has(e.signal)) {
+        const how = e.signal ? `was killed by ${e.signal}` : 'crashed';
+        return { crash: true, text: `${who} ${how}${e.reason ? ` (${e.reason})` : ''}` };
+      }
+      return {
+        crash: false,
+        text: `${who} was killed by ${e.signal}${e.signal === 'SIGKILL' ? ' (by its parent, or the kernel OOM killer)' : ''}`,
+      };
+    case 'exit':
+      return e.code !== null && e.code !== 0 ? { crash: false, text: `${who} exited with code ${e.code}` } : undefined;
+    case 'lost':
+      return { crash: false, text: `${who}: memkit's agent lost its connection before the end; how it ended is not known` };
+    case 'running':
+      return { crash: false, text: `${who} was still running when the command ended` };
+  }
 }

@@ -118,6 +118,8 @@ export interface ProcessEndRecord {
   type: 'process-end';
   tMs: number;
   pid: number;
+  /** With the pid, names one process across pid reuse (absent when no /proc sample or hello had it). */
+  startTicks?: number;
   threadId?: number;
   agentId?: number;
   code: number | null;
@@ -133,6 +135,7 @@ export interface UnreachedRecord {
   type: 'unreached';
   tMs: number;
   pid: number;
+  startTicks?: number;
   threadId?: number;
   argv: string[];
   reason: string;
