@@ -57,8 +57,8 @@ export interface SelectionMiss {
   seen: Array<{ pid: number; commandLine: string }>;
 }
 
-export function selectIsolates(data: RunData, selection: ProcessSelection): SelectedProcesses | SelectionMiss {
-  const procs = treeProcesses(data);
+/** `procs`: the tree as treeProcesses(data) listed it, when the caller has it already (the table's rows refer to it). */
+export function selectIsolates(data: RunData, selection: ProcessSelection, procs = treeProcesses(data)): SelectedProcesses | SelectionMiss {
   const root = rootProcess(data, procs);
   const picked = pick(selection, procs, root);
   if (picked.length === 0) return miss(selection, procs, root);
