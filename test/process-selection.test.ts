@@ -139,11 +139,28 @@ describe('mergedView', () => {
       { ...mem(1, 10, 1e6), agentId: undefined } as SampleRecord,
     ]);
     expect(single.isolates.size).toBe(0);
-    expect(mergedView(single, sel('main'))).toBe(single);
+    expect(mergedView(single, sel('all'))).toBe(single);
+    const scenario = runOf([{ ...hello({ agentId: 1, pid: 5, ppid: 1, argv: ['x'], helloMs: 0 }), agentId: undefined, mode: 'scenario' } as SampleRecord]);
+    expect(mergedView(scenario, sel('main'))).toBe(scenario);
     const noAgent = runOf([procInfo(0, 7, 1, ['sleep', '1']), ...procTick(0, [[7, 1e6, 0]])]);
     expect(mergedView(noAgent, sel('all'))).toBe(noAgent);
     // A command without an agent: a selection still picks its processes' RSS.
     expect(mergedView(noAgent, sel('7')).proc.rssBytes).toEqual([1e6]);
+  });
+
+  it('an older command run (its one agent untagged) still answers a narrower selection', () => {
+    const legacy = runOf(
+      shAppTree()
+        .filter((r) => (r as { agentId?: number }).agentId === undefined || (r as { agentId?: number }).agentId === 1)
+        .map((r) => ({ ...r, agentId: undefined }) as SampleRecord),
+    );
+    expect(legacy.isolates.size).toBe(0);
+    const main = mergedView(legacy, sel('main'));
+    expect(main.gc.tMs).toEqual([6, 20, 160]);
+    expect(main.proc.rssBytes).toEqual([60e6, 70e6, 65e6]);
+    expect(() => mergedView(legacy, sel('child.js'))).not.toThrow(); // seen from outside: RSS only
+    expect(mergedView(legacy, sel('child.js')).hello).toBeUndefined();
+    expect(() => mergedView(legacy, sel('zzz'))).toThrow(/--process zzz: it matched no process/);
   });
 
   it('a GC figure unknown in one isolate makes the selection’s figure unknown, not wrong', () => {

@@ -38,7 +38,7 @@ export function treeProcesses(data: RunData): TreeProcess[] {
     firstSeenMs: s.firstSeenMs,
   }));
   const threads = new Map<TreeProcess, Array<{ agentId: number; main: boolean }>>();
-  for (const [agentId, iso] of data.isolates) {
+  for (const [agentId, iso] of isolatesOf(data)) {
     const hello = iso.hello;
     if (!hello) continue; // records of an agent whose hello never arrived: no pid to place them
     let p = processOf(procs, hello);
@@ -71,6 +71,14 @@ export function treeProcesses(data: RunData): TreeProcess[] {
   }
   // Start order; the sort is stable, so the root (first /proc row) stays ahead of its own children.
   return procs.map((p, i) => ({ p, i })).sort((a, b) => a.p.firstSeenMs - b.p.firstSeenMs || a.i - b.i).map((x) => x.p);
+}
+
+/**
+ * The run's isolates by agentId. An older run's single agent sent its records untagged
+ * (they sit at the top level): it is isolate 0, so its process counts as measured.
+ */
+export function isolatesOf(data: RunData): Map<number, RunData> {
+  return data.isolates.size === 0 && data.hello !== undefined ? new Map([[0, data]]) : data.isolates;
 }
 
 /** The process an agent's hello belongs to: same pid, same startTicks when both are known; the latest such. */

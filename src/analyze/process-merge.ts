@@ -1,6 +1,6 @@
 import type { DoneMessage, MarkMessage } from '../samples/protocol.js';
 import { findMark, type GcColumns, type MemColumns, type ProcColumns, type RunData } from '../samples/run-data.js';
-import type { TreeProcess } from './process-list.js';
+import { isolatesOf, type TreeProcess } from './process-list.js';
 import { measuredWindow } from './window.js';
 
 /**
@@ -62,8 +62,9 @@ interface Isolate {
 
 export function mergeSelection(data: RunData, plan: MergePlan): MergedRunData {
   const isolates: Isolate[] = [];
+  const byId = isolatesOf(data);
   for (const agentId of plan.agentIds) {
-    const run = data.isolates.get(agentId);
+    const run = byId.get(agentId);
     if (run) isolates.push(describeIsolate(data, agentId, run));
   }
   const lead = isolates.find((i) => i.agentId === plan.rootAgentId);

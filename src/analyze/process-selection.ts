@@ -1,42 +1,10 @@
 import { UsageError } from '../core/errors.js';
+import { selectionText, type ProcessSelection } from './process-selector.js';
 import type { RunData } from '../samples/run-data.js';
 import { mergeSelection, type MergePlan } from './process-merge.js';
 import { commandLineOf, depthOf, descendantsOf, rootProcess, treeProcesses, type TreeProcess } from './process-list.js';
 
-/**
- * `--process`: which processes of a command's tree the run's top-level figures describe.
- * all = every process and thread (what the machine paid); main = the root process, or the
- * first Node process under a root that is not Node (`sh -c …`), with its worker threads;
- * largest = the process with the highest RSS peak; a number = that pid; anything else =
- * every process whose command line contains it. A process is always taken whole: its main
- * thread and all of its worker threads.
- */
-export type ProcessSelection =
-  | { kind: 'all' }
-  | { kind: 'main' }
-  | { kind: 'largest' }
-  | { kind: 'pid'; pid: number }
-  | { kind: 'pattern'; text: string };
-
-export function parseProcessSelection(text: string): ProcessSelection {
-  const t = text.trim();
-  if (t === '') throw new UsageError('--process: expected all, main, largest, a pid or part of a command line');
-  if (t === 'all' || t === 'main' || t === 'largest') return { kind: t };
-  if (/^\d+$/.test(t)) return { kind: 'pid', pid: Number(t) };
-  return { kind: 'pattern', text: t };
-}
-
-/** The selection as the user wrote it (and as baselines record it). */
-export function selectionText(s: ProcessSelection): string {
-  switch (s.kind) {
-    case 'pid':
-      return String(s.pid);
-    case 'pattern':
-      return s.text;
-    default:
-      return s.kind;
-  }
-}
+export { parseProcessSelection, selectionText, type ProcessSelection } from './process-selector.js';
 
 export interface SelectedProcesses extends MergePlan {
   matched: true;
@@ -127,12 +95,14 @@ export class ProcessSelectionMiss extends UsageError {
  * The run as the selection sees it: a RunData whose top-level agent fields (hello, marks,
  * mem, gc, done, error) and `proc` are the merge of the selected isolates and processes
  * (see process-merge.ts), so the existing analysis runs on it unchanged. The isolates,
- * processes, ends and unreached stay as they were. A run with no per-isolate data (a
- * scenario, an older samples file) is returned as it is; so is `all` of a command whose
- * agent never reported. Throws ProcessSelectionMiss when nothing matched.
+ * processes, ends and unreached stay as they were. Throws ProcessSelectionMiss when
+ * nothing matched.
  */
 export function mergedView(data: RunData, selection: ProcessSelection): RunData {
-  if (data.isolates.size === 0 && (data.hello !== undefined || selection.kind === 'all')) return data;
+  // One agent's records at the top level: a scenario (one process), or `all` of an older
+  // command run, whose figures already are the selection's. A narrower selection of an
+  // older command run still picks its processes (its agent counts as isolate 0).
+  if (data.isolates.size === 0 && (data.hello?.mode === 'scenario' || selection.kind === 'all')) return data;
   const selected = selectIsolates(data, selection);
   if (!selected.matched) throw new ProcessSelectionMiss(selected);
   return mergeSelection(data, selected);

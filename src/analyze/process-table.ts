@@ -1,6 +1,6 @@
 import type { ProcessRole, ProcessRow, ProcessRunSection, UnreachedRow } from '../baseline/sections.js';
 import type { ProcessEndRecord, RunData } from '../samples/run-data.js';
-import { commandLineOf, rootProcess, treeProcesses, type TreeProcess } from './process-list.js';
+import { commandLineOf, isolatesOf, rootProcess, treeProcesses, type TreeProcess } from './process-list.js';
 import { selectIsolates, type ProcessSelection } from './process-selection.js';
 import { analyzeRun } from './run-metrics.js';
 
@@ -28,6 +28,7 @@ export function processRunSection(data: RunData, selection: ProcessSelection, op
 
 function processRows(data: RunData, procs: TreeProcess[], opts: ProcessTableOptions): Array<{ row: ProcessRow; process: TreeProcess }> {
   const root = rootProcess(data, procs);
+  const isolates = isolatesOf(data);
   const t0 = data.header?.startedAtMs ?? Math.min(...procs.map((p) => p.firstSeenMs));
   const out: Array<{ row: ProcessRow; process: TreeProcess }> = [];
   const ordinals = new Map<string, number>();
@@ -39,8 +40,8 @@ function processRows(data: RunData, procs: TreeProcess[], opts: ProcessTableOpti
   for (const p of procs) {
     const argv = cleanArgv(p.argv);
     const command = normalisedCommand(argv, opts.cwd);
-    const mainId = p.agentIds.find((id) => data.isolates.get(id)?.hello?.isMainThread !== false);
-    const main = mainId !== undefined ? data.isolates.get(mainId) : undefined;
+    const mainId = p.agentIds.find((id) => isolates.get(id)?.hello?.isMainThread !== false);
+    const main = mainId !== undefined ? isolates.get(mainId) : undefined;
     const role: ProcessRole = !p.node ? 'non-node' : p === root ? 'main' : (main?.hello?.role ?? 'process');
     const end = processEndOf(data, p.pid, 0, mainId);
     const endMs = end?.tMs ?? p.series?.goneMs ?? main?.done?.tMs ?? main?.lost?.tMs;
@@ -62,7 +63,7 @@ function processRows(data: RunData, procs: TreeProcess[], opts: ProcessTableOpti
     out.push({ row, process: p });
     for (const id of p.agentIds) {
       if (id === mainId) continue;
-      const iso = data.isolates.get(id)!;
+      const iso = isolates.get(id)!;
       const hello = iso.hello!;
       const threadId = hello.threadId ?? 0;
       const wEnd = processEndOf(data, p.pid, threadId, id);
