@@ -58,6 +58,17 @@ export interface GcStatsOptions {
   wholeLife?: boolean;
   /** Whole-life runs: where the program's own code began (start-up is before); default the window's start. */
   programStartMs?: number;
+  /**
+   * Whole-life runs of several isolates merged (analyze/process-merge.ts): per GC, 1 when it
+   * came before its own isolate's program start. Replaces programStartMs, so the start-up
+   * counts are the sum of each isolate's own.
+   */
+  beforeProgramStart?: ArrayLike<number>;
+  /**
+   * What the time ratio divides by instead of the window: for several isolates, the sum of
+   * their lifetimes (the share of JS-thread time spent in GC pauses).
+   */
+  timeRatioSpanMs?: number;
 }
 
 const zeroCounts = (): Record<GcKindName, number> => ({ minor: 0, major: 0, incremental: 0, weakcb: 0 });
@@ -92,7 +103,7 @@ export function gcStats(gc: GcColumns, window: Window, opts: GcStatsOptions = {}
       spanStartMs = Math.min(spanStartMs, t);
       spanEndMs = Math.max(spanEndMs, t + gc.pauseMs[i]!);
     }
-    if (opts.wholeLife && t < programStartMs) {
+    if (opts.wholeLife && (opts.beforeProgramStart ? opts.beforeProgramStart[i] === 1 : t < programStartMs)) {
       startup.counts[name]++;
       startup.pauseMs += gc.pauseMs[i]!;
     }
@@ -104,7 +115,7 @@ export function gcStats(gc: GcColumns, window: Window, opts: GcStatsOptions = {}
   ) as Record<GcKindName, GcKindStats>;
   const allSummary = summarize(all);
   const windowMs = window.endMs - window.startMs;
-  const spanMs = spanEndMs - spanStartMs;
+  const spanMs = opts.timeRatioSpanMs ?? spanEndMs - spanStartMs;
   return {
     byKind,
     all: { count: all.length, pauseMs: allSummary },

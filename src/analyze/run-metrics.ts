@@ -4,6 +4,7 @@ import { allocationInWindow, type AllocEstimate } from './alloc-rate.js';
 import { customMetrics } from './custom-metrics.js';
 import { gcStats, type GcStats } from './gc-stats.js';
 import { memoryStats, type MemoryStats } from './memory-stats.js';
+import { selectionFactsOf } from './process-merge.js';
 import { measuredWindow, type Window } from './window.js';
 
 /**
@@ -26,8 +27,14 @@ export function analyzeRun(data: RunData): RunAnalysis {
   const instrumented = data.hello !== undefined;
   // A user's command is measured over its whole life: its GC counts must equal V8's
   // --trace-gc, start-up included. A scenario keeps its window (setup and checkpoints out).
+  // A selection of a command's isolates (process-merge.ts): start-up GCs are each isolate's own.
+  const selection = selectionFactsOf(data);
   const gc = instrumented
-    ? gcStats(data.gc, window, { wholeLife: data.hello?.mode === 'preload', programStartMs: findMark(data, 'program-start')?.tMs })
+    ? gcStats(data.gc, window, {
+        wholeLife: data.hello?.mode === 'preload',
+        programStartMs: findMark(data, 'program-start')?.tMs,
+        ...(selection ? { beforeProgramStart: selection.gcBeforeProgramStart, timeRatioSpanMs: selection.isolateLifeMs } : {}),
+      })
     : undefined;
   const memory = memoryStats(data, window);
   const alloc = instrumented

@@ -134,12 +134,82 @@ export interface SnapshotSection {
 
 export type HeapLeaksSection = LeakReport & { growingOnly: boolean };
 
+/**
+ * A command's process tree (`extra.processes`, docs/process-tree.md §3.5): every Node
+ * process and worker thread, and the processes measured from outside only, one row each,
+ * with its own figures, so `memkit report` can draw the table and `memkit diff --process`
+ * can re-select from them. The top-level metrics describe the rows named in `selected`.
+ */
+export interface ProcessesSection {
+  /** --process as given: 'all', 'main', 'largest', a pid, or a part of a command line. */
+  selection: string;
+  /** One per measured run (--repeat), in order. */
+  runs: ProcessRunSection[];
+}
+
+export interface ProcessRunSection {
+  /** Keys of the rows the top-level metrics describe in this run. */
+  selected: string[];
+  /** Processes and their worker threads, in start order (a process's threads right after it). */
+  rows: ProcessRow[];
+  unreached: UnreachedRow[];
+}
+
+/** What an agent knows of its own process (protocol's AgentRole), 'main' for the root, 'non-node' for a shell etc. */
+export type ProcessRole = 'main' | 'process' | 'fork' | 'cluster-worker' | 'worker-thread' | 'non-node';
+
+export type ProcessEndCauseName = 'exit' | 'uncaught' | 'oom' | 'signal' | 'lost' | 'running';
+
+export interface ProcessRow {
+  /**
+   * Stable across runs: role, the command line with the node binary, paths under the
+   * working directory and temporary directories normalised, and an ordinal among equal
+   * keys in start order (`cluster-worker:node cluster.js#2`).
+   */
+  key: string;
+  pid: number;
+  ppid: number;
+  /** 0 for a process's main thread. */
+  threadId: number;
+  /** V8's isolate address as --trace-gc prints it. */
+  isolate?: string;
+  role: ProcessRole;
+  argv: string[];
+  /** From the run's start. */
+  startMs: number;
+  endMs?: number;
+  /** agent: memkit's agent reported from inside; outside: RSS/CPU only. */
+  measured: 'agent' | 'outside';
+  end?: { code: number | null; signal: string | null; cause: ProcessEndCauseName; reason?: string };
+  gc?: {
+    counts: Record<GcKindName, number>;
+    startup?: GcStartupSection;
+    /** Percentiles null when the isolate had no GC. */
+    pauseMs: { p50: number | null; p95: number | null; max: number | null; total: number };
+  };
+  /** Per isolate. */
+  heapUsedPeakBytes?: number;
+  /** Per process (absent on worker-thread rows: a thread has no RSS of its own). */
+  rssPeakBytes?: number;
+  cpuMs?: number;
+}
+
+/** A Node process or worker thread no agent reported from, and why. */
+export interface UnreachedRow {
+  pid: number;
+  threadId?: number;
+  argv: string[];
+  reason: string;
+}
+
 export interface GcProfileExtra {
   runs?: GcRunEntry[];
+  processes?: ProcessesSection;
 }
 
 export interface MemStressExtra {
   runs?: Array<GcRunEntry & StressRunSection>;
+  processes?: ProcessesSection;
   leak?: LeakSection;
   assertions?: AssertionSection[];
 }
@@ -273,4 +343,50 @@ export function heapSummaryClassesOf(b: Sections): ClassRow[] | undefined {
   return classes
     .filter((c): c is Record<string, unknown> & { className: string } => isObject(c) && typeof c.className === 'string')
     .map((c) => ({ className: c.className, count: Number(c.count) || 0, selfBytes: Number(c.selfBytes) || 0, retainedBytes: Number(c.retainedBytes) || 0 }));
+}
+
+const ROLES: readonly unknown[] = ['main', 'process', 'fork', 'cluster-worker', 'worker-thread', 'non-node'] satisfies ProcessRole[];
+const CAUSES: readonly unknown[] = ['exit', 'uncaught', 'oom', 'signal', 'lost', 'running'] satisfies ProcessEndCauseName[];
+
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+function isProcessRow(r: unknown): r is ProcessRow {
+  if (!isObject(r)) return false;
+  if (typeof r.key !== 'string' || !isNum(r.pid) || !isNum(r.ppid) || !isNum(r.threadId) || !ROLES.includes(r.role)) return false;
+  if (!isStrings(r.argv) || !isNum(r.startMs) || (r.endMs !== undefined && !isNum(r.endMs))) return false;
+  if (r.measured !== 'agent' && r.measured !== 'outside') return false;
+  if (r.end !== undefined && !(isObject(r.end) && CAUSES.includes(r.end.cause))) return false;
+  if (r.gc !== undefined) {
+    const g = r.gc;
+    if (!isObject(g) || !isObject(g.counts) || !isObject(g.pauseMs)) return false;
+    const counts = g.counts;
+    if (!(['minor', 'major', 'incremental', 'weakcb'] as const).every((k) => isNum(counts[k]))) return false;
+    const p = g.pauseMs;
+    // An isolate with no GC has NaN percentiles, written as null: still a valid row.
+    if (!isNum(p.total) || !(['p50', 'p95', 'max'] as const).every((k) => p[k] === null || isNum(p[k]))) return false;
+  }
+  for (const k of ['heapUsedPeakBytes', 'rssPeakBytes', 'cpuMs'] as const) if (r[k] !== undefined && !isNum(r[k])) return false;
+  return true;
+}
+
+function isUnreachedRow(r: unknown): r is UnreachedRow {
+  return isObject(r) && isNum(r.pid) && isStrings(r.argv) && typeof r.reason === 'string' && (r.threadId === undefined || isNum(r.threadId));
+}
+
+/**
+ * A command's process table, when the baseline has a valid one (older baselines, scenarios
+ * and hand edits have none: undefined). Every run must be whole; a bad row makes the
+ * section unusable rather than a table that silently lacks a process.
+ */
+export function processesOf(b: Sections): ProcessesSection | undefined {
+  const p = section(b, 'processes');
+  if (!isObject(p) || typeof p.selection !== 'string' || !Array.isArray(p.runs)) return undefined;
+  const runs: ProcessRunSection[] = [];
+  for (const r of p.runs) {
+    if (!isObject(r) || !isStrings(r.selected) || !Array.isArray(r.rows) || !Array.isArray(r.unreached)) return undefined;
+    if (!r.rows.every(isProcessRow) || !r.unreached.every(isUnreachedRow)) return undefined;
+    runs.push({ selected: r.selected, rows: r.rows, unreached: r.unreached });
+  }
+  return { selection: p.selection, runs };
 }

@@ -11,7 +11,10 @@ import type { PrometheusSettings } from '../prometheus/cli-options.js';
 import { buildBaseline } from './build-baseline.js';
 import type { MeasuredRun } from './measure.js';
 import { liveProgressText, plainProgressLine } from './progress-text.js';
-import { unmeasuredNodeProcessesNote } from './unmeasured-processes.js';
+import { unmeasuredProcessesNote } from './unmeasured-processes.js';
+import { mergedView, ProcessSelectionMiss, type ProcessSelection } from '../analyze/process-selection.js';
+import { selectionFactsOf } from '../analyze/process-merge.js';
+import { processesExtra } from './run-extra.js';
 import { openSession, runSeries, type AgentSettings, type ProgressSink } from './session.js';
 import type { ResolvedTarget, TargetOptions } from './target.js';
 
@@ -41,6 +44,8 @@ export interface SessionSettings {
   progress: boolean;
   /** --prometheus: serve live metrics of the runs on /metrics. */
   prometheus?: PrometheusSettings;
+  /** --process: the processes of a command's tree the metrics describe (default all). */
+  process?: ProcessSelection;
 }
 
 export type MeasuredKind = 'gc-profile' | 'mem-stress';
@@ -80,10 +85,17 @@ export async function measureSession<K extends MeasuredKind, A extends RunAnalys
 ): Promise<SessionResult<K, A>> {
   const session = await openSession(hooks.kind, s.target, { outPath: s.outPath });
   const { resolved, runId, baselinePath } = session;
-  const analyze = (data: RunData): A => hooks.analyze(data, resolved);
+  // A command's tree: the selected isolates merged into the top-level view every figure,
+  // note and section below is made from (a scenario's run is returned as it is).
+  const selection: ProcessSelection = s.process ?? { kind: 'all' };
+  const isCommand = resolved.target.type === 'command';
+  const view = (data: RunData): RunData => (isCommand ? mergedView(data, selection) : data);
+  const viewed = (runs: MeasuredRun<A>[]): MeasuredRun<A>[] => runs.map((r) => ({ ...r, outcome: { ...r.outcome, data: view(r.outcome.data) } }));
+  const analyze = (data: RunData): A => hooks.analyze(view(data), resolved);
   const nodeFlags = resolved.target.type === 'scenario' ? ['--expose-gc', ...s.nodeArgs] : s.nodeArgs;
 
-  const build = (runs: MeasuredRun<A>[], partial: boolean): BaselineOf<K> => {
+  const build = (measured: MeasuredRun<A>[], partial: boolean): BaselineOf<K> => {
+    const runs = viewed(measured);
     const target = resolved.target.type === 'command' ? { ...resolved.target, instrumented: runs.some((r) => r.outcome.instrumented) } : resolved.target;
     const first = runs[0]?.outcome.data.hello;
     const notes = partial ? [PARTIAL_NOTE] : [];
@@ -93,7 +105,11 @@ export async function measureSession<K extends MeasuredKind, A extends RunAnalys
     const desync = runs.reduce((n, r) => n + (r.outcome.data.done?.gcDesync ?? 0), 0);
     if (desync > 0) notes.push(`${desync} GC events had no heap figures (the two V8 observation sources disagreed)`);
     if (target.type === 'command') {
-      for (const note of new Set(runs.map((r) => unmeasuredNodeProcessesNote(r.outcome.data)))) if (note) notes.push(note);
+      for (const r of runs) {
+        const facts = selection.kind === 'all' ? undefined : selectionFactsOf(r.outcome.data);
+        const note = unmeasuredProcessesNote(r.outcome.data, facts ? new Set(facts.pids) : undefined);
+        if (note && !notes.includes(note)) notes.push(note);
+      }
     }
     const sourceNote = gcHeapSourceNote(first);
     if (sourceNote) notes.push(sourceNote);
@@ -109,7 +125,8 @@ export async function measureSession<K extends MeasuredKind, A extends RunAnalys
       runs,
       notes,
     });
-    return { ...draft, extra: hooks.extra(runs, draft.metrics) };
+    const extra = hooks.extra(runs, draft.metrics);
+    return { ...draft, extra: isCommand ? { ...extra, processes: processesExtra(runs, selection, process.cwd()) } : extra };
   };
 
   const { runs, interrupted, exporter } = await runSeries<A>(
@@ -130,8 +147,14 @@ export async function measureSession<K extends MeasuredKind, A extends RunAnalys
         ? {
             checkpoint: {
               everyMs: hooks.saveEveryMs,
-              save: (done: MeasuredRun<A>[], current: RunControl) =>
-                writeBaseline(baselinePath, build([...done, partialRun(current, analyze)], true)),
+              save: (done: MeasuredRun<A>[], current: RunControl) => {
+                try {
+                  writeBaseline(baselinePath, build([...done, partialRun(current, analyze)], true));
+                } catch (err) {
+                  // The selected process may not have started yet: the next save tries again.
+                  if (!(err instanceof ProcessSelectionMiss)) throw err;
+                }
+              },
             },
           }
         : {}),
@@ -139,7 +162,7 @@ export async function measureSession<K extends MeasuredKind, A extends RunAnalys
     progress,
   );
   try {
-    return { baseline: build(runs, false), baselinePath, runs, interrupted, exporter };
+    return { baseline: build(runs, false), baselinePath, runs: viewed(runs), interrupted, exporter };
   } catch (err) {
     await exporter?.close();
     throw err;

@@ -1,5 +1,7 @@
 import type { MeasuredRun } from './measure.js';
-import type { GcRunEntry } from '../baseline/sections.js';
+import type { GcRunEntry, ProcessesSection } from '../baseline/sections.js';
+import { processRunSection } from '../analyze/process-table.js';
+import { selectionText, type ProcessSelection } from '../analyze/process-selection.js';
 
 /** The per-run GC details a baseline keeps under `extra.runs[i]` for its tables. */
 export function gcRunExtra(run: MeasuredRun): GcRunEntry {
@@ -13,5 +15,16 @@ export function gcRunExtra(run: MeasuredRun): GcRunEntry {
     gcDesync: run.outcome.data.done?.gcDesync ?? 0,
     heapBasis: memory.heapUsed?.basis,
     heapSlopeBasis: memory.heapUsed?.slopeBasis,
+  };
+}
+
+/**
+ * A command's process table for `extra.processes`: every run's rows (processes and worker
+ * threads, each with its own figures) and which of them the top-level metrics describe.
+ */
+export function processesExtra<A>(runs: MeasuredRun<A>[], selection: ProcessSelection, cwd: string): ProcessesSection {
+  return {
+    selection: selectionText(selection),
+    runs: runs.map((r) => processRunSection(r.outcome.data, selection, { cwd })),
   };
 }

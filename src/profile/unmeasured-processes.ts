@@ -1,29 +1,30 @@
-import { basename } from 'node:path';
+import { commandLineOf, treeProcesses } from '../analyze/process-list.js';
 import type { RunData } from '../samples/run-data.js';
 
 /**
- * The Node processes of a command's tree that memkit's agent did not report from. Until
- * every process has its own agent channel (docs/process-tree.md), the GC and heap figures
- * describe only the process whose agent reported (for `npm start`, npm's own), while the
- * tree's RSS and CPU cover them all: the baseline must say so rather than let the figures
- * pass for the program's.
+ * The Node processes and worker threads of a command's tree that no agent reported from:
+ * the registry's `unreached` records (with its reason), and Node processes the outside
+ * sampler saw that neither said hello nor were listed. Their GC and heap are in no figure
+ * (their RSS and CPU are, under `--process all`): the baseline must say so rather than let
+ * the totals pass for the whole program's.
+ *
+ * `pids`: the processes the figures describe (the selection); the others are left out by
+ * choice, not for want of an agent. Undefined: every process.
  */
-export function unmeasuredNodeProcessesNote(data: RunData): string | undefined {
-  const measured = data.hello?.pid;
-  if (measured === undefined) return undefined;
-  const others = data.processes.filter((p) => p.pid !== measured && isNode(p));
-  if (others.length === 0) return undefined;
-  // npm pads its retitled argv with spaces.
-  const named = (p: { pid: number; argv: string[]; comm: string }) =>
-    `${p.pid} (${(p.argv.length ? p.argv.join(' ') : p.comm).replace(/\s+/g, ' ').trim().slice(0, 80)})`;
-  const self = data.processes.find((p) => p.pid === measured);
-  return (
-    `GC and heap figures describe process ${self ? named(self) : measured} only: ` +
-    `${others.length} other Node process${others.length === 1 ? ' of the command is' : 'es of the command are'} not measured inside yet ` +
-    `(${others.map(named).join(', ')}); the RSS and CPU figures cover the whole tree`
-  );
-}
-
-function isNode(p: { comm: string; argv: string[] }): boolean {
-  return p.comm === 'node' || /^node(js)?$/.test(basename(p.argv[0] ?? ''));
+export function unmeasuredProcessesNote(data: RunData, pids?: ReadonlySet<number>): string | undefined {
+  const inSelection = (pid: number): boolean => pids === undefined || pids.has(pid);
+  const listed: string[] = [];
+  const named = (pid: number, argv: string[]) => `${pid} (${commandLineOf({ argv }).slice(0, 80)})`;
+  for (const u of data.unreached) {
+    if (!inSelection(u.pid)) continue;
+    listed.push(`${named(u.pid, u.argv)}${u.threadId !== undefined ? ` worker thread ${u.threadId}` : ''}: ${u.reason}`);
+  }
+  const unreachedPids = new Set(data.unreached.filter((u) => u.threadId === undefined).map((u) => u.pid));
+  for (const p of treeProcesses(data)) {
+    if (!p.node || p.agentIds.length > 0 || unreachedPids.has(p.pid) || !inSelection(p.pid)) continue;
+    listed.push(`${named(p.pid, p.argv.length ? p.argv : [p.comm ?? ''])}: no memkit agent reported from it`);
+  }
+  if (listed.length === 0) return undefined;
+  const n = listed.length;
+  return `totals leave out ${n} process${n === 1 ? '' : 'es'} not measured (no GC or heap figures from ${n === 1 ? 'it' : 'them'}): ${listed.join('; ')}`;
 }

@@ -11,6 +11,10 @@ export const FLAGS = {
   scenario: flag<string | undefined>('-s, --scenario <name|file>', 'built-in scenario name or path to your own .js scenario module'),
   variant: flag<string | undefined>('--variant <name>', "scenario variant (default: the scenario's default variant)"),
   param: flag<string[]>('-p, --param <key=value>', 'set a scenario parameter; repeatable', { repeatable: true }),
+  process: flag<string>(
+    '--process <which>',
+    "a command's processes the metrics describe: all, main, largest, a pid, or part of a command line (summed)",
+  ),
 
   // How long, how often, how many times, and the child's own flags.
   duration: flag<string | undefined>('-d, --duration <time>', 'how long to run the steps: 600 (seconds), 30s, 10m, 1h'),

@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { addOutputOptions, parseOutputOptions, type OutputRaw, type OutputSettings } from './output.js';
+import { addProcessOption, parseProcessOption, type ProcessRaw } from './process.js';
 import { addPrometheusOptions, parsePrometheusOptions, type PrometheusRaw } from './prometheus.js';
 import { addRunOptions, parseRunOptions, type RunRaw, type RunSettings } from './run.js';
 import { parseTargetOptions, type TargetRaw } from './target.js';
 import type { TargetOptions } from '../../profile/target.js';
 import type { PrometheusSettings } from '../../prometheus/cli-options.js';
+import type { ProcessSelection } from '../../analyze/process-selector.js';
 
 /**
  * The groups every measuring command (gc-profile, mem-stress) takes after its own flags,
@@ -12,22 +14,27 @@ import type { PrometheusSettings } from '../../prometheus/cli-options.js';
  * first, before the command's own flags, and is added by the command.
  */
 
-export type MeasureRaw = TargetRaw & RunRaw & OutputRaw & PrometheusRaw;
+export type MeasureRaw = TargetRaw & RunRaw & ProcessRaw & OutputRaw & PrometheusRaw;
 
 export interface MeasureSettings extends RunSettings, OutputSettings {
   target: TargetOptions;
+  /** --process: the processes of a command's tree the metrics describe. */
+  process: ProcessSelection;
   prometheus?: PrometheusSettings;
 }
 
 export function addMeasureOptions(cmd: Command, defaultOut: string): Command {
   addRunOptions(cmd);
+  addProcessOption(cmd);
   addOutputOptions(cmd, defaultOut);
   return addPrometheusOptions(cmd);
 }
 
 export function parseMeasureOptions(raw: MeasureRaw, command: string[]): MeasureSettings {
+  const target = parseTargetOptions(raw, command);
   return {
-    target: parseTargetOptions(raw, command),
+    target,
+    process: parseProcessOption(raw, target.command.length > 0),
     ...parseRunOptions(raw),
     ...parseOutputOptions(raw),
     prometheus: parsePrometheusOptions(raw),
@@ -39,7 +46,7 @@ export function parseMeasureOptions(raw: MeasureRaw, command: string[]): Measure
  * session takes (its settings) and what the command itself writes (JSON or tables, --html).
  */
 export function splitMeasureSettings(m: MeasureSettings): {
-  session: Pick<MeasureSettings, 'target' | 'intervalMs' | 'repeat' | 'nodeArgs' | 'outPath' | 'progress' | 'prometheus'>;
+  session: Pick<MeasureSettings, 'target' | 'process' | 'intervalMs' | 'repeat' | 'nodeArgs' | 'outPath' | 'progress' | 'prometheus'>;
   output: { json: boolean; htmlPath?: string };
 } {
   const { json, htmlPath, ...session } = m;
