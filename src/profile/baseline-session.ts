@@ -111,6 +111,7 @@ export async function measureSession<K extends MeasuredKind, A extends RunAnalys
         if (note && !notes.includes(note)) notes.push(note);
       }
     }
+    for (const r of runs) for (const note of r.outcome.data.end?.notes ?? []) if (!notes.includes(note)) notes.push(note);
     const sourceNote = gcHeapSourceNote(first);
     if (sourceNote) notes.push(sourceNote);
     notes.push(...(hooks.notes?.(runs) ?? []));

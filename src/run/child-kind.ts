@@ -17,6 +17,8 @@ export interface ChildKind {
   readonly isCommand: boolean;
   /** The program named when it cannot be started ('node', or the user's command). */
   readonly program: string;
+  /** The command line as spawned, to name a root that neither /proc nor an agent described. */
+  readonly argv?: string[];
   /** The child's Node flags, to name a heap limit the user set when it runs out. */
   readonly nodeFlags: string[];
   /**

@@ -23,6 +23,7 @@ export function commandChild(argv: string[], intervalMs: number, nodeArgs: strin
   return {
     isCommand: true,
     program: cmd ?? '',
+    argv,
     nodeFlags: nodeArgs,
     politeStop: 'signal',
     agentSocket: true,

@@ -3,7 +3,9 @@ import { UsageError } from '../core/errors.js';
 import type { ExitInfo, RunStatus } from '../samples/protocol.js';
 import { addRecord, emptyRunData, mainIsolateOf, SAMPLES_SCHEMA, type RunData, type RunHeader, type SampleRecord } from '../samples/run-data.js';
 import type { ChildKind, RunControl } from './child-kind.js';
-import { classifyExit, type StopCause } from './exit-classifier.js';
+import { classifyExit, classifyTree, type ExitFacts, type StopCause } from './exit-classifier.js';
+import { ProcessRegistry } from './process-registry.js';
+import { StderrFatalScanner } from './stderr-fatal.js';
 import { startExternalSampler, type ExternalSampler } from './external-sampler.js';
 import { JsonlWriter } from './jsonl-writer.js';
 import { StderrTail } from './stderr-tail.js';
@@ -69,9 +71,14 @@ export function startChild(kind: ChildKind, options: ChildRunOptions): RunHandle
   const tail = new StderrTail();
   const startedAtMs = Date.now();
   const header: RunHeader = { type: 'run', schema: SAMPLES_SCHEMA, startedAtMs, ...options.header };
+  // A command's tree: who is in it and how each ended (read from /proc as soon as a
+  // process is seen, while it lives), and V8's fatal blocks on the stderr they share.
+  const registry = kind.agentSocket ? new ProcessRegistry() : undefined;
+  const fatal = kind.agentSocket ? new StderrFatalScanner() : undefined;
   const record = (r: SampleRecord): void => {
     writer.write(r);
     addRecord(data, r);
+    registry?.add(r);
     options.onRecord?.(r, control);
   };
 
@@ -174,6 +181,7 @@ export function startChild(kind: ChildKind, options: ChildRunOptions): RunHandle
   child.stdout?.on('data', (chunk: Buffer) => options.onOutput?.(chunk, 'stdout'));
   child.stderr?.on('data', (chunk: Buffer) => {
     tail.push(chunk);
+    if (fatal && registry) for (const f of fatal.push(chunk)) registry.addStderrFatal(f);
     options.onOutput?.(chunk, 'stderr');
   });
   // --duration (a command) is the program's time, counted from the agent's hello: on a busy
@@ -237,21 +245,32 @@ export function startChild(kind: ChildKind, options: ChildRunOptions): RunHandle
       finishedRecording = true;
       channel?.close();
       const rootPid = child.pid ?? -1;
-      const rootHello = data.hello ?? mainIsolateOf(data, rootPid)?.hello;
-      const cls = classifyExit({
+      const rootIsolate = mainIsolateOf(data, rootPid);
+      const rootHello = data.hello ?? rootIsolate?.hello;
+      const facts: ExitFacts = {
         code: exitInfo.code,
         signal: exitInfo.signal as NodeJS.Signals | null,
         stopCause,
         sawDone: kind.finished(data, rootPid),
-        error: data.error,
+        error: data.error ?? rootIsolate?.error,
         stderrTail: tail.text(),
         heapSizeLimitBytes: rootHello?.heapSizeLimitBytes,
         nodeFlags: rootHello?.execArgv ?? kind.nodeFlags,
         timeoutMs: options.timeoutMs,
         command: kind.isCommand,
-      });
+      };
+      let cls: { status: RunStatus; reason?: string; notes?: string[] };
+      if (registry && fatal) {
+        for (const f of fatal.end()) registry.addStderrFatal(f);
+        const tree = registry.settle({ pid: rootPid, exit: exitInfo, tMs: Date.now(), argv: kind.argv });
+        for (const r of [...tree.ends, ...tree.unreached]) record(r);
+        cls = classifyTree({ root: facts, rootPid, ends: tree.ends, unattributed: tree.unattributed, describe: (e) => registry.describe(e) });
+      } else {
+        cls = classifyExit(facts);
+      }
       const endedAtMs = Date.now();
-      record({ type: 'end', tMs: endedAtMs, status: cls.status, statusReason: cls.reason, exit: exitInfo });
+      const notes = cls.notes?.length ? { notes: cls.notes } : {};
+      record({ type: 'end', tMs: endedAtMs, status: cls.status, statusReason: cls.reason, exit: exitInfo, ...notes });
       writer.close();
       resolve({
         status: cls.status,

@@ -97,6 +97,8 @@ export interface EndRecord {
   status: RunStatus;
   statusReason?: string;
   exit: ExitInfo;
+  /** What else the tree's ends say (a descendant killed, a non-zero exit), for the baseline's notes. */
+  notes?: string[];
 }
 
 /** (parent) An agent's connection closed without its last word (`done`). */
