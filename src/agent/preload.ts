@@ -1,4 +1,6 @@
-import { installGcHooks, loadGcHooks, type InstalledGcHooks } from './gc-hooks-addon.js';
+import { installGcHooks, loadGcHooks } from './gc-hooks-addon.js';
+import type { startGcObserverSources } from './gc-observer-sources.js';
+import type { GcSources } from './start-gc-recording.js';
 import type { startTreeAgent } from './tree-agent.js';
 
 /**
@@ -15,13 +17,15 @@ import type { startTreeAgent } from './tree-agent.js';
 const rawConfig = process.env.MEMKIT_AGENT;
 const channelPath = process.env.MEMKIT_CHANNEL;
 if (rawConfig && channelPath) {
-  let hooks: InstalledGcHooks | Error | undefined;
+  let sources: GcSources | Error;
   try {
     const addon = loadGcHooks();
-    hooks = addon ? installGcHooks(addon) : undefined;
+    // Without the addon, the observer's modules are loaded (inside this file) only now.
+    const observer = addon ? undefined : (require('./gc-observer-sources.js') as { startGcObserverSources: typeof startGcObserverSources });
+    sources = addon ? { kind: 'hooks', hooks: installGcHooks(addon) } : { kind: 'observer', observer: observer!.startGcObserverSources() };
   } catch (err) {
-    hooks = err instanceof Error ? err : new Error(String(err));
+    sources = err instanceof Error ? err : new Error(String(err));
   }
   const agent = require('./tree-agent.cjs') as { startTreeAgent: typeof startTreeAgent };
-  agent.startTreeAgent(hooks, rawConfig, channelPath);
+  agent.startTreeAgent(sources, rawConfig, channelPath);
 }

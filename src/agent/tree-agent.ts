@@ -3,21 +3,18 @@ import { agentIdentity } from './agent-identity.js';
 import { startCommandAgent } from './command-agent.js';
 import { createGcRecorder } from './create-gc-recorder.js';
 import type { GcSources } from './start-gc-recording.js';
-import type { InstalledGcHooks } from './gc-hooks-addon.js';
-import { startGcObserverSources } from './gc-observer-sources.js';
 import { SocketChannel } from './socket-channel.js';
 import type { AgentConfig } from '../samples/protocol.js';
 
 /**
  * The rest of the agent in a process or worker thread of a user's command, once the
- * preload has started the gc-hooks addon (without it, the observer sources start here). A preload that throws would kill the user's program:
+ * preload has started recording GCs. A preload that throws would kill the user's program:
  * any failure is reported on the channel, if it can be, and the program runs unmeasured.
  */
-export function startTreeAgent(hooks: InstalledGcHooks | Error | undefined, rawConfig: string, channelPath: string): void {
+export function startTreeAgent(sources: GcSources | Error, rawConfig: string, channelPath: string): void {
   let channel: SocketChannel | undefined;
   try {
-    if (hooks instanceof Error) throw hooks;
-    const sources: GcSources = hooks ? { kind: 'hooks', hooks } : { kind: 'observer', observer: startGcObserverSources() };
+    if (sources instanceof Error) throw sources;
     const config = JSON.parse(rawConfig) as AgentConfig;
     channel = new SocketChannel(channelPath);
     const isolate = sources.kind === 'hooks' ? sources.hooks.addon.isolateAddress?.() : undefined;
