@@ -68,6 +68,7 @@ bench: bench-agent bench-soak bench-report bench-snapshot bench-similarity bench
 bench-agent: build
 	$(NODE) bench/agent-tick-cost.mjs
 	$(NODE) bench/agent-overhead.mjs
+	$(NODE) bench/agent-overhead-tree.mjs
 
 # Seed 000's W1 table, measured: a soak of lru-cache before/after (10 min each by default).
 bench-soak: build
