@@ -26,6 +26,7 @@
 #include <v8.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 
 namespace {
@@ -45,8 +46,14 @@ struct Hooks {
   bool installed = false;
 };
 
-// One agent per isolate; the agent runs on the main thread only.
+// One agent per isolate, and Node runs each isolate (the main thread's, each worker
+// thread's) on a thread of its own: thread-local state is per-isolate state. (Were two
+// isolates ever run on one thread, this would need a map keyed on the isolate.)
 thread_local Hooks* hooks = nullptr;
+// The cleanup hook is registered once per isolate: Node aborts on a second registration
+// of the same (function, argument), which a second load of the addon in the same thread
+// (its require cache cleared) would otherwise make.
+thread_local bool cleanup_registered = false;
 
 void Before(v8::Isolate* isolate, v8::GCType type, v8::GCCallbackFlags, void* data) {
   Hooks* h = static_cast<Hooks*>(data);
@@ -121,7 +128,23 @@ void Install(const v8::FunctionCallbackInfo<v8::Value>& args) {
 
 void UninstallJs(const v8::FunctionCallbackInfo<v8::Value>& args) { Uninstall(args.GetIsolate()); }
 
-void Cleanup(void* arg) { Uninstall(static_cast<v8::Isolate*>(arg)); }
+// isolateAddress(): the isolate as "%p" prints it, which is how V8 names it in the
+// "[pid:0x…]" prefix of every --trace-gc line: it joins an agent to its isolate's lines.
+void IsolateAddress(const v8::FunctionCallbackInfo<v8::Value>& args) {
+  v8::Isolate* isolate = args.GetIsolate();
+  char text[32];
+  std::snprintf(text, sizeof text, "%p", static_cast<void*>(isolate));
+  args.GetReturnValue().Set(v8::String::NewFromUtf8(isolate, text).ToLocalChecked());
+}
+
+// At the isolate's teardown (process exit, or a worker thread's end): a worker thread's
+// Hooks would otherwise outlive it, one per worker a pool ever started.
+void Cleanup(void* arg) {
+  Uninstall(static_cast<v8::Isolate*>(arg));
+  delete hooks;
+  hooks = nullptr;
+  cleanup_registered = false;
+}
 
 }  // namespace
 
@@ -129,5 +152,9 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   v8::Isolate* isolate = context->GetIsolate();
   NODE_SET_METHOD(exports, "install", Install);
   NODE_SET_METHOD(exports, "uninstall", UninstallJs);
-  node::AddEnvironmentCleanupHook(isolate, Cleanup, isolate);
+  NODE_SET_METHOD(exports, "isolateAddress", IsolateAddress);
+  if (!cleanup_registered) {
+    node::AddEnvironmentCleanupHook(isolate, Cleanup, isolate);
+    cleanup_registered = true;
+  }
 }

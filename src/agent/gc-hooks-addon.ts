@@ -10,7 +10,10 @@ import { createRequire } from 'node:module';
 export interface GcHooksAddon {
   install(ring: Float64Array): void;
   uninstall(): void;
-  /** The isolate's address as --trace-gc prints it (absent from an addon built before it). */
+  /**
+   * This isolate's address as V8 prints it in --trace-gc's `[pid:0x…]` prefix. Missing
+   * from an addon built before it existed (read it through `isolateAddress(addon)`).
+   */
   isolateAddress?(): string;
 }
 
@@ -35,6 +38,14 @@ export function loadGcHooks(): GcHooksAddon | undefined {
   } catch {
     return undefined; // not built (or another Node ABI): the observer and GCProfiler instead
   }
+}
+
+/**
+ * The `0x…` that names this isolate in --trace-gc's `[pid:0x…]` lines (one per process's
+ * main thread and per worker thread), or undefined from an addon built before it had one.
+ */
+export function isolateAddress(addon: GcHooksAddon): string | undefined {
+  return typeof addon.isolateAddress === 'function' ? addon.isolateAddress() : undefined;
 }
 
 /** Starts recording every GC of this isolate into a new ring. */

@@ -1,5 +1,6 @@
 import { threadId } from 'node:worker_threads';
 import { agentIdentity } from './agent-identity.js';
+import { isolateAddress } from './gc-hooks-addon.js';
 import { startCommandAgent } from './command-agent.js';
 import { createGcRecorder } from './create-gc-recorder.js';
 import type { GcSources } from './start-gc-recording.js';
@@ -17,7 +18,7 @@ export function startTreeAgent(sources: GcSources | Error, rawConfig: string, ch
     if (sources instanceof Error) throw sources;
     const config = JSON.parse(rawConfig) as AgentConfig;
     channel = new SocketChannel(channelPath);
-    const isolate = sources.kind === 'hooks' ? sources.hooks.addon.isolateAddress?.() : undefined;
+    const isolate = sources.kind === 'hooks' ? isolateAddress(sources.hooks.addon) : undefined;
     startCommandAgent(config, createGcRecorder(sources), channel, agentIdentity(isolate));
   } catch (err) {
     try {
