@@ -6,7 +6,6 @@ import type { Baseline } from '../src/baseline/schema.js';
 import { renderGcProfile } from '../src/report/terminal/gc-profile-table.js';
 import { renderProcessTable } from '../src/report/terminal/process-table.js';
 import type { SampleRecord } from '../src/samples/run-data.js';
-// @ts-expect-error plain JS fixture builder
 import { makeBaseline } from './fixtures/baselines/builder.mjs';
 import { runOf, shAppTree } from './helpers/tree-records.js';
 
