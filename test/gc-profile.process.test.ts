@@ -37,6 +37,18 @@ describe('gc-profile --process', () => {
     expect(existsSync(out.replace(/\.json$/, '.jsonl'))).toBe(true);
   });
 
+  it('a crashed run whose selected process never started keeps its report, with empty figures said so', async () => {
+    const out = join(tmp.path, 'crashed.json');
+    const r = await runCli(['gc-profile', '--no-progress', '--process', 'never-started.js', '--out', out, '--', 'node', '-e', "process.kill(process.pid, 'SIGKILL')"]);
+    expect(r.code, r.stderr.slice(-2000)).toBe(3);
+    const b = readJson(out);
+    expect(b.status).toBe('crashed');
+    expect(b.notes).toContainEqual(expect.stringMatching(/^--process never-started\.js: it matched no process; processes seen: \d+ node -e .* \(before the run ended: no figures from it\)$/));
+    expect(b.metrics['gc.count.minor']).toBeUndefined();
+    expect(b.metrics['rss.peak_bytes']).toBeUndefined();
+    expect(b.extra.processes.runs[0].selected).toEqual([]);
+  });
+
   it('refuses a narrower selection for a scenario (one process)', async () => {
     const r = await runCli(['gc-profile', '--no-progress', '--process', 'main', '--scenario', 'lru-cache', '--duration', '1s']);
     expect(r.code).toBe(2);

@@ -1,6 +1,7 @@
 import { UsageError } from '../core/errors.js';
 import type { Baseline, BaselineKind, Environment, RunStatus, Target } from '../baseline/schema.js';
 import type { Unit } from '../metrics/registry.js';
+import { processesOf } from '../baseline/sections.js';
 
 /**
  * One side of a diff (the baseline or the current run) as the union of its files: every
@@ -35,6 +36,8 @@ export interface Side {
   metrics: Map<string, PooledMetric>;
   environments: Array<{ path: string; environment: Environment }>;
   targets: Array<{ path: string; target: Target }>;
+  /** A command's `--process` as each file recorded it; undefined: no process table (older memkit). */
+  selections: Array<{ path: string; selection: string | undefined }>;
   warnings: string[];
 }
 
@@ -53,6 +56,7 @@ export function poolSide(name: SideName, loaded: readonly LoadedBaseline[]): Sid
     metrics: new Map(),
     environments: [],
     targets: [],
+    selections: [],
     warnings: [],
   };
   for (const { path, baseline } of loaded) {
@@ -68,6 +72,7 @@ export function poolSide(name: SideName, loaded: readonly LoadedBaseline[]): Sid
     side.runs += Math.max(baseline.runs.length, 1);
     side.environments.push({ path, environment: baseline.environment });
     side.targets.push({ path, target: baseline.target });
+    if (baseline.target.type === 'command') side.selections.push({ path, selection: processesOf(baseline)?.selection });
     for (const [metric, entry] of Object.entries(baseline.metrics)) {
       const pooled = side.metrics.get(metric);
       if (!pooled) {
@@ -135,6 +140,23 @@ export function compareTargets(base: Side, current: Side): string[] {
     return [`the sides ran different targets (base vs current): ${parts.join('; ')}`];
   }
   return [`the sides ran different targets: base ${[...b].join('; ')} / current ${[...c].join('; ')}`];
+}
+
+/**
+ * Command runs measured with different `--process` (or one from a memkit that measured the
+ * top process only) describe different processes: one line, and the way to compare the
+ * same ones. Several files of one side that differ are named the same way.
+ */
+export function compareSelections(base: Side, current: Side): string[] {
+  const text = (s: string | undefined) => (s === undefined ? 'no process table (an older memkit: its top process only)' : `--process ${s}`);
+  const b = new Set(base.selections.map((s) => s.selection));
+  const c = new Set(current.selections.map((s) => s.selection));
+  if (b.size === 0 || c.size === 0) return [];
+  if (b.size === 1 && c.size === 1 && [...b][0] === [...c][0]) return [];
+  return [
+    `the sides describe different processes: base ${[...b].map(text).join(' and ')}, current ${[...c].map(text).join(' and ')}; ` +
+      '`memkit diff --process <which>` re-selects both from their process tables',
+  ];
 }
 
 export function describeTarget(target: Target): string {

@@ -13,7 +13,7 @@ import {
   type Threshold,
   type ThresholdRule,
 } from './thresholds.js';
-import { checkPartial, checkSameKind, compareTargets, type Side, type SideName } from './diff-sides.js';
+import { checkPartial, checkSameKind, compareSelections, compareTargets, type Side, type SideName } from './diff-sides.js';
 import { compareEnvironments, describeEnvironmentDifference, type EnvironmentDifference } from './diff-environment.js';
 import { compareCpuShare, describeCpuShareDifference } from './diff-cpu-share.js';
 import type { BaselineKind, RunStatus } from '../baseline/schema.js';
@@ -268,7 +268,7 @@ export function buildDiffReport(base: Side, current: Side, policy: DiffPolicy, o
   warnings.push(...environment.map(describeEnvironmentDifference));
   const cpuShare = compareCpuShare(base, current);
   if (cpuShare) warnings.push(describeCpuShareDifference(cpuShare));
-  warnings.push(...base.warnings, ...current.warnings, ...compareTargets(base, current));
+  warnings.push(...base.warnings, ...current.warnings, ...compareTargets(base, current), ...compareSelections(base, current));
   const result = diffSides(base, current, policy);
   warnings.push(...result.warnings);
   if (result.thresholdOnly > 0) {

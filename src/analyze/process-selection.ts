@@ -107,3 +107,20 @@ export function mergedView(data: RunData, selection: ProcessSelection): RunData 
   if (!selected.matched) throw new ProcessSelectionMiss(selected);
   return mergeSelection(data, selected);
 }
+
+/**
+ * The run with no process selected: what a crashed or interrupted run leaves when the
+ * processes asked for never started. Its figures are empty, not another process's.
+ */
+export function emptySelectionView(data: RunData): RunData {
+  return {
+    ...data,
+    hello: undefined,
+    marks: [],
+    mem: { tMs: [], rss: [], heapUsed: [], heapTotal: [], external: [], arrayBuffers: [] },
+    gc: { tMs: [], kind: [], pauseMs: [], flags: [], usedBefore: [], usedAfter: [], totalAfter: [], src: [] },
+    proc: { tMs: [], rssBytes: [], cpuPercent: [], cpuMs: [] },
+    done: undefined,
+    error: undefined,
+  };
+}

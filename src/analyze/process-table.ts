@@ -58,7 +58,7 @@ function processRows(data: RunData, procs: TreeProcess[], opts: ProcessTableOpti
       measured: main ? 'agent' : 'outside',
       ...(end ? { end: endOf(end) } : {}),
       ...(main ? isolateFigures(main) : {}),
-      ...(p.series ? { rssPeakBytes: p.series.peakRssBytes, cpuMs: p.series.cpuMs[p.series.cpuMs.length - 1] ?? 0 } : {}),
+      ...(p.series && p.series.tMs.length > 0 ? { rssPeakBytes: p.series.peakRssBytes, cpuMs: p.series.cpuMs[p.series.cpuMs.length - 1] ?? 0 } : {}),
     };
     out.push({ row, process: p });
     for (const id of p.agentIds) {

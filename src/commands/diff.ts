@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { action } from '../cli/action.js';
-import { collect } from '../cli/options/flag.js';
+import { addFlag, collect } from '../cli/options/flag.js';
+import { FLAGS } from '../cli/options/flags.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 
 /**
@@ -25,10 +26,11 @@ interface DiffOptions {
   config?: string | false;
   allowPartial?: boolean;
   updateBaseline?: boolean;
+  process?: string;
 }
 
 export function registerDiff(program: Command): void {
-  program
+  const command = program
     .command('diff')
     .summary('compare a run with a baseline; exit 1 on a regression')
     .description(
@@ -64,7 +66,9 @@ export function registerDiff(program: Command): void {
     .option('--config <file>', 'config file (default: ./memkit.config.json when present)')
     .option('--no-config', 'ignore memkit.config.json')
     .option('--allow-partial', 'compare interrupted or crashed runs instead of refusing them')
-    .option('--update-baseline', 'after the diff, copy the current run over the baseline (accept the change)')
+    .option('--update-baseline', 'after the diff, copy the current run over the baseline (accept the change)');
+  // Re-selects both sides from their process tables (command baselines measured with different --process).
+  addFlag(command, FLAGS.process)
     // Checked in the action, for a message that names the likely cause (an unquoted glob).
     .allowExcessArguments(true)
     .action(
@@ -84,7 +88,7 @@ async function runDiff(baseArg: string | undefined, currentArg: string | undefin
   const format = parseFormat(opts.format);
   const { basePatterns, currentPatterns } = sides(baseArg, currentArg, opts);
 
-  const [{ parseFraction }, thresholds, { loadConfig }, { readDiffConfig }, io, sidesMod, diffMod] = await Promise.all([
+  const [{ parseFraction }, thresholds, { loadConfig }, { readDiffConfig }, io, sidesMod, diffMod, reselect] = await Promise.all([
     import('../units/parse.js'),
     import('../analyze/thresholds.js'),
     import('../config/load.js'),
@@ -92,6 +96,7 @@ async function runDiff(baseArg: string | undefined, currentArg: string | undefin
     import('../baseline/io.js'),
     import('../analyze/diff-sides.js'),
     import('../analyze/diff.js'),
+    opts.process !== undefined ? import('../analyze/process-reselect.js') : undefined,
   ]);
 
   const config = readDiffConfig(loadConfig(opts.config));
@@ -115,9 +120,15 @@ async function runDiff(baseArg: string | undefined, currentArg: string | undefin
   if (opts.updateBaseline && (baseFiles.length !== 1 || currentFiles.length !== 1)) {
     throw new UsageError('--update-baseline needs exactly one base file and one current file');
   }
-  const report = diffMod.buildDiffReport(sidesMod.poolSide('base', baseFiles), sidesMod.poolSide('current', currentFiles), policy, {
-    allowPartial,
-  });
+  // --process: both sides' figures re-selected from their process tables, so they describe the same processes.
+  const selected = reselect && opts.process !== undefined ? reselect.reselectSides(opts.process, baseFiles, currentFiles) : undefined;
+  const report = diffMod.buildDiffReport(
+    sidesMod.poolSide('base', selected?.base ?? baseFiles),
+    sidesMod.poolSide('current', selected?.current ?? currentFiles),
+    policy,
+    { allowPartial },
+  );
+  if (selected?.note) report.warnings.push(selected.note);
 
   const rendered = await render(format, report, opts.output === undefined);
   // Warnings go to stderr as well, so a CI log shows them whatever the format.

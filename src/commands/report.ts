@@ -14,7 +14,7 @@ import type { ReportOptions } from '../report/html/page.js';
  * imported inside the action.
  */
 
-type ReportCliOptions = Raw<'html'> & { maxPoints: string };
+type ReportCliOptions = Raw<'html' | 'process'> & { maxPoints: string };
 
 export function registerReport(program: Command): void {
   const command = program
@@ -28,7 +28,9 @@ export function registerReport(program: Command): void {
     )
     .argument('<baseline>', 'baseline file (.json) written by a memkit command')
     .argument('[current]', 'a second baseline to overlay on the first (baseline, then current)');
-  addFlag(command, FLAGS.html)
+  addFlag(command, FLAGS.html);
+  // A command's baseline: its figures redone for another selection of its processes, from the samples.
+  addFlag(command, FLAGS.process)
     .option('--max-points <n>', 'time buckets per chart for long runs (each keeps its first, last, lowest and highest sample)', '1500')
     .addHelpText(
       'after',
@@ -48,21 +50,33 @@ Examples:
         if (maxPoints < 10) throw new UsageError(`--max-points: ${maxPoints} is too few to draw a chart (at least 10)`);
         const { readBaseline } = await import('../baseline/io.js');
         const paths = currentPath ? [basePath, currentPath] : [basePath];
-        const baselines = paths.map((p) => readBaseline(p));
+        let baselines = paths.map((p) => readBaseline(p));
+        if (opts.html === undefined && currentPath) {
+          throw new UsageError('comparing two runs needs --html FILE (in the terminal, use: memkit diff BASE CURRENT)');
+        }
+        const { loadSide } = await import('../report/inputs.js');
+        let sides: Array<Awaited<ReturnType<typeof loadSide>>> | undefined;
+        if (opts.process !== undefined) {
+          // Every side redone for the processes asked for, from its samples (its rows where they are gone).
+          const [{ parseProcessSelection }, { reselectForReport }] = await Promise.all([
+            import('../analyze/process-selection.js'),
+            import('../profile/reselect-baseline.js'),
+          ]);
+          const selection = parseProcessSelection(opts.process);
+          const loaded = await Promise.all(baselines.map((b, i) => loadSide(paths[i]!, b, { process: selection })));
+          baselines = loaded.map((side, i) => reselectForReport(paths[i]!, side.baseline, side.runs.map((r) => r.data), selection));
+          sides = loaded.map((side, i) => ({ ...side, baseline: baselines[i]! }));
+        }
         if (opts.html === undefined) {
-          if (currentPath) {
-            throw new UsageError('comparing two runs needs --html FILE (in the terminal, use: memkit diff BASE CURRENT)');
-          }
           const { renderTerminalReport } = await import('../report/terminal/run-report.js');
-          process.stdout.write((await renderTerminalReport(basePath, baselines[0]!, process.stdout)) + '\n');
+          process.stdout.write((await renderTerminalReport(basePath, baselines[0]!, process.stdout, sides?.[0])) + '\n');
           return ExitCode.Ok;
         }
-        const [{ loadSide }, { writeHtmlReport }, { DEFAULT_CHART_OPTIONS }] = await Promise.all([
-          import('../report/inputs.js'),
+        const [{ writeHtmlReport }, { DEFAULT_CHART_OPTIONS }] = await Promise.all([
           import('../report/html/write-report.js'),
           import('../report/html/chart-data.js'),
         ]);
-        const sides = await Promise.all(baselines.map((b, i) => loadSide(paths[i]!, b)));
+        sides ??= await Promise.all(baselines.map((b, i) => loadSide(paths[i]!, b)));
         // Two runs: the page's table is memkit diff's decision (same thresholds and config).
         const comparison = currentPath ? await decideComparison(paths, baselines) : {};
         const { bytes } = writeHtmlReport(opts.html, sides, { chart: { ...DEFAULT_CHART_OPTIONS, maxBuckets: maxPoints }, ...comparison });

@@ -12,7 +12,7 @@ import { buildBaseline } from './build-baseline.js';
 import type { MeasuredRun } from './measure.js';
 import { liveProgressText, plainProgressLine } from './progress-text.js';
 import { unmeasuredProcessesNote } from './unmeasured-processes.js';
-import { mergedView, ProcessSelectionMiss, type ProcessSelection } from '../analyze/process-selection.js';
+import { emptySelectionView, mergedView, ProcessSelectionMiss, type ProcessSelection } from '../analyze/process-selection.js';
 import { selectionFactsOf } from '../analyze/process-merge.js';
 import { processesExtra } from './run-extra.js';
 import { openSession, runSeries, type AgentSettings, type ProgressSink } from './session.js';
@@ -89,7 +89,18 @@ export async function measureSession<K extends MeasuredKind, A extends RunAnalys
   // note and section below is made from (a scenario's run is returned as it is).
   const selection: ProcessSelection = s.process ?? { kind: 'all' };
   const isCommand = resolved.target.type === 'command';
-  const view = (data: RunData): RunData => (isCommand ? mergedView(data, selection) : data);
+  const missed = new Set<string>();
+  const view = (data: RunData): RunData => {
+    if (!isCommand) return data;
+    try {
+      return mergedView(data, selection);
+    } catch (err) {
+      // A run cut short before the selected process started keeps its report (empty figures, said so).
+      if (!(err instanceof ProcessSelectionMiss) || data.end === undefined || data.end.status === 'complete') throw err;
+      missed.add(err.message);
+      return emptySelectionView(data);
+    }
+  };
   const viewed = (runs: MeasuredRun<A>[]): MeasuredRun<A>[] => runs.map((r) => ({ ...r, outcome: { ...r.outcome, data: view(r.outcome.data) } }));
   const analyze = (data: RunData): A => hooks.analyze(view(data), resolved);
   const nodeFlags = resolved.target.type === 'scenario' ? ['--expose-gc', ...s.nodeArgs] : s.nodeArgs;
@@ -112,6 +123,7 @@ export async function measureSession<K extends MeasuredKind, A extends RunAnalys
       }
     }
     for (const r of runs) for (const note of r.outcome.data.end?.notes ?? []) if (!notes.includes(note)) notes.push(note);
+    for (const m of missed) notes.push(`${m} (before the run ended: no figures from it)`);
     const sourceNote = gcHeapSourceNote(first);
     if (sourceNote) notes.push(sourceNote);
     notes.push(...(hooks.notes?.(runs) ?? []));

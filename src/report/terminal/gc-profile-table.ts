@@ -3,6 +3,7 @@ import { gcRunsOf, gcStartupOf, type GcKindName, type PauseSummaryMs } from '../
 import { median } from '../../analyze/percentiles.js';
 import { formatBytes, formatCount, formatMs, formatPercent, formatRate } from '../../units/format.js';
 import { palette } from './color.js';
+import { renderProcessTable } from './process-table.js';
 import { renderTable } from './table.js';
 
 const KINDS: Array<[GcKindName, string]> = [
@@ -146,6 +147,10 @@ export function renderGcProfile(b: Baseline, opts: { color: boolean }): string {
       }),
     );
   }
+
+  // A command's tree: each process and thread, and the totals of the selection.
+  const processes = t.type === 'command' ? renderProcessTable(b, { color: opts.color }) : undefined;
+  if (processes) out.push('', processes);
   return out.join('\n');
 }
 

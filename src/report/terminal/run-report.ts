@@ -4,14 +4,20 @@ import { renderGcProfile } from './gc-profile-table.js';
 import { renderMemStress } from './mem-stress-table.js';
 import { renderTable } from './table.js';
 import { formatMetric } from '../metric-format.js';
-import { loadSide } from '../inputs.js';
+import { loadSide, type ReportSide } from '../inputs.js';
 import { renderMemorySparklines, sparkWidth } from './sparkline.js';
 
 /**
  * `memkit report FILE` without --html: the terminal tables of a baseline, and on a TTY a
  * sparkline of RSS and heap from its first run's samples.
  */
-export async function renderTerminalReport(path: string, b: Baseline, stdout: { isTTY?: boolean; columns?: number }): Promise<string> {
+export async function renderTerminalReport(
+  path: string,
+  b: Baseline,
+  stdout: { isTTY?: boolean; columns?: number },
+  /** Its samples, when the command has read them already (report --process). */
+  loaded?: ReportSide,
+): Promise<string> {
   const color = colorEnabled(stdout);
   const parts: string[] = [];
   if (b.kind === 'gc-profile') {
@@ -23,7 +29,7 @@ export async function renderTerminalReport(path: string, b: Baseline, stdout: { 
     parts.push(renderTable({ title: `${b.kind} · ${b.status}`, head: ['metric', 'value'], rows, alignRight: [1], color }));
   }
   if (stdout.isTTY) {
-    const side = await loadSide(path, { ...b, runs: b.runs.slice(0, 1) });
+    const side = loaded ?? (await loadSide(path, { ...b, runs: b.runs.slice(0, 1) }));
     const data = side.runs[0]?.data;
     if (data) {
       const spark = renderMemorySparklines(data, { width: sparkWidth(stdout.columns), color });

@@ -1,0 +1,129 @@
+import type { Baseline } from '../../baseline/schema.js';
+import { processesOf, type ProcessRow, type ProcessRunSection } from '../../baseline/sections.js';
+import { formatBytes, formatCount, formatMs } from '../../units/format.js';
+import { palette } from './color.js';
+import { renderTable } from './table.js';
+
+/**
+ * A command's processes and worker threads, one line each (docs/process-tree.md §3.7):
+ * who it is, how long it lived, its GCs (start-up apart), pauses, heap and RSS peaks and
+ * how it ended; then the selection's totals (the baseline's top-level figures) and the
+ * processes no agent reported from. Read from `extra.processes` only; undefined when the
+ * baseline has none, or one process and nothing unmeasured (the tables above say it all).
+ */
+export function renderProcessTable(b: Baseline, opts: { color: boolean; run?: number }): string | undefined {
+  const section = processesOf(b);
+  const index = opts.run ?? 0;
+  const run = section?.runs[index];
+  if (!section || !run) return undefined;
+  const unmeasured = notMeasuredLines(run);
+  if (run.rows.length <= 1 && unmeasured.length === 0) return undefined;
+  const c = palette(opts.color);
+  const selected = new Set(run.selected);
+  const everything = selected.size === run.rows.length;
+  const rows = run.rows.map((r) => [
+    `${everything ? '' : selected.has(r.key) ? '* ' : '  '}${r.pid}${r.threadId ? `/${r.threadId}` : ''}`,
+    String(r.ppid),
+    r.role,
+    shorten(r.argv.join(' '), 40),
+    lifetime(r),
+    gcCount(r, 'minor'),
+    gcCount(r, 'major'),
+    r.gc?.pauseMs.p95 != null ? formatMs(r.gc.pauseMs.p95) : '–',
+    r.gc?.pauseMs.max != null ? formatMs(r.gc.pauseMs.max) : '–',
+    r.heapUsedPeakBytes !== undefined ? formatBytes(r.heapUsedPeakBytes) : '–',
+    r.rssPeakBytes !== undefined ? formatBytes(r.rssPeakBytes) : '–',
+    endText(r),
+  ]);
+  rows.push(totalsRow(b, index, section.selection));
+  const runs = section.runs.length;
+  const title =
+    `Processes${runs > 1 ? ` (run ${index + 1} of ${runs})` : ''}` +
+    (everything ? '' : c.dim(` (--process ${section.selection}: the rows marked * make the totals)`));
+  const out = [
+    renderTable({
+      title,
+      head: ['pid', 'parent', 'role', 'command', 'lifetime', 'minor (start-up)', 'major', 'pause p95', 'pause max', 'heap peak', 'RSS peak', 'end'],
+      rows,
+      alignRight: [1, 5, 6, 7, 8, 9, 10],
+      color: opts.color,
+    }),
+  ];
+  for (const line of unmeasured) out.push(c.dim(line));
+  return out.join('\n');
+}
+
+function gcCount(r: ProcessRow, kind: 'minor' | 'major'): string {
+  if (!r.gc) return '–';
+  const startup = r.gc.startup?.counts[kind] ?? 0;
+  return kind === 'minor' && startup > 0 ? `${formatCount(r.gc.counts[kind])} (${formatCount(startup)})` : formatCount(r.gc.counts[kind]);
+}
+
+function lifetime(r: ProcessRow): string {
+  const start = formatSeconds(r.startMs);
+  return r.endMs === undefined ? `${start}–` : `${start}–${formatSeconds(r.endMs)}`;
+}
+
+function formatSeconds(ms: number): string {
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)}s`;
+}
+
+function endText(r: ProcessRow): string {
+  const e = r.end;
+  if (!e) return r.endMs === undefined ? 'running' : '';
+  switch (e.cause) {
+    case 'exit':
+      return `exit ${e.code ?? '?'}`;
+    case 'running':
+      return 'still running';
+    case 'oom':
+      return 'out of heap';
+    case 'uncaught':
+      return `uncaught (exit ${e.code ?? '?'})`;
+    case 'signal':
+      return e.signal ?? 'signal';
+    case 'lost':
+      return 'lost (no last word)';
+  }
+}
+
+/** The selection's own figures: the baseline's top-level metrics of this run. */
+function totalsRow(b: Baseline, run: number, selection: string): string[] {
+  const v = (name: string): number | undefined => b.metrics[name]?.values[run];
+  const fmt = (name: string, f: (n: number) => string) => {
+    const x = v(name);
+    return x === undefined ? '–' : f(x);
+  };
+  return [
+    'total',
+    '',
+    '',
+    `--process ${selection}`,
+    fmt('duration_ms', formatMs),
+    fmt('gc.count.minor', formatCount),
+    fmt('gc.count.major', formatCount),
+    fmt('gc.pause.p95_ms', formatMs),
+    fmt('gc.pause.max_ms', formatMs),
+    fmt('heap.used.peak_bytes', formatBytes),
+    fmt('rss.peak_bytes', formatBytes),
+    '',
+  ];
+}
+
+/** "not measured:" one line each: the registry's unreached list, and Node processes seen only from outside. */
+function notMeasuredLines(run: ProcessRunSection): string[] {
+  const lines = run.unreached.map(
+    (u) => `not measured: pid ${u.pid}${u.threadId !== undefined ? ` worker thread ${u.threadId}` : ''} ${shorten(u.argv.join(' '), 60)} — ${u.reason} (RSS/CPU only)`,
+  );
+  const listed = new Set(run.unreached.filter((u) => u.threadId === undefined).map((u) => u.pid));
+  for (const r of run.rows) {
+    if (r.measured !== 'outside' || r.role === 'non-node' || listed.has(r.pid)) continue;
+    lines.push(`not measured: pid ${r.pid} ${shorten(r.argv.join(' '), 60)} — no memkit agent reported from it (RSS/CPU only)`);
+  }
+  return lines;
+}
+
+function shorten(text: string, max: number): string {
+  const t = text.replace(/\s+/g, ' ').trim();
+  return t.length <= max ? t : `${t.slice(0, max - 1)}…`;
+}
