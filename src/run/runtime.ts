@@ -11,6 +11,7 @@ import { JsonlWriter } from './jsonl-writer.js';
 import { StderrTail } from './stderr-tail.js';
 import { AgentChannelServer } from './agent-channel.js';
 import { ProcessTreeReader } from './process-tree.js';
+import { signalTree } from './tree-signal.js';
 
 /**
  * The one child runtime: starts a child of any kind (child-kind.ts), samples the RSS and
@@ -127,7 +128,10 @@ export function startChild(kind: ChildKind, options: ChildRunOptions): RunHandle
     timers.push(t);
   };
   const kill = (signal: NodeJS.Signals): void => {
-    if (!exited) child.kill(signal);
+    if (exited) return;
+    // A command's stop reaches every process of its tree (npm exits on SIGTERM and orphans the app).
+    if (kind.isCommand && child.pid !== undefined) signalTree(child.pid, signal);
+    else child.kill(signal);
   };
 
   const control: RunControl = {
