@@ -147,6 +147,8 @@ describe('gc-profile -- node --trace-gc workers.js (worker threads)', () => {
       expect(t.minor - row.gc.counts.minor).toBeLessThanOrEqual(3);
       expect(row.gc.counts.minor).toBeGreaterThanOrEqual(5);
     }
+    // …and the baseline says so.
+    expect(r.baseline.notes.join('\n')).toMatch(/2 worker threads: the GCs V8 runs while Node starts a worker thread/);
   });
 });
 

@@ -40,7 +40,7 @@ describe.runIf(process.platform === 'linux')('gc-profile --duration -- npm start
   it('stops the app npm started, not only npm', async () => {
     const termFile = join(tmp.path, 'app.sigterm');
     const out = join(tmp.path, 'b.json');
-    const r = await runCli(['gc-profile', '--no-progress', '--duration', '1s', '-o', out, '--', 'npm', 'start'], {
+    const r = await runCli(['gc-profile', '--no-progress', '--duration', '3s', '-o', out, '--', 'npm', 'start'], {
       cwd: join(FIXTURES, 'tree', 'npm-forever'),
       env: { FOREVER_PID_FILE: pidFile, FOREVER_TERM_FILE: termFile, npm_config_update_notifier: 'false', npm_config_fund: 'false' },
     });

@@ -11,7 +11,7 @@ import type { PrometheusSettings } from '../prometheus/cli-options.js';
 import { buildBaseline } from './build-baseline.js';
 import type { MeasuredRun } from './measure.js';
 import { liveProgressText, plainProgressLine } from './progress-text.js';
-import { unmeasuredProcessesNote } from './unmeasured-processes.js';
+import { unmeasuredProcessesNote, workerBootstrapNote } from './unmeasured-processes.js';
 import { emptySelectionView, mergedView, ProcessSelectionMiss, type ProcessSelection } from '../analyze/process-selection.js';
 import { selectionFactsOf } from '../analyze/process-merge.js';
 import { processesExtra } from './run-extra.js';
@@ -118,8 +118,10 @@ export async function measureSession<K extends MeasuredKind, A extends RunAnalys
     if (target.type === 'command') {
       for (const r of runs) {
         const facts = selection.kind === 'all' ? undefined : selectionFactsOf(r.outcome.data);
-        const note = unmeasuredProcessesNote(r.outcome.data, facts ? new Set(facts.pids) : undefined);
-        if (note && !notes.includes(note)) notes.push(note);
+        const pids = facts ? new Set(facts.pids) : undefined;
+        for (const note of [unmeasuredProcessesNote(r.outcome.data, pids), workerBootstrapNote(r.outcome.data, pids)]) {
+          if (note && !notes.includes(note)) notes.push(note);
+        }
       }
     }
     for (const r of runs) for (const note of r.outcome.data.end?.notes ?? []) if (!notes.includes(note)) notes.push(note);

@@ -28,3 +28,21 @@ export function unmeasuredProcessesNote(data: RunData, pids?: ReadonlySet<number
   const n = listed.length;
   return `totals leave out ${n} process${n === 1 ? '' : 'es'} not measured (no GC or heap figures from ${n === 1 ? 'it' : 'them'}): ${listed.join('; ')}`;
 }
+
+/**
+ * Node runs a worker thread's first GCs (2 scavenges on Node 20) while it bootstraps the
+ * thread, before any code of the thread, memkit's preload included, can observe them
+ * (docs/process-tree.md F10): V8's --trace-gc prints them, memkit's counts cannot have them.
+ */
+export function workerBootstrapNote(data: RunData, pids?: ReadonlySet<number>): string | undefined {
+  let workers = 0;
+  for (const isolate of data.isolates.values()) {
+    const hello = isolate.hello;
+    if (hello && hello.isMainThread === false && (pids === undefined || pids.has(hello.pid))) workers++;
+  }
+  if (workers === 0) return undefined;
+  return (
+    `${workers} worker thread${workers === 1 ? '' : 's'}: the GCs V8 runs while Node starts a worker thread (2 scavenges each on Node 20), ` +
+    'before any code in it can observe them, are not in the counts (V8’s --trace-gc shows them)'
+  );
+}

@@ -188,20 +188,25 @@ export function startChild(kind: ChildKind, options: ChildRunOptions): RunHandle
     if (fatal && registry) for (const f of fatal.push(chunk)) registry.addStderrFatal(f);
     options.onOutput?.(chunk, 'stderr');
   });
-  // --duration (a command) is the program's time, counted from the agent's hello: on a busy
-  // machine Node with the agent preloaded took 1.4-2.7 s to start, and a duration counted
-  // from the spawn stopped it before its first line. Without an agent it counts from the
-  // spawn; a Node process still starting when it runs out gets STARTUP_GRACE_MS more.
-  const nodeStarting = (pid: number): boolean =>
-    new ProcessTreeReader(pid, 0).read(Date.now())?.some((p) => p.comm === 'node' && p.state !== 'Z') ?? false;
+  // --duration (a command) is the program's time, counted from the first agent's hello: on a
+  // busy machine Node with the agent preloaded took 1.4-2.7 s to start, and a duration
+  // counted from the spawn stopped it before its first line. Without an agent it counts from
+  // the spawn. A Node process of the tree still starting when it runs out (no hello yet: the
+  // app `npm start` is launching) is waited for, up to STARTUP_GRACE_MS, so it is not stopped
+  // before it ran at all.
+  const helloPids = (): Set<number> => new Set([...data.isolates.values()].map((i) => i.hello?.pid ?? -1));
+  const nodeStarting = (pid: number): boolean => {
+    const greeted = kind.agentSocket ? helloPids() : new Set<number>();
+    return new ProcessTreeReader(pid, 0).read(Date.now())?.some((p) => p.comm === 'node' && p.state !== 'Z' && !greeted.has(p.pid)) ?? false;
+  };
   let durationTimer: NodeJS.Timeout | undefined;
-  let startupGraceGiven = false;
+  let graceEndsAtMs: number | undefined;
   const armDuration = (ms: number): void => {
     if (durationTimer) clearTimeout(durationTimer);
     durationTimer = setTimeout(() => {
-      if (!firstHelloSeen && !startupGraceGiven && child.pid !== undefined && nodeStarting(child.pid)) {
-        startupGraceGiven = true;
-        armDuration(STARTUP_GRACE_MS);
+      const waitingForStart = (kind.agentSocket || !firstHelloSeen) && child.pid !== undefined && nodeStarting(child.pid);
+      if (waitingForStart && (graceEndsAtMs ??= Date.now() + STARTUP_GRACE_MS) > Date.now()) {
+        armDuration(100);
         return;
       }
       control.stop('duration');
