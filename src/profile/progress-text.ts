@@ -8,9 +8,25 @@ export interface ProgressShape {
   maxSteps?: number;
 }
 
+/** The agents of a run: each isolate of a command's tree, or the run itself (a scenario). */
+function agentsOf(data: RunData): RunData[] {
+  return data.isolates.size ? [...data.isolates.values()] : [data];
+}
+
 function elapsedMs(data: RunData): number {
-  const start = findMark(data, 'measure-start')?.tMs ?? data.header?.startedAtMs ?? Date.now();
+  const starts = agentsOf(data).map((a) => findMark(a, 'measure-start')?.tMs ?? Infinity);
+  const start = Math.min(...starts, data.header?.startedAtMs ?? Date.now());
   return Math.max(0, Date.now() - start);
+}
+
+/** Heap used now: the sum of each running agent's latest sample (none before the first). */
+function heapUsedNow(data: RunData): number | undefined {
+  let sum: number | undefined;
+  for (const a of agentsOf(data)) {
+    const last = a.mem.heapUsed[a.mem.heapUsed.length - 1];
+    if (last !== undefined && !a.done && !a.lost) sum = (sum ?? 0) + last;
+  }
+  return sum;
 }
 
 export function liveProgressText(label: string, index: number, s: ProgressShape, data: RunData, extra?: string): string {
@@ -22,9 +38,11 @@ export function liveProgressText(label: string, index: number, s: ProgressShape,
   if (steps !== undefined) parts.push(s.maxSteps ? `${formatCount(steps)}/${formatCount(s.maxSteps)} signals` : `${formatCount(steps)} steps`);
   const rss = data.proc.rssBytes[data.proc.rssBytes.length - 1];
   if (rss !== undefined) parts.push(`RSS ${formatBytes(rss)}`);
-  const heap = data.mem.heapUsed[data.mem.heapUsed.length - 1];
+  const heap = heapUsedNow(data);
   if (heap !== undefined) parts.push(`heap ${formatBytes(heap)}`);
-  if (data.gc.tMs.length) parts.push(`${data.gc.tMs.length} GCs`);
+  const gcs = agentsOf(data).reduce((n, a) => n + a.gc.tMs.length, 0);
+  if (gcs) parts.push(`${gcs} GCs`);
+  if (data.isolates.size > 1) parts.push(`${data.isolates.size} isolates`);
   if (extra) parts.push(extra);
   return parts.join('  ');
 }

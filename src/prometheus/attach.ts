@@ -3,6 +3,7 @@ import type { RunSpec } from '../run/runner.js';
 import type { PrometheusSettings } from './cli-options.js';
 import { formatHostPort } from './listen-address.js';
 import { startMetricsExporter, type MetricsExporter } from './exporter.js';
+import { TreeRecordFolder } from './tree-records.js';
 
 /**
  * How a measuring command uses the exporter, in three calls:
@@ -52,6 +53,7 @@ export function attachExporter(exporter: MetricsExporter | undefined, spec: RunS
   if (!exporter) return spec;
   exporter.newRun({ run: String(index + 1) });
   const inner = spec.onRecord;
+  const tree = new TreeRecordFolder();
   let failed = false;
   return {
     ...spec,
@@ -59,7 +61,7 @@ export function attachExporter(exporter: MetricsExporter | undefined, spec: RunS
       // A fault in the exporter must not end a 24-hour measurement: say so once, go on.
       if (!failed) {
         try {
-          exporter.onRecord(record);
+          for (const r of tree.fold(record)) exporter.onRecord(r);
         } catch (err) {
           failed = true;
           process.stderr.write(`memkit: warning: the Prometheus exporter stopped updating: ${(err as Error).message}\n`);
