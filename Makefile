@@ -67,6 +67,7 @@ bench: bench-agent bench-soak bench-report bench-snapshot bench-similarity bench
 
 bench-agent: build
 	$(NODE) bench/agent-tick-cost.mjs
+	@if command -v valgrind >/dev/null; then $(NODE) bench/agent-instructions.mjs; else echo 'bench-agent: no valgrind, instruction counts skipped'; fi
 	$(NODE) bench/agent-overhead.mjs
 	$(NODE) bench/agent-overhead-tree.mjs
 

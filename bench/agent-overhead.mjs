@@ -24,6 +24,10 @@
 // the loss per CPU second of the child (wall loss far above it would be time the child was
 // descheduled, e.g. for the parent, rather than work the agent added).
 //
+// On this shared machine the wall figure of a 1-2 % effect is within its own noise: the
+// agent's work in instructions and CPU time is measured by bench/agent-instructions.mjs and
+// bench/agent-tick-cost.mjs (figures in agent-instructions.mjs).
+//
 //   node bench/agent-overhead.mjs [--processes 3] [--phases 12] [--phase-seconds 5] [--control]
 //   node bench/agent-overhead.mjs --mode processes [--pairs 7] [--seconds 3] [--control]
 //   common: [--interval 100] [--only small-objects/objects]
