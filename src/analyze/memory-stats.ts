@@ -37,8 +37,12 @@ function rssStats(data: RunData, w: Window): MemoryStats['rss'] {
   const edges = rssAtEdges(data, w);
   if (!edges) return undefined;
   const idx = rangeIndices(proc.tMs, w);
+  // A user's command is measured over its whole life (its peak may come while it starts or
+  // exits, outside its agent's window); a scenario over its measured window.
+  const wholeLife = data.hello?.mode === 'preload';
   let peak = 0;
-  for (const i of idx) peak = Math.max(peak, proc.rssBytes[i]!);
+  if (wholeLife) for (const rss of proc.rssBytes) peak = Math.max(peak, rss);
+  else for (const i of idx) peak = Math.max(peak, proc.rssBytes[i]!);
   const xs = idx.map((i) => proc.tMs[i]!);
   const ys = idx.map((i) => proc.rssBytes[i]!);
   const { startBytes: start, endBytes: end } = edges;

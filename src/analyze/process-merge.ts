@@ -199,9 +199,10 @@ function mergeMarks(lead: Isolate, isolates: Isolate[]): MarkMessage[] {
   if (programStart) marks.push(programStart);
   const ownEnd = findMark(lead.run, 'measure-end');
   // Without the lead's end mark the run was cut short: the window ends with its last sample, as a single agent's would.
+  // The lead's own end (with its RSS reading) unless another isolate of the selection outlived it.
   if (ownEnd) {
-    const endMs = Math.max(...isolates.map((i) => i.endMs));
-    marks.push(ownEnd.tMs === endMs ? ownEnd : { type: 'mark', label: 'measure-end', tMs: endMs, steps: ownEnd.steps });
+    const othersEndMs = Math.max(...isolates.filter((i) => i !== lead).map((i) => i.endMs));
+    marks.push(ownEnd.tMs >= othersEndMs ? ownEnd : { type: 'mark', label: 'measure-end', tMs: othersEndMs, steps: ownEnd.steps });
   }
   return marks;
 }
