@@ -253,6 +253,10 @@ export function startChild(kind: ChildKind, options: ChildRunOptions): RunHandle
       await agentsDone();
       finishedRecording = true;
       channel?.close();
+      // A process left running after the root (a daemon, an app that ignored SIGTERM while
+      // npm died) may hold the pipes it inherited: memkit is done reading them.
+      child.stdout?.destroy();
+      child.stderr?.destroy();
       const rootPid = child.pid ?? -1;
       const rootIsolate = mainIsolateOf(data, rootPid);
       const rootHello = data.hello ?? rootIsolate?.hello;
