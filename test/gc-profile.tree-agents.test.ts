@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIXTURES, readJsonl, runCli, tempDir, type CliResult } from './helpers/cli.js';
 
@@ -113,6 +114,28 @@ describe('gc-profile -- node --trace-gc cluster.js (2 workers)', () => {
     expect(all.reduce((n, t) => n + t.minor, 0)).toBeGreaterThanOrEqual(20);
     expect(r.baseline.metrics['gc.count.minor'].value).toBe(all.reduce((n, t) => n + t.minor, 0));
     expect(r.baseline.metrics['gc.count.major'].value).toBe(all.reduce((n, t) => n + t.major, 0));
+  });
+});
+
+describe('the report of a tree', () => {
+  it('lists each process in the HTML report too, the rows of the selection marked', async () => {
+    const r = runs.cluster!;
+    const out = join(tmp.path, 'cluster.html');
+    const rep = await runCli(['report', '--html', out, join(tmp.path, 'cluster.json')]);
+    expect(rep.code, rep.stderr).toBe(0);
+    const page = readFileSync(out, 'utf8');
+    const section = page.slice(page.indexOf('id="processes"'));
+    expect(page).toContain('id="processes"');
+    for (const row of r.rows) expect(section).toContain(`data-key="${row.key}"`);
+    expect(section.match(/<tr class="selected"/g)).toHaveLength(r.rows.length);
+  });
+
+  it('prints the table in the terminal: one line per process and the totals', async () => {
+    const rep = await runCli(['report', join(tmp.path, 'cluster.json')]);
+    expect(rep.code, rep.stderr).toBe(0);
+    const table = rep.stdout.slice(rep.stdout.indexOf('Processes'));
+    for (const row of runs.cluster!.rows) expect(table).toContain(String(row.pid));
+    expect(table).toMatch(/total .*--process all/);
   });
 });
 

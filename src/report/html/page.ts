@@ -5,6 +5,7 @@ import { renderSideBySide } from './compare-table.js';
 import { html, jsonForScript, scriptSafe, trusted, type SafeHtml } from './escape.js';
 import { renderExtraSections } from './extra.js';
 import { renderHeapClasses } from './heap-classes.js';
+import { renderProcessTable } from './process-table.js';
 import type { ReportSide } from '../inputs.js';
 import { REPORT_CSS } from './style.js';
 import { renderHeader, renderWhatRan, sideLabel, targetTitle, type Verdict } from './summary.js';
@@ -63,6 +64,7 @@ function renderTables(sides: ReportSide[], opts: ReportOptions, alerts: SafeHtml
       ${alerts}
       <div class="two-up">${sides.map((s, i) => html`<div>${[renderAssertions(s.baseline), renderLeakSection(s.baseline)].map((x) => (x ? html`<h4>${sideLabel(i, sides.length)}</h4>${x}` : ''))}</div>`)}</div>
       ${heap[0] || heap[1] ? html`<div class="two-up"><div><h4>baseline</h4>${heap[0]}</div><div><h4>current</h4>${heap[1]}</div></div>` : ''}
+      ${sides.map((s) => renderProcessTable(s.baseline))}
       ${sides.map((s, i) => renderAllMetrics(s.baseline, `All metrics: ${sideLabel(i, sides.length)}`))}
       ${sides.map((s, i) => renderExtraSections(s.baseline, sideLabel(i, sides.length)))}
     </section>`;
@@ -85,6 +87,7 @@ function renderTables(sides: ReportSide[], opts: ReportOptions, alerts: SafeHtml
     <h2>Figures</h2>
     ${alerts}
     <div class="grid">${parts}</div>
+    ${renderProcessTable(b)}
     ${renderAllMetrics(b)}
     ${renderExtraSections(b)}
   </section>`;

@@ -49,6 +49,7 @@ table.data td { padding: 4px 8px; border-bottom: 1px solid #f1f2f4; font-variant
 table.data tr.total td { font-weight: 650; border-top: 1px solid var(--line); }
 .num { text-align: right !important; white-space: nowrap; }
 .dim { color: var(--dim); }
+.mono { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 0.9em; }
 .warn { color: var(--warn); }
 .caption { color: var(--dim); font-size: 12.5px; margin: 6px 0 0; }
 ul.params { list-style: none; margin: 0; padding: 0; }
