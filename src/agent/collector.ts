@@ -74,6 +74,19 @@ export class Collector {
   }
 
   /**
+   * Before a program's exit ('beforeExit', when the loop can still turn): drains the GC
+   * observer, whose entries arrive a tick late and which an 'exit' handler can no longer
+   * wait for, and sends what is in. Not the last word: `finishSync` on 'exit' sends that.
+   */
+  async flushBeforeExit(): Promise<void> {
+    if (this.finished) return;
+    await this.gc.drain();
+    if (this.finished) return;
+    this.memory.sample();
+    this.sendBatches();
+  }
+
+  /**
    * The last word: drains the GC observer (its entries arrive a tick late), sends every
    * batch and `done`, and resolves once all of it has left the process.
    */

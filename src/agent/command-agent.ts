@@ -48,6 +48,15 @@ export function startCommandAgent(config: AgentConfig, gc: GcRecorder, channel: 
       process.kill(process.pid, 'SIGTERM');
     };
     process.on('SIGTERM', onSigterm);
+    // The fallback GC observer's last entries arrive a tick after their GC: collect them
+    // while the loop can still turn. Once: the drain itself turns the loop, and so brings
+    // 'beforeExit' back; GCs after it are read at 'exit' as far as they can be.
+    let flushed = false;
+    process.on('beforeExit', () => {
+      if (finishing || flushed) return;
+      flushed = true;
+      void collector.flushBeforeExit();
+    });
   }
   process.on('exit', (code: number) => {
     if (finishing) return;
