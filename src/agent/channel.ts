@@ -18,6 +18,8 @@ export interface AgentChannel {
   ref(): void;
   /** Messages that could not be sent, where the channel counts them. */
   readonly lost?: number;
+  /** Once, if the parent disappears without ending the connection on purpose (socket channel only). */
+  onParentGone?(handler: () => void): void;
 }
 
 /**

@@ -36,6 +36,9 @@ export function startCommandAgent(config: AgentConfig, gc: GcRecorder, channel: 
     return typeof code === 'number' ? code : typeof code === 'string' && code !== '' ? Number(code) : undefined;
   };
   if (isMainThread) {
+    // memkit was killed (its end of the socket closed without a word): the program it
+    // started does not outlive it, as a terminal's programs do not outlive its hangup.
+    channel.onParentGone?.(() => process.kill(process.pid, 'SIGTERM'));
     // memkit ends a program at the end of --duration with SIGTERM. If the program has no
     // handler of its own it would die without an 'exit' event: save the last batches, then
     // let the signal do what it would have done. (Signals reach only a process's main thread.)

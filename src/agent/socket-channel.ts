@@ -20,6 +20,9 @@ export class SocketChannel implements AgentChannel {
   private broken = false;
   private pending = 0;
   private waiters: Array<() => void> = [];
+  private readonly handlers: Array<(message: ParentMessage) => void> = [];
+  /** memkit's end took bytes from this connection: it was open, whatever the loop has seen. */
+  private reached = false;
   /** Messages that could not be sent (the connection failed or closed). */
   lost = 0;
 
@@ -51,7 +54,9 @@ export class SocketChannel implements AgentChannel {
     const fd = this.fd;
     if (fd === undefined) return line.length;
     try {
-      return line.length - writeSync(fd, line);
+      const written = writeSync(fd, line);
+      if (written > 0) this.reached = true;
+      return line.length - written;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EAGAIN') return line.length;
       this.broken = true;
@@ -104,6 +109,8 @@ export class SocketChannel implements AgentChannel {
   }
 
   onMessage(handler: (message: ParentMessage) => void): void {
+    this.handlers.push(handler);
+    if (this.handlers.length > 1) return;
     let buffered = '';
     this.socket.setEncoding('utf8');
     this.socket.on('data', (chunk: string) => {
@@ -112,12 +119,31 @@ export class SocketChannel implements AgentChannel {
       while ((nl = buffered.indexOf('\n')) >= 0) {
         const line = buffered.slice(0, nl);
         buffered = buffered.slice(nl + 1);
+        let message: ParentMessage;
         try {
-          handler(JSON.parse(line) as ParentMessage);
+          message = JSON.parse(line) as ParentMessage;
         } catch {
-          // not ours to crash the program over
+          continue; // not ours to crash the program over
         }
+        for (const h of this.handlers) h(message);
       }
+    });
+  }
+
+  /**
+   * Once, when memkit went away: the connection it had accepted closed without memkit
+   * saying `detach` first (memkit was killed). Not for a connection that never opened.
+   */
+  onParentGone(handler: () => void): void {
+    let detached = false;
+    this.socket.once('connect', () => {
+      this.reached = true;
+    });
+    this.onMessage((m) => {
+      if (m.type === 'detach') detached = true;
+    });
+    this.socket.once('close', () => {
+      if (this.reached && !detached) handler();
     });
   }
 

@@ -84,14 +84,18 @@ export class AgentChannelServer {
   }
 
   /**
-   * Stops accepting and removes the socket. Connections still open (a daemon left running)
-   * are closed from this side: the run is over.
+   * Stops accepting and removes the socket. Connections still open (a process left running
+   * after the root) are told `detach` and closed from this side: the run is over, and their
+   * agents know memkit ended it rather than died (then they would end their process).
    */
   close(): void {
     if (this.closing) return;
     this.closing = true;
     this.server.close();
-    for (const s of this.sockets.values()) s.destroy();
+    for (const s of this.sockets.values()) {
+      s.end(JSON.stringify({ type: 'detach' } satisfies ParentMessage) + '\n');
+      s.unref();
+    }
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -291,6 +291,8 @@ export type ChildMessage =
   | ErrorMessage;
 
 export type ParentMessage =
+  /** The run is over: memkit closes the connection on purpose (the process may go on). */
+  | { type: 'detach' }
   | { type: 'stop' }
   | { type: 'resume' }
   | { type: 'heap-snapshot'; path: string };
