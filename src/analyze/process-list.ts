@@ -19,6 +19,12 @@ export interface TreeProcess {
   agentIds: number[];
   /** The outside sampler's series (RSS, CPU), when it saw the process. */
   series?: ProcessSeries;
+  /**
+   * Its RSS peak: the outside samples and its main thread's agent's own readings at its
+   * window's edges (the run's rss figures take those too, so a selection of this one process
+   * reports this peak). Undefined when the outside sampler never saw it.
+   */
+  rssPeakBytes?: number;
   /** Node, as far as memkit can tell: an agent reported, it is listed unreached, or its binary is node. */
   node: boolean;
   /** When memkit first saw it: its first /proc sample or its first agent's hello, whichever came first. */
@@ -64,6 +70,16 @@ export function treeProcesses(data: RunData): TreeProcess[] {
   for (const [p, list] of threads) {
     // Stable: main thread(s) first, each group in agentId (hello) order.
     p.agentIds = [...list.filter((t) => t.main), ...list.filter((t) => !t.main)].map((t) => t.agentId);
+  }
+  const isolates = isolatesOf(data);
+  for (const p of procs) {
+    if (!p.series || p.series.tMs.length === 0) continue;
+    let peak = p.series.peakRssBytes;
+    const main = p.agentIds.map((id) => isolates.get(id)).find((iso) => iso?.hello?.isMainThread !== false);
+    for (const m of main?.marks ?? []) {
+      if ((m.label === 'measure-start' || m.label === 'measure-end') && m.rssBytes !== undefined && m.rssBytes > peak) peak = m.rssBytes;
+    }
+    p.rssPeakBytes = peak;
   }
   for (const u of data.unreached) {
     const p = procs.findLast((q) => q.pid === u.pid);

@@ -57,9 +57,9 @@ function pick(selection: ProcessSelection, procs: TreeProcess[], root: TreeProce
       return first ? [first] : [];
     }
     case 'largest': {
-      // The outside sampler's RSS peak (the first of equals, in start order).
+      // The process's RSS peak as its row shows it (the first of equals, in start order).
       let best: TreeProcess | undefined;
-      for (const p of procs) if (p.series && p.series.peakRssBytes > (best?.series?.peakRssBytes ?? 0)) best = p;
+      for (const p of procs) if (p.rssPeakBytes !== undefined && p.rssPeakBytes > (best?.rssPeakBytes ?? 0)) best = p;
       return best ? [best] : [];
     }
     case 'pid':

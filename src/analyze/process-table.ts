@@ -58,7 +58,7 @@ function processRows(data: RunData, procs: TreeProcess[], opts: ProcessTableOpti
       measured: main ? 'agent' : 'outside',
       ...(end ? { end: endOf(end) } : {}),
       ...(main ? isolateFigures(main) : {}),
-      ...(p.series && p.series.tMs.length > 0 ? { rssPeakBytes: rssPeakOf(p.series.peakRssBytes, main), cpuMs: p.series.cpuMs[p.series.cpuMs.length - 1] ?? 0 } : {}),
+      ...(p.series && p.series.tMs.length > 0 ? { rssPeakBytes: p.rssPeakBytes ?? p.series.peakRssBytes, cpuMs: p.series.cpuMs[p.series.cpuMs.length - 1] ?? 0 } : {}),
     };
     out.push({ row, process: p });
     for (const id of p.agentIds) {
@@ -144,13 +144,3 @@ export function normalisedCommand(argv: string[], cwd: string): string {
   return commandLineOf({ argv: parts });
 }
 
-/**
- * A process's RSS peak: its outside samples and its agent's own readings at its window's
- * edges (the run's rss figures take those too, so a selection of one process reports the
- * same peak as its row).
- */
-function rssPeakOf(outsidePeakBytes: number, main: RunData | undefined): number {
-  let peak = outsidePeakBytes;
-  for (const m of main?.marks ?? []) if (m.rssBytes !== undefined && m.rssBytes > peak) peak = m.rssBytes;
-  return peak;
-}
