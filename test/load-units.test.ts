@@ -97,9 +97,10 @@ describe('error kinds', () => {
   });
 
   const outcome = async (origin: string, path: string, timeoutMs = 1000): Promise<string> => {
-    const pool = new Pool(origin);
+    // The generator's own settings: undici's headers and body timeouts.
+    const pool = new Pool(origin, { headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
     try {
-      const res = await pool.request({ method: 'GET', path, signal: AbortSignal.timeout(timeoutMs) });
+      const res = await pool.request({ method: 'GET', path });
       await res.body.dump();
       return isErrorStatus(res.statusCode) ? 'status' : 'ok';
     } catch (err) {
@@ -123,6 +124,7 @@ describe('error kinds', () => {
     await new Promise<void>((r) => probe.close(() => r()));
     expect(await outcome(`http://127.0.0.1:${free}`, '/')).toBe('refused');
     expect(classifyRequestError(new Error('something else'))).toBe('other');
+    expect(classifyRequestError(new DOMException('aborted', 'TimeoutError'))).toBe('timeout');
     expect(classifyRequestError(Object.assign(new Error('x'), { code: 'EPIPE' }))).toBe('reset');
     expect(isErrorStatus(199)).toBe(true);
     expect(isErrorStatus(399)).toBe(false);

@@ -1,7 +1,8 @@
 /**
  * How a request failed, in the kinds the baseline counts (`http.errors.<kind>`):
  * - status: the program answered, with a status that is not 2xx or 3xx;
- * - timeout: no complete answer within --http-timeout (ours, or one of undici's own);
+ * - timeout: no response within --http-timeout of going out, or a body stalled that long
+ *   (undici's headers and body timeouts; a connect timeout too);
  * - reset: the connection broke under the request (ECONNRESET, EPIPE, the socket closed);
  * - refused: nothing listened (ECONNREFUSED);
  * - other: anything else (a DNS failure, a malformed response, …), kept rather than lost.

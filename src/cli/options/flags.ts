@@ -56,7 +56,7 @@ export const FLAGS = {
   }),
   httpFile: flag<string | undefined>('--http-file <file>', 'requests to send round robin: a JSON list of {method, path | url, headers, body}'),
   connections: flag<string | undefined>('--connections <n>', 'sockets per origin at most for --http; opened only as concurrency needs them'),
-  httpTimeout: flag<string | undefined>('--http-timeout <time>', 'a request with no complete response by then counts as an error (timeout)'),
+  httpTimeout: flag<string | undefined>('--http-timeout <time>', 'a request with no response this long after it went out (or a body stalled this long) counts as an error (timeout)'),
   listenTimeout: flag<string | undefined>('--listen-timeout <time>', 'exit 3 if the program is not ready (accepting connections) by then'),
   readyUrl: flag<string | undefined>('--ready-url <url>', 'with --load: start it once this URL accepts connections (default: the first --http URL, else the first agent hello)'),
   load: flag<string | undefined>('--load <command>', 'run your own load generator (a shell command line) beside the program for the window; not measured'),
