@@ -63,7 +63,7 @@ gc-profile: build
 
 # Benchmarks print ratios against a reference measured in the same run (a shared,
 # noisy machine); they are not part of `make test`.
-bench: bench-agent bench-soak bench-report bench-snapshot bench-similarity bench-diff
+bench: bench-agent bench-soak bench-report bench-snapshot bench-similarity bench-diff bench-load
 
 bench-agent: build
 	$(NODE) bench/agent-tick-cost.mjs
