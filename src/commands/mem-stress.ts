@@ -35,7 +35,7 @@ export function registerMemStress(program: Command): void {
         'a fixed --rate, and report step latency, throughput, RSS and live-memory growth and slope after warm-up, GC ' +
         'counts and pauses, time per phase, and a leak verdict; check acceptance assertions for CI.',
     )
-    .argument('[command...]', '(not supported: mem-stress drives a scenario; use gc-profile for a command)');
+    .argument('[command...]', 'your program, after --: a service loaded with --http or --load (e.g. -- node server.js)');
   addTargetOptions(command).option('-n, --signals <n>', 'stop after this many steps (signals)');
   addDurationOption(command, '60s without --signals')
     .option('--rate <n>', 'open loop: start this many steps (with --http: requests) per second; latency counts from each one\'s intended start')
