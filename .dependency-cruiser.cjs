@@ -25,6 +25,8 @@ const mayImport = {
   heap: ['core', 'units', 'metrics'],
   config: ['core', 'units', 'analyze'],
   scenario: ['core', 'units', 'metrics'],
+  // load/: mem-stress's HTTP load generator; it writes the samples dialect and knows nothing else.
+  load: ['core', 'units', 'samples'],
 
   // The middle: the child, the child runtime, the engines fed by it, the renderers.
   agent: ['core', 'samples', 'scenario'],
@@ -35,18 +37,18 @@ const mayImport = {
   // The measuring session: everything below it except the renderers (a command renders).
   profile: [
     'core', 'units', 'metrics', 'samples', 'baseline', 'analyze', 'heap', 'config', 'scenario',
-    'agent', 'run', 'similarity', 'prometheus',
+    'agent', 'run', 'similarity', 'prometheus', 'load',
   ],
 
   // The top. cli/ (less main.ts, see below) is the commands' toolkit: the action wrapper,
   // the spinner, shared options, the end of a run. commands/ use it; it never uses them.
   cli: [
     'core', 'units', 'metrics', 'samples', 'baseline', 'analyze', 'heap', 'config', 'scenario',
-    'agent', 'run', 'similarity', 'prometheus', 'report', 'profile',
+    'agent', 'run', 'similarity', 'prometheus', 'report', 'profile', 'load',
   ],
   commands: [
     'core', 'units', 'metrics', 'samples', 'baseline', 'analyze', 'heap', 'config', 'scenario',
-    'agent', 'run', 'similarity', 'prometheus', 'report', 'profile', 'cli',
+    'agent', 'run', 'similarity', 'prometheus', 'report', 'profile', 'cli', 'load',
   ],
 };
 

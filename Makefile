@@ -17,7 +17,7 @@ SRC    := $(shell find src scenarios -name '*.ts' 2>/dev/null) tsconfig.json
 # opt(flag,value): the flag only when the make variable was given.
 opt = $(if $(2),$(1) $(2))
 
-.PHONY: install build lint test bench bench-agent bench-soak bench-report bench-snapshot bench-snapshot-engine bench-snapshot-capture bench-similarity bench-diff clean gc-profile mem-stress mem-snapshot report check-alerts similarity-build diff
+.PHONY: install build lint test bench bench-agent bench-soak bench-report bench-snapshot bench-snapshot-engine bench-snapshot-capture bench-similarity bench-diff bench-load clean gc-profile mem-stress mem-snapshot report check-alerts similarity-build diff
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci
@@ -63,7 +63,7 @@ gc-profile: build
 
 # Benchmarks print ratios against a reference measured in the same run (a shared,
 # noisy machine); they are not part of `make test`.
-bench: bench-agent bench-soak bench-report bench-snapshot bench-similarity bench-diff
+bench: bench-agent bench-soak bench-report bench-snapshot bench-similarity bench-diff bench-load
 
 bench-agent: build
 	$(NODE) bench/agent-tick-cost.mjs
@@ -76,6 +76,10 @@ bench-soak: build
 	$(NODE) bench/soak-w1.mjs $(call opt,--duration,$(duration))
 
 # diff's cold start against node -e 0, and its false/caught regressions on real runs (~12 min).
+# The built-in HTTP load's own ceiling and latency floor, beside wrk when installed.
+bench-load: build
+	$(NODE) bench/load-ceiling.mjs $(call opt,--seconds,$(seconds))
+
 bench-diff: build
 	$(NODE) bench/diff-cold-start.mjs
 	$(NODE) bench/diff-noise.mjs

@@ -79,9 +79,10 @@ export function mergeSelection(data: RunData, plan: MergePlan): MergedRunData {
     mem: mergeMem(isolates, rssAgentIds),
     gc: gc.columns,
     proc: plan.all ? data.proc : sumProcesses(plan.processes),
-    progress: lead?.run.progress,
-    progressSeries: lead?.run.progressSeries ?? { tMs: [], steps: [] },
-    latency: lead?.run.latency ?? data.latency,
+    // A parent-side load's progress and latency (mem-stress --http) are the run's own, untagged.
+    ...(data.progress
+      ? { progress: data.progress, progressSeries: data.progressSeries, latency: data.latency }
+      : { progress: lead?.run.progress, progressSeries: lead?.run.progressSeries ?? { tMs: [], steps: [] }, latency: lead?.run.latency ?? data.latency }),
     done: lead?.run.done ? mergeDone(lead.run.done, isolates) : undefined,
     error: lead?.run.error,
     selection: {

@@ -77,7 +77,8 @@ export function analyzeStressRun(data: RunData, opts: { phaseOrder?: string[]; m
   if (l.tMs.length > 0) {
     let sumMs = 0;
     for (let i = 0; i < l.tMs.length; i++) if (!warm || l.tMs[i]! > warm.tMs) sumMs += l.sumMs[i]!;
-    latency = summarizeBuckets(l.afterWarmup, sumMs, l.afterWarmupMaxMs);
+    // No warm-up mark (a run cut short, a program whose agent marks none): the whole window is steady, as above.
+    latency = warm ? summarizeBuckets(l.afterWarmup, sumMs, l.afterWarmupMaxMs) : summarizeBuckets(l.whole, sumMs, l.wholeMaxMs);
     if (latency.count > 0) {
       m['latency.p50_ms'] = latency.p50Ms;
       m['latency.p95_ms'] = latency.p95Ms;

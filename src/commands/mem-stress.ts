@@ -6,6 +6,7 @@ import type { Raw } from '../cli/options/flags.js';
 import { addMeasureOptions, parseMeasureOptions, splitMeasureSettings, type MeasureRaw } from '../cli/options/measure.js';
 import { addDurationOption, parseDurationOption, parseTimeoutMs } from '../cli/options/run.js';
 import { addTargetOptions } from '../cli/options/target.js';
+import { addLoadOptions, parseLoadOptions, type LoadRaw } from '../cli/options/load.js';
 import { parseBytes, parseCount, parseDurationMs, splitQuantity } from '../units/parse.js';
 import type { MemStressSettings } from '../profile/mem-stress.js';
 
@@ -13,6 +14,7 @@ import type { MemStressSettings } from '../profile/mem-stress.js';
 
 /** The raw options commander hands the action: the shared groups and mem-stress's own. */
 export type MemStressRaw = MeasureRaw &
+  LoadRaw &
   Raw<'duration'> & {
     signals?: string;
     rate?: string;
@@ -33,16 +35,17 @@ export function registerMemStress(program: Command): void {
         'a fixed --rate, and report step latency, throughput, RSS and live-memory growth and slope after warm-up, GC ' +
         'counts and pauses, time per phase, and a leak verdict; check acceptance assertions for CI.',
     )
-    .argument('[command...]', '(not supported: mem-stress drives a scenario; use gc-profile for a command)');
+    .argument('[command...]', 'your program, after --: a service loaded with --http or --load (e.g. -- node server.js)');
   addTargetOptions(command).option('-n, --signals <n>', 'stop after this many steps (signals)');
   addDurationOption(command, '60s without --signals')
-    .option('--rate <n>', 'open loop: start this many steps per second; latency counts from each step\'s intended start')
+    .option('--rate <n>', 'open loop: start this many steps (with --http: requests) per second; latency counts from each one\'s intended start')
     .option('--warmup <time|count>', 'warm-up excluded from growth, slope and latency: 30s, or a number of signals (default: 10% of the run, at most 30s)')
     .option('--assert <expr>', 'acceptance check, repeatable: "rss.growth_bytes<5MB", "gc.pause.p95_ms<50", "custom.cache.hit_ratio>0.8"', collect, [])
     .option('--checkpoint-every <time>', 'force a GC and read the live memory this often after warm-up, for the leak verdict (default: run/20, 250ms..60s)')
     .option('--min-leak <size>', 'growth over the run smaller than this is not called a leak (default: 1MB or 10% of the live memory)')
     .option('--save-every <time>', 'rewrite a partial baseline this often while running, so a killed run still leaves one', '60s')
     .option('--progress-every <time>', 'on a non-TTY, a "Progress:" line this often (default: run/20, 5s..60s)');
+  addLoadOptions(command);
   addMeasureOptions(command, 'reports/mem-stress-<scenario>-<variant>-<time>.json')
     .addHelpText(
       'after',
@@ -60,18 +63,30 @@ Examples:
   memkit mem-stress --scenario lru-cache --rate 2000 --duration 10m --warmup 30s \\
       --assert "rss.growth_bytes<5MB" --assert "gc.pause.p95_ms<50" \\
       --assert "custom.cache.hit_ratio>0.8" --assert "latency.p95_ms<=5.5"
-  memkit mem-stress --scenario lru-cache --duration 24h --prometheus :9464   (docs/prometheus.md)`,
+  memkit mem-stress --scenario lru-cache --duration 24h --prometheus :9464   (docs/prometheus.md)
+  memkit mem-stress --http http://127.0.0.1:3000/ --rate 300 --duration 10m -- node server.js
+  memkit mem-stress --load "k6 run load.js" --ready-url http://127.0.0.1:3000/ -- node server.js`,
     )
     .action(
       action(async (command: string[], opts: MemStressRaw) => {
-        const { settings, output } = await parseMemStressOptions(command, opts, process.argv.slice(2));
-        const [{ stressScenario, plainProgressEveryMs }, { renderMemStress }, { finishMeasurement }, { withProgress }] = await Promise.all([
+        const { settings, output, warnings } = await parseMemStressOptions(command, opts, process.argv.slice(2));
+        for (const w of warnings) process.stderr.write(`${w}\n`);
+        const [{ stressScenario, plainProgressEveryMs }, { renderMemStress }, { finishMeasurement }, { withProgress }, { LoadStartError }] = await Promise.all([
           import('../profile/mem-stress.js'),
           import('../report/terminal/mem-stress-table.js'),
           import('../cli/finish-run.js'),
           import('../cli/progress.js'),
+          import('../profile/load-driver.js'),
         ]);
-        const result = await withProgress(settings.progress, plainProgressEveryMs(settings), (progress) => stressScenario(settings, progress));
+        let result;
+        try {
+          result = await withProgress(settings.progress, plainProgressEveryMs(settings), (progress) => stressScenario(settings, progress));
+        } catch (err) {
+          // The service never became ready: nothing was measured under load, one line and exit 3.
+          if (!(err instanceof LoadStartError)) throw err;
+          process.stderr.write(`memkit: error: ${err.message}\n`);
+          return ExitCode.ChildCrashed;
+        }
         return finishMeasurement(result, {
           json: output.json,
           html: output.htmlPath,
@@ -93,7 +108,7 @@ export async function parseMemStressOptions(
   command: string[],
   raw: MemStressRaw,
   argv: string[],
-): Promise<{ settings: MemStressSettings; output: { json: boolean; htmlPath?: string } }> {
+): Promise<{ settings: MemStressSettings; output: { json: boolean; htmlPath?: string }; warnings: string[] }> {
   const { parseAssertion } = await import('../analyze/assertions.js');
   const { session, output } = splitMeasureSettings(parseMeasureOptions(raw, command));
   const maxSteps = raw.signals !== undefined ? parseCount(raw.signals, { what: '--signals', allowZero: false }) : undefined;
@@ -139,5 +154,6 @@ export async function parseMemStressOptions(
     minLeakBytes: raw.minLeak !== undefined ? parseBytes(raw.minLeak, { what: '--min-leak' }) : undefined,
     argv,
   };
-  return { settings, output };
+  const load = parseLoadOptions(raw, { hasCommand: command.length > 0, ratePerSec, durationMs, maxSteps, intervalMs: session.intervalMs });
+  return { settings: load.plan ? { ...settings, load: load.plan } : settings, output, warnings: load.warnings };
 }

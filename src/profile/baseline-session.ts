@@ -15,7 +15,7 @@ import { unmeasuredProcessesNote, workerBootstrapNote } from './unmeasured-proce
 import { emptySelectionView, mergedView, ProcessSelectionMiss, type ProcessSelection } from '../analyze/process-selection.js';
 import { selectionFactsOf } from '../analyze/process-merge.js';
 import { processesExtra } from './run-extra.js';
-import { openSession, runSeries, type AgentSettings, type ProgressSink } from './session.js';
+import { openSession, runSeries, type AgentSettings, type CompanionFactory, type ProgressSink } from './session.js';
 import type { ResolvedTarget, TargetOptions } from './target.js';
 
 /**
@@ -65,6 +65,8 @@ export interface SessionHooks<K extends MeasuredKind, A extends RunAnalysis> {
   extra(runs: MeasuredRun<A>[], metrics: Record<string, MetricEntry>): BaselineExtras[K];
   /** Rewrite a partial baseline this often while a run goes on. */
   saveEveryMs?: number;
+  /** Run beside each child, owning its --duration (mem-stress's load). */
+  beside?: CompanionFactory;
 }
 
 export interface SessionResult<K extends MeasuredKind, A extends RunAnalysis> {
@@ -153,6 +155,7 @@ export async function measureSession<K extends MeasuredKind, A extends RunAnalys
       settings: hooks.settings,
       analyze,
       prometheus: s.prometheus,
+      beside: hooks.beside,
       progressText: (index, record, data) => {
         const status = hooks.status?.(record, data);
         return { text: liveProgressText(resolved.label, index, s, data, status), plainLine: () => plainProgressLine(index, s, data, status) };

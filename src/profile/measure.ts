@@ -15,7 +15,8 @@ export interface MeasureOptions<A> {
   specFor(index: number): RunSpec;
   guard: InterruptGuard;
   onRunStart?(index: number, control: RunControl): void;
-  onRunEnd?(index: number, run: MeasuredRun<A>): void;
+  /** Awaited before the next run; throwing ends the series. */
+  onRunEnd?(index: number, run: MeasuredRun<A>): void | Promise<void>;
 }
 
 /**
@@ -38,7 +39,7 @@ export async function measureRuns<A>(opts: MeasureOptions<A>): Promise<MeasuredR
     }
     const run = { outcome, analysis: opts.analyze(outcome.data) };
     runs.push(run);
-    opts.onRunEnd?.(i, run);
+    await opts.onRunEnd?.(i, run);
     if (outcome.status !== 'complete') break;
   }
   return runs;

@@ -1,6 +1,5 @@
 import type { MetricEntry } from '../baseline/schema.js';
 import type { StressRunSection } from '../baseline/sections.js';
-import { UsageError } from '../core/errors.js';
 import { evaluateAssertions, type Assertion, type AssertionResult } from '../analyze/assertions.js';
 import { judgeLeak, type LeakVerdict, type LeakVerdictKind } from '../analyze/leak-verdict.js';
 import { analyzeStressRun, livePointsAfterWarmup, type StressAnalysis } from '../analyze/stress-analysis.js';
@@ -8,6 +7,8 @@ import { measureSession, type SessionResult, type SessionSettings } from './base
 import type { MeasuredRun } from './measure.js';
 import type { ProgressSink } from './session.js';
 import { gcRunExtra } from './run-extra.js';
+import { httpLoadMetrics } from '../load/load-metrics.js';
+import { loadDriver, type LoadPlan } from './load-driver.js';
 
 export interface MemStressSettings extends SessionSettings {
   ratePerSec?: number;
@@ -20,6 +21,8 @@ export interface MemStressSettings extends SessionSettings {
   progressEveryMs?: number;
   assertions: Assertion[];
   minLeakBytes?: number;
+  /** A service's load (--http, --load): run beside the program for the window. */
+  load?: LoadPlan;
 }
 
 export interface MemStressResult extends SessionResult<'mem-stress', StressAnalysis> {
@@ -33,9 +36,6 @@ export interface MemStressResult extends SessionResult<'mem-stress', StressAnaly
  * on disk while it runs, so even a SIGKILL of memkit leaves something `diff` can read.
  */
 export async function stressScenario(s: MemStressSettings, progress?: ProgressSink): Promise<MemStressResult> {
-  if (s.target.command.length > 0) {
-    throw new UsageError('mem-stress drives a scenario\'s step(); to measure your own program use `memkit gc-profile -- node app.js`');
-  }
   let verdictSoFar = '';
   const result = await measureSession(
     s,
@@ -51,6 +51,8 @@ export async function stressScenario(s: MemStressSettings, progress?: ProgressSi
         intervalMs: s.intervalMs,
         repeat: s.repeat,
         timeoutMs: s.timeoutMs ?? null,
+        ...(s.load?.http ? { httpConnections: s.load.http.connections, httpTimeoutMs: s.load.http.timeoutMs, httpRequests: s.load.http.requests.length } : {}),
+        ...(s.load?.command !== undefined ? { loadCommand: s.load.command } : {}),
       },
       agent: {
         intervalMs: s.intervalMs,
@@ -63,7 +65,11 @@ export async function stressScenario(s: MemStressSettings, progress?: ProgressSi
         gcCheckpointEveryMs: s.gcCheckpointEveryMs,
         settledCheckpoints: true,
       },
-      analyze: (data, measured) => analyzeStressRun(data, { phaseOrder: measured.definition?.phases, minLeakBytes: s.minLeakBytes }),
+      analyze: (data, measured) => {
+        const a = analyzeStressRun(data, { phaseOrder: measured.definition?.phases, minLeakBytes: s.minLeakBytes });
+        return s.load?.http ? { ...a, metrics: httpLoadMetrics(a.metrics, data, a.steady.startMs) } : a;
+      },
+      beside: s.load ? loadDriver(s.load) : undefined,
       status: (record, data) => {
         if (record.type === 'mark' && (record.label === 'gc-checkpoint' || record.label === 'warmup-end')) {
           const v = judgeLeak(livePointsAfterWarmup(data), undefined, { minEffectBytes: s.minLeakBytes });

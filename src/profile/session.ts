@@ -4,7 +4,7 @@ import { defaultBaselinePath, samplesPathFor, timestamp } from '../baseline/nami
 import type { AgentConfig } from '../samples/protocol.js';
 import type { RunData, SampleRecord } from '../samples/run-data.js';
 import { InterruptGuard, type InterruptSignal } from '../run/interrupts.js';
-import type { RunControl, RunSpec } from '../run/runner.js';
+import type { RunControl, RunOutcome, RunSpec } from '../run/runner.js';
 import type { MetricsExporter } from '../prometheus/exporter.js';
 import type { PrometheusSettings } from '../prometheus/cli-options.js';
 import { measureRuns, type MeasuredRun } from './measure.js';
@@ -61,6 +61,19 @@ export async function openSession(command: string, target: TargetOptions, where:
   return { command, resolved, runId: `${command}-${resolved.label}-${timestamp(startedAt)}`, startedAt, baselinePath };
 }
 
+/**
+ * Something run beside each child for its window (mem-stress's load): started with the
+ * run, shown each of its records, ended with it. It owns the run's --duration (it stops
+ * the child itself); `end` throwing ends the series with that error.
+ */
+export interface RunCompanion {
+  onRecord?(record: SampleRecord): void;
+  end(outcome: RunOutcome): Promise<void>;
+}
+
+/** Starts run `index`'s companion; `print` writes to memkit's stderr around the spinner. */
+export type CompanionFactory = (index: number, control: RunControl, print: (chunk: string | Buffer) => void) => RunCompanion;
+
 export interface SeriesPlan<A> {
   session: OpenedSession;
   repeat: number;
@@ -77,6 +90,8 @@ export interface SeriesPlan<A> {
   prometheus?: PrometheusSettings;
   /** Called this often while a run goes on, with the runs so far and the current one's control. */
   checkpoint?: { everyMs: number; save(done: MeasuredRun<A>[], current: RunControl): void };
+  /** Run beside each child (the child's durationMs is then the companion's to keep). */
+  beside?: CompanionFactory;
 }
 
 export interface SeriesResult<A> {
@@ -105,6 +120,8 @@ export async function runSeries<A>(plan: SeriesPlan<A>, progress?: ProgressSink)
   const guard = new InterruptGuard();
   const done: MeasuredRun<A>[] = [];
   let current: RunControl | undefined;
+  let companion: RunCompanion | undefined;
+  const print = (chunk: string | Buffer): void => void (progress ? progress.print(chunk) : process.stderr.write(chunk));
   const saver = plan.checkpoint
     ? setInterval(() => {
         if (current) plan.checkpoint!.save([...done], current);
@@ -116,22 +133,29 @@ export async function runSeries<A>(plan: SeriesPlan<A>, progress?: ProgressSink)
       repeat: plan.repeat,
       guard,
       analyze: plan.analyze,
-      onRunStart: (_index, control) => (current = control),
-      onRunEnd: (_index, run) => {
+      onRunStart: (index, control) => {
+        current = control;
+        companion = plan.beside?.(index, control, print);
+      },
+      onRunEnd: async (_index, run) => {
         done.push(run);
         current = undefined;
+        const ending = companion;
+        companion = undefined;
+        await ending?.end(run.outcome);
       },
       specFor: (index): RunSpec =>
         withExporter(index, {
           target: session.resolved.runTarget(plan.agent),
           nodeArgs: child.nodeArgs,
           intervalMs: child.intervalMs,
-          durationMs: child.durationMs,
+          durationMs: plan.beside ? undefined : child.durationMs,
           timeoutMs: child.timeoutMs,
           samplesPath: samplesPathFor(session.baselinePath, index, plan.repeat),
           header: { runId: session.runId, index, target: session.resolved.target, settings: plan.settings },
           onOutput: (chunk) => progress?.print(chunk),
           onRecord: (record, control) => {
+            companion?.onRecord?.(record);
             plan.onRecord?.(record, control, index);
             if (!progress) return;
             const shown = plan.progressText?.(index, record, control.data);

@@ -51,4 +51,6 @@ export interface RunControl {
   /** Ask the child to stop; escalates to SIGTERM and SIGKILL if it does not. */
   stop(cause: StopCause): void;
   readonly data: RunData;
+  /** A parent-side record (mem-stress's load): written and folded like the child's; ignored once the run has ended. */
+  record(r: SampleRecord): void;
 }

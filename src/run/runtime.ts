@@ -140,6 +140,9 @@ export function startChild(kind: ChildKind, options: ChildRunOptions): RunHandle
     },
     samplesPath: options.samplesPath,
     data,
+    record(r) {
+      if (!finishedRecording) record(r);
+    },
     send(message) {
       if (child.connected) child.send(message);
     },

@@ -420,7 +420,9 @@ function addProcTree(data: RunData, r: ProcTreeSample): void {
 
 function addLatency(data: RunData, b: LatencyBatch): void {
   const l = data.latency;
-  const afterWarmup = data.marks.some((m) => m.label === 'warmup-end');
+  // A parent-side load's batches (top level) follow the program's warm-up, which its agents mark.
+  const warmedUp = (d: RunData): boolean => d.marks.some((m) => m.label === 'warmup-end');
+  const afterWarmup = warmedUp(data) || [...data.isolates.values()].some(warmedUp);
   for (let i = 0; i < b.idx.length; i++) {
     const k = b.idx[i]!;
     const c = b.count[i]!;

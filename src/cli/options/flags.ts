@@ -49,6 +49,17 @@ export const FLAGS = {
     '--prometheus-linger <time>',
     'after the last run, serve until Prometheus has scraped the final values, at most this long (default 15s)',
   ),
+
+  // Load for a service (mem-stress -- node server.js): src/load/, profile/load-driver.ts.
+  http: flag<string[]>('--http <url>', 'open-loop HTTP load: GET this URL at --rate per second while the program runs; repeatable (round robin)', {
+    repeatable: true,
+  }),
+  httpFile: flag<string | undefined>('--http-file <file>', 'requests to send round robin: a JSON list of {method, path | url, headers, body}'),
+  connections: flag<string | undefined>('--connections <n>', 'sockets per origin at most for --http; opened only as concurrency needs them'),
+  httpTimeout: flag<string | undefined>('--http-timeout <time>', 'a request with no response this long after it went out (or a body stalled this long) counts as an error (timeout)'),
+  listenTimeout: flag<string | undefined>('--listen-timeout <time>', 'exit 3 if the program is not ready (accepting connections) by then'),
+  readyUrl: flag<string | undefined>('--ready-url <url>', 'with --load: start it once this URL accepts connections (default: the first --http URL, else the first agent hello)'),
+  load: flag<string | undefined>('--load <command>', 'run your own load generator (a shell command line) beside the program for the window; not measured'),
 } as const;
 
 export type FlagName = keyof typeof FLAGS;
