@@ -65,6 +65,8 @@ export interface SessionHooks<K extends MeasuredKind, A extends RunAnalysis> {
   extra(runs: MeasuredRun<A>[], metrics: Record<string, MetricEntry>): BaselineExtras[K];
   /** Rewrite a partial baseline this often while a run goes on. */
   saveEveryMs?: number;
+  /** mem-stress: each row of a command's process table gets its own leak verdict, judged with this. */
+  rowLeak?: { minLeakBytes?: number };
 }
 
 export interface SessionResult<K extends MeasuredKind, A extends RunAnalysis> {
@@ -141,7 +143,7 @@ export async function measureSession<K extends MeasuredKind, A extends RunAnalys
       notes,
     });
     const extra = hooks.extra(runs, draft.metrics);
-    return { ...draft, extra: isCommand ? { ...extra, processes: processesExtra(runs, selection, process.cwd()) } : extra };
+    return { ...draft, extra: isCommand ? { ...extra, processes: processesExtra(runs, selection, process.cwd(), hooks.rowLeak) } : extra };
   };
 
   const { runs, interrupted, exporter } = await runSeries<A>(

@@ -1,9 +1,8 @@
 import type { MetricEntry } from '../baseline/schema.js';
 import type { StressRunSection } from '../baseline/sections.js';
-import { UsageError } from '../core/errors.js';
 import { evaluateAssertions, type Assertion, type AssertionResult } from '../analyze/assertions.js';
 import { judgeLeak, type LeakVerdict, type LeakVerdictKind } from '../analyze/leak-verdict.js';
-import { analyzeStressRun, livePointsAfterWarmup, type StressAnalysis } from '../analyze/stress-analysis.js';
+import { analyzeStressRun, programLivePoints, type StressAnalysis } from '../analyze/stress-analysis.js';
 import { measureSession, type SessionResult, type SessionSettings } from './baseline-session.js';
 import type { MeasuredRun } from './measure.js';
 import type { ProgressSink } from './session.js';
@@ -29,13 +28,13 @@ export interface MemStressResult extends SessionResult<'mem-stress', StressAnaly
 
 /**
  * mem-stress: drive a scenario's step for a number of signals and/or a duration, closed
- * or open loop, `repeat` times; analyse each run as a soak test; keep a partial baseline
- * on disk while it runs, so even a SIGKILL of memkit leaves something `diff` can read.
+ * or open loop, or run a user's command for a duration, `repeat` times; analyse each run
+ * as a soak test; keep a partial baseline on disk while it runs, so even a SIGKILL of
+ * memkit leaves something `diff` can read. A command's agents take the forced-GC
+ * checkpoints inside each of its Node processes and worker threads (the same settings
+ * reach them: profile/target.ts), and the verdict is the program's and each process's.
  */
 export async function stressScenario(s: MemStressSettings, progress?: ProgressSink): Promise<MemStressResult> {
-  if (s.target.command.length > 0) {
-    throw new UsageError('mem-stress drives a scenario\'s step(); to measure your own program use `memkit gc-profile -- node app.js`');
-  }
   let verdictSoFar = '';
   const result = await measureSession(
     s,
@@ -66,7 +65,7 @@ export async function stressScenario(s: MemStressSettings, progress?: ProgressSi
       analyze: (data, measured) => analyzeStressRun(data, { phaseOrder: measured.definition?.phases, minLeakBytes: s.minLeakBytes }),
       status: (record, data) => {
         if (record.type === 'mark' && (record.label === 'gc-checkpoint' || record.label === 'warmup-end')) {
-          const v = judgeLeak(livePointsAfterWarmup(data), undefined, { minEffectBytes: s.minLeakBytes });
+          const v = judgeLeak(programLivePoints(data).points, undefined, { minEffectBytes: s.minLeakBytes });
           verdictSoFar = `verdict so far: ${v.verdict}`;
         }
         return verdictSoFar;
@@ -81,6 +80,7 @@ export async function stressScenario(s: MemStressSettings, progress?: ProgressSi
         };
       },
       saveEveryMs: s.saveEveryMs,
+      rowLeak: { minLeakBytes: s.minLeakBytes },
     },
     progress,
   );
