@@ -35,6 +35,8 @@ export interface ProgramLive {
 
 interface IsolateLive {
   startMs: number;
+  /** What is taken off its readings: its first one when it joined after the program's warm-up. */
+  offset: { live: number; heap: number };
   warmupEndMs: number | undefined;
   /** After this it holds nothing (it ended). */
   goneMs: number;
@@ -52,8 +54,11 @@ interface IsolateLive {
  *    per point, at most one checkpoint period old, so the points are not n-fold copies.
  *  - The program's warm-up ends when every isolate already running at the end of that
  *    isolate's warm-up has ended its own: before, a process still warming up would add
- *    its start-up growth to the program's. One that starts later (a new worker) joins the
- *    sum from its own warm-up's end: the program holds more from then on, and says so.
+ *    its start-up growth to the program's.
+ *  - One that starts later (a new worker; under load, a child slow to start) adds what it
+ *    grows after its own warm-up, not its size: a process joining is a step, not a trend,
+ *    and counted whole it would look like growth. Its own row has its own verdict.
+ *  - An isolate that ended holds nothing from then on (its memory went with it).
  */
 export function programLivePoints(data: RunData): ProgramLive {
   if (data.isolates.size === 0) {
@@ -69,6 +74,7 @@ export function programLivePoints(data: RunData): ProgramLive {
     if (startMs === undefined) continue;
     isolates.push({
       startMs,
+      offset: { live: 0, heap: 0 },
       warmupEndMs: findMark(run, 'warmup-end')?.tMs,
       goneMs: run.done?.tMs ?? run.lost?.tMs ?? Infinity,
       readings: livePointsAfterWarmup(run),
@@ -80,7 +86,12 @@ export function programLivePoints(data: RunData): ProgramLive {
   const clockWarmMs = clock.readings[0]!.tMs;
   let warmupEndMs = clockWarmMs;
   for (const iso of isolates) {
-    if (iso.startMs <= clockWarmMs && iso.warmupEndMs !== undefined && iso.goneMs > clockWarmMs) warmupEndMs = Math.max(warmupEndMs, iso.warmupEndMs);
+    if (iso.startMs > clockWarmMs) {
+      const first = iso.readings[0];
+      if (first) iso.offset = { live: first.liveBytes, heap: first.heapBytes };
+    } else if (iso.warmupEndMs !== undefined && iso.goneMs > clockWarmMs) {
+      warmupEndMs = Math.max(warmupEndMs, iso.warmupEndMs);
+    }
   }
   const cursor = new Int32Array(isolates.length).fill(-1);
   const points: LiveReading[] = [];
@@ -92,8 +103,8 @@ export function programLivePoints(data: RunData): ProgramLive {
       const r = iso.readings;
       while (cursor[k]! + 1 < r.length && r[cursor[k]! + 1]!.tMs <= at.tMs) cursor[k]!++;
       if (cursor[k]! < 0 || at.tMs > iso.goneMs) return;
-      live += r[cursor[k]!]!.liveBytes;
-      heap += r[cursor[k]!]!.heapBytes;
+      live += r[cursor[k]!]!.liveBytes - iso.offset.live;
+      heap += r[cursor[k]!]!.heapBytes - iso.offset.heap;
     });
     points.push({ tMs: at.tMs, liveBytes: live, heapBytes: heap });
   }
