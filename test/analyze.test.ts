@@ -175,6 +175,41 @@ describe('leak verdict', async () => {
     expect(v.verdict).toBe('inconclusive');
     expect(v.reason).toMatch(/levels off/);
   });
+  // Known bug D: the levelling-off test read the run's second half by wall time. A leak does
+  // its growth per unit of work, and a busy machine slows the work, not the clock.
+  it('a scenario whose steps slowed down (load) is still a leak: judged per step, not per second', () => {
+    // 16 checkpoints 250 ms apart; 500 steps between checkpoints, then 100 (the machine got
+    // busy); 4 KB kept per step. Per second the second half grows 5× slower; per step it does not.
+    let steps = 0;
+    const pts = Array.from({ length: 16 }, (_, i) => {
+      if (i > 0) steps += i <= 8 ? 500 : 100;
+      return { tMs: i * 250, steps, liveBytes: 10e6 + 4096 * steps };
+    });
+    const v = judgeLeak(pts, undefined);
+    expect(v.verdict, v.reason).toBe('leak');
+  });
+  it('a program frozen between its checkpoints (CPU throttled) is still a leak: judged by checkpoint order', () => {
+    // No steps (a user's command): 1 MB more at every checkpoint, but for the last five the
+    // process was frozen 2 s between checkpoints (no work, no timer): per second it levels off.
+    let t = 0;
+    const pts = Array.from({ length: 16 }, (_, i) => {
+      if (i > 0) t += i <= 10 ? 250 : 2000;
+      return { tMs: t, liveBytes: 10e6 + 1e6 * i };
+    });
+    const v = judgeLeak(pts, undefined);
+    expect(v.verdict, v.reason).toBe('leak');
+  });
+  it('growth that stops half way in steps, however the clock went, is inconclusive', () => {
+    // The cache fills in the first 8 checkpoints' steps, then stays; the second half lasts long.
+    let steps = 0;
+    const pts = Array.from({ length: 16 }, (_, i) => {
+      if (i > 0) steps += 500;
+      return { tMs: i < 8 ? i * 250 : 1750 + (i - 7) * 50, steps, liveBytes: 10e6 + 4096 * Math.min(steps, 3500) };
+    });
+    const v = judgeLeak(pts, undefined);
+    expect(v.verdict).toBe('inconclusive');
+    expect(v.reason).toMatch(/levels off/);
+  });
   it('needs enough checkpoints', () => {
     expect(judgeLeak(line(3, 4e6), undefined).reason).toMatch(/only 3 forced-GC checkpoints/);
   });

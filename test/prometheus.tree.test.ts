@@ -24,4 +24,20 @@ describe('the exporter’s view of a command’s tree', () => {
     const plain = { type: 'proc', tMs: 1, rssBytes: 1, cpuPercent: 0, cpuMs: 0, pid: 1 } as any;
     expect(f.fold(plain)).toEqual([plain]);
   });
+
+  it('sums the isolates’ latest forced-GC readings into the live memory, as the leak verdict does (mem-stress)', () => {
+    const f = new TreeRecordFolder();
+    f.fold({ type: 'hello', agentId: 1, pid: 10 } as any);
+    f.fold({ type: 'hello', agentId: 2, pid: 11 } as any);
+    const cp = (agentId: number, label: string, tMs: number, heap: number, ext: number): any =>
+      ({ type: 'mark', agentId, label, tMs, steps: 0, heapUsedAfterGcBytes: heap, externalAfterGcBytes: ext });
+    expect(f.fold(cp(1, 'gc-checkpoint', 10, 1000, 10))).toEqual([{ type: 'mark', label: 'gc-checkpoint', tMs: 10, steps: 0, heapUsedAfterGcBytes: 1000, externalAfterGcBytes: 10 }]);
+    // Another isolate's reading: the sum, as a checkpoint (its warm-up end is not the run's).
+    expect(f.fold(cp(2, 'warmup-end', 20, 500, 5))[0]).toMatchObject({ label: 'gc-checkpoint', heapUsedAfterGcBytes: 1500, externalAfterGcBytes: 15 });
+    // The root's own warm-up end keeps its label; each isolate counts once, with its latest reading.
+    expect(f.fold(cp(1, 'warmup-end', 30, 1200, 10))[0]).toMatchObject({ label: 'warmup-end', heapUsedAfterGcBytes: 1700, externalAfterGcBytes: 15 });
+    // An isolate that ended holds nothing any more.
+    f.fold({ type: 'done', agentId: 2, tMs: 40, steps: 0, reason: 'exit', gcDesync: 0 } as any);
+    expect(f.fold(cp(1, 'gc-checkpoint', 50, 1300, 10))[0]).toMatchObject({ heapUsedAfterGcBytes: 1300, externalAfterGcBytes: 10 });
+  });
 });

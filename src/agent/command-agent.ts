@@ -6,6 +6,7 @@ import type { GcRecorder } from './gc-recorder.js';
 import { onProgramStart } from './program-start.js';
 import type { AgentConfig, AgentIdentity, MarkMessage } from '../samples/protocol.js';
 import { watchDescendants } from './descendant-watch.js';
+import { commandCheckpoints } from './command-checkpoints.js';
 
 /**
  * The agent inside each process and worker thread of a user's command (preload.ts starts
@@ -24,6 +25,9 @@ export function startCommandAgent(config: AgentConfig, gc: GcRecorder, channel: 
   const mark = (label: 'measure-start' | 'measure-end' | 'program-start'): MarkMessage =>
     ({ type: 'mark', label, tMs: nowMs(), steps: 0, rssBytes: process.memoryUsage.rss() });
   channel.send(mark('measure-start'));
+  // mem-stress: forced-GC readings for the leak verdict (command-checkpoints.ts).
+  const checkpoints = commandCheckpoints(config, gc);
+  checkpoints?.start((m) => channel.send(m));
   onProgramStart(() => channel.send(mark('program-start')));
   watchDescendants((m) => channel.send(m));
   let finishing = false;
@@ -47,6 +51,7 @@ export function startCommandAgent(config: AgentConfig, gc: GcRecorder, channel: 
       process.removeListener('SIGTERM', onSigterm);
       if (!finishing) channel.sendSync(mark('measure-end'));
       finishing = true;
+      checkpoints?.stop();
       collector.finishSync();
       process.kill(process.pid, 'SIGTERM');
     };
@@ -64,6 +69,7 @@ export function startCommandAgent(config: AgentConfig, gc: GcRecorder, channel: 
   process.on('exit', (code: number) => {
     if (finishing) return;
     finishing = true;
+    checkpoints?.stop();
     channel.sendSync(mark('measure-end'));
     collector.finishSync({ exitCode: typeof code === 'number' ? code : exitCodeNow() });
   });

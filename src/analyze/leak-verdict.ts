@@ -9,7 +9,12 @@ import { fitSlope } from './regression.js';
  * size:
  *  - "leak": the slope's confidence interval is above zero, the growth it implies over
  *    the run exceeds the smallest growth worth calling a leak (minEffectBytes), and the
- *    growth does not level off in the run's second half (a cache still filling up);
+ *    growth does not level off in the second half of the checkpoints (a cache still filling
+ *    up). That half is judged per unit of work, not per second: a leak grows with the work
+ *    done, and a busy machine slows the work, not the clock (a real leak slowed from 500 to
+ *    260 steps/s under load once looked as if it levelled off). The work is the steps done
+ *    where the points have them (a scenario), else the checkpoints' order (a user's
+ *    command: each checkpoint comes after a share of the program's running time);
  *  - "no leak": even the interval's upper end implies less growth than that;
  *  - "inconclusive": anything between, too few checkpoints, or RSS climbing while the
  *    live memory does not (native memory or fragmentation, which no heap figure shows).
@@ -20,6 +25,8 @@ export type { LeakVerdictKind };
 export interface LivePoint {
   tMs: number;
   liveBytes: number;
+  /** Steps done by this checkpoint (a scenario): the work axis of the levelling-off test. */
+  steps?: number;
 }
 
 export type LeakVerdict = RunLeakSection;
@@ -79,14 +86,11 @@ export function judgeLeak(
   const slopeText = `live memory ${mb(startLive)} → ${mb(last!.liveBytes)} over ${(spanMs / 1000).toFixed(1)} s, slope ${mb(fit.slope * MIN)}/min ± ${mb(fit.slopeHalfWidth * MIN)}/min (${live.length} checkpoints)`;
 
   if (fit.slope - fit.slopeHalfWidth > 0 && fit.slope * spanMs > minEffect) {
-    const secondHalf = live.filter((p) => p.tMs >= first!.tMs + spanMs / 2);
-    const tail = secondHalf.length >= 3 ? fitSlope(secondHalf.map((p) => p.tMs), secondHalf.map((p) => p.liveBytes)) : undefined;
-    // Levelling off needs evidence: the second half's slope, upper end of its interval
-    // included, is under half the whole run's. A noisy tail alone proves nothing.
-    if (tail && tail.slope + tail.slopeHalfWidth < 0.5 * fit.slope) {
+    const levelling = levellingOff(live);
+    if (levelling) {
       return {
         verdict: 'inconclusive',
-        reason: `${slopeText}; but the growth levels off in the second half (slope ${mb(tail.slope * MIN)}/min): a cache still filling? run longer or raise --warmup`,
+        reason: `${slopeText}; but the growth levels off in the second half of the checkpoints (${levelling}): a cache still filling? run longer or raise --warmup`,
         ...base,
         ...fitPart,
       };
@@ -110,4 +114,23 @@ export function judgeLeak(
     ...base,
     ...fitPart,
   };
+}
+
+/**
+ * The growth per unit of work (steps, else checkpoints) in the second half of the
+ * checkpoints against the whole run's, when it levels off: a phrase for the reason, else
+ * undefined. Levelling off needs evidence: the second half's slope, upper end of its
+ * interval included, is under half the whole run's. A noisy tail alone proves nothing.
+ */
+function levellingOff(live: LivePoint[]): string | undefined {
+  const bySteps = live.every((p, i) => p.steps !== undefined && (i === 0 || p.steps >= live[i - 1]!.steps!)) && live[live.length - 1]!.steps! > live[0]!.steps!;
+  const work = live.map((p, i) => (bySteps ? p.steps! : i));
+  const bytes = live.map((p) => p.liveBytes);
+  const half = Math.floor(live.length / 2);
+  const whole = fitSlope(work, bytes);
+  const tail = live.length - half >= 3 ? fitSlope(work.slice(half), bytes.slice(half)) : undefined;
+  if (!whole || !tail || !(tail.slope + tail.slopeHalfWidth < 0.5 * whole.slope)) return undefined;
+  const unit = bySteps ? 'step' : 'checkpoint';
+  const size = (b: number) => (Math.abs(b) >= 1e5 ? `${(b / 1e6).toFixed(2)} MB` : `${(b / 1e3).toFixed(1)} kB`);
+  return `${size(tail.slope)} per ${unit} against ${size(whole.slope)} over the run`;
 }

@@ -3,6 +3,7 @@ import type { ProcessEndRecord, RunData } from '../samples/run-data.js';
 import { commandLineOf, isolatesOf, rootProcess, treeProcesses, type TreeProcess } from './process-list.js';
 import { selectIsolates, type ProcessSelection } from './process-selection.js';
 import { analyzeRun } from './run-metrics.js';
+import { isolateLeak } from './stress-analysis.js';
 
 /**
  * A command's tree as a table (`extra.processes`' run section): one row per process and
@@ -15,6 +16,11 @@ import { analyzeRun } from './run-metrics.js';
 export interface ProcessTableOptions {
   /** The command's working directory: paths under it are written relative in the keys. */
   cwd: string;
+  /**
+   * mem-stress: each row's own leak verdict from its isolate's checkpoints (rows whose
+   * isolate took none get none), judged with the run's --min-leak.
+   */
+  leak?: { minLeakBytes?: number };
 }
 
 export function processRunSection(data: RunData, selection: ProcessSelection, opts: ProcessTableOptions): ProcessRunSection {
@@ -58,6 +64,7 @@ function processRows(data: RunData, procs: TreeProcess[], opts: ProcessTableOpti
       measured: main ? 'agent' : 'outside',
       ...(end ? { end: endOf(end) } : {}),
       ...(main ? isolateFigures(main) : {}),
+      ...(main && opts.leak ? leakOf(main, p.series, opts.leak) : {}),
       ...(p.series && p.series.tMs.length > 0 ? { rssPeakBytes: p.rssPeakBytes ?? p.series.peakRssBytes, cpuMs: p.series.cpuMs[p.series.cpuMs.length - 1] ?? 0 } : {}),
     };
     out.push({ row, process: p });
@@ -84,6 +91,7 @@ function processRows(data: RunData, procs: TreeProcess[], opts: ProcessTableOpti
           measured: 'agent',
           ...(wEnd ? { end: endOf(wEnd) } : {}),
           ...isolateFigures(iso),
+          ...(opts.leak ? leakOf(iso, undefined, opts.leak) : {}),
         },
       });
     }
@@ -105,6 +113,12 @@ function isolateFigures(iso: RunData): Pick<ProcessRow, 'gc' | 'heapUsedPeakByte
   }
   if (a.memory.heapUsed) out.heapUsedPeakBytes = a.memory.heapUsed.peakBytes;
   return out;
+}
+
+/** An isolate's own verdict; its RSS is its process's (a worker thread: none of its own). */
+function leakOf(iso: RunData, rss: { tMs: number[]; rssBytes: number[] } | undefined, leak: { minLeakBytes?: number }): Pick<ProcessRow, 'leak'> {
+  const verdict = isolateLeak(iso, rss, { minEffectBytes: leak.minLeakBytes });
+  return verdict ? { leak: verdict } : {};
 }
 
 /** The registry's word on how a process (threadId 0) or a worker thread ended. */

@@ -1,5 +1,6 @@
 import { findMark, type RunData } from '../samples/run-data.js';
-import { judgeLeak, type LeakVerdict, type LivePoint } from './leak-verdict.js';
+import { judgeLeak, type LeakOptions, type LeakVerdict, type LivePoint } from './leak-verdict.js';
+import { livePointsAfterWarmup, programLivePoints } from './live-points.js';
 import { phaseReport, type PhaseReport } from './phases.js';
 import { fitSlope, type SlopeFit } from './regression.js';
 import { analyzeRun, type RunAnalysis } from './run-metrics.js';
@@ -26,25 +27,16 @@ export interface StressAnalysis extends RunAnalysis {
 
 const PER_MIN = 60_000;
 
-/** Live memory (heap + external) right after each of memkit's forced GCs after warm-up. */
-export function livePointsAfterWarmup(data: RunData): LivePoint[] {
-  const points: LivePoint[] = [];
-  let seenWarmup = false;
-  for (const m of data.marks) {
-    if (m.label === 'warmup-end') seenWarmup = true;
-    if (!seenWarmup || m.heapUsedAfterGcBytes === undefined) continue;
-    if (m.label === 'warmup-end' || m.label === 'gc-checkpoint' || m.label === 'measure-end') {
-      points.push({ tMs: m.tMs, liveBytes: m.heapUsedAfterGcBytes + (m.externalAfterGcBytes ?? 0) });
-    }
-  }
-  return points;
-}
-
+export { livePointsAfterWarmup, programLivePoints } from './live-points.js';
 
 export function analyzeStressRun(data: RunData, opts: { phaseOrder?: string[]; minLeakBytes?: number } = {}): StressAnalysis {
   const base = analyzeRun(data);
-  const warm = findMark(data, 'warmup-end');
-  const steady: Window = { startMs: warm?.tMs ?? base.window.startMs, endMs: base.window.endMs };
+  // A command's tree: its isolates' checkpoints added up (live-points.ts); its top-level
+  // marks are only the window's edges, and it has no steps of its own.
+  const isCommand = data.isolates.size > 0;
+  const program = programLivePoints(data);
+  const warm = isCommand ? undefined : findMark(data, 'warmup-end');
+  const steady: Window = { startMs: (isCommand ? program.warmupEndMs : warm?.tMs) ?? base.window.startMs, endMs: base.window.endMs };
   const m = { ...base.metrics };
 
   // RSS after warm-up, from outside.
@@ -56,19 +48,23 @@ export function analyzeStressRun(data: RunData, opts: { phaseOrder?: string[]; m
   if (rssSlope) m['rss.slope_bytes_per_min'] = rssSlope.slope * PER_MIN;
 
   // The live memory at memkit's checkpoints after warm-up.
-  const livePoints = livePointsAfterWarmup(data);
+  const readings = program.points;
+  const livePoints: LivePoint[] = readings.map(({ heapBytes: _, ...p }) => p);
   const liveSlope = fitSlope(livePoints.map((p) => p.tMs), livePoints.map((p) => p.liveBytes));
-  const heapAtWarmup = warm?.heapUsedAfterGcBytes;
-  const heapAtEnd = findMark(data, 'measure-end')?.heapUsedAfterGcBytes;
+  // A scenario reads its heap at the window's end too; a command's last reading is its last checkpoint.
+  const heapAtWarmup = isCommand ? readings[0]?.heapBytes : warm?.heapUsedAfterGcBytes;
+  const heapAtEnd = isCommand ? readings[readings.length - 1]?.heapBytes : findMark(data, 'measure-end')?.heapUsedAfterGcBytes;
   if (heapAtWarmup !== undefined && heapAtEnd !== undefined) m['heap.used.growth_bytes'] = heapAtEnd - heapAtWarmup;
   if (livePoints.length >= 2) m['live.growth_bytes'] = livePoints[livePoints.length - 1]!.liveBytes - livePoints[0]!.liveBytes;
   if (liveSlope) m['live.slope_bytes_per_min'] = liveSlope.slope * PER_MIN;
-  const heapPoints = data.marks.filter((k) => k.heapUsedAfterGcBytes !== undefined && k.tMs >= steady.startMs);
-  const heapSlope = fitSlope(heapPoints.map((k) => k.tMs), heapPoints.map((k) => k.heapUsedAfterGcBytes!));
+  const heapPoints = isCommand
+    ? readings.map((r) => ({ tMs: r.tMs, bytes: r.heapBytes }))
+    : data.marks.filter((k) => k.heapUsedAfterGcBytes !== undefined && k.tMs >= steady.startMs).map((k) => ({ tMs: k.tMs, bytes: k.heapUsedAfterGcBytes! }));
+  const heapSlope = fitSlope(heapPoints.map((k) => k.tMs), heapPoints.map((k) => k.bytes));
   if (heapSlope) m['heap.used.slope_bytes_per_min'] = heapSlope.slope * PER_MIN;
 
-  // Steps and their latency after warm-up.
-  const endSteps = findMark(data, 'measure-end')?.steps ?? data.progress?.steps;
+  // Steps and their latency after warm-up (a command has steps only from a load driver's progress).
+  const endSteps = isCommand ? data.progress?.steps : (findMark(data, 'measure-end')?.steps ?? data.progress?.steps);
   const steadySteps = endSteps !== undefined ? endSteps - (warm?.steps ?? 0) : undefined;
   const steadyMs = steady.endMs - steady.startMs;
   if (steadySteps !== undefined && steadyMs > 0) m['ops.rate_per_s'] = steadySteps / (steadyMs / 1000);
@@ -96,4 +92,24 @@ export function analyzeStressRun(data: RunData, opts: { phaseOrder?: string[]; m
 
   const leak = judgeLeak(livePoints, rssSlope, { minEffectBytes: opts.minLeakBytes, startRssBytes: rssEdges?.startBytes });
   return { ...base, metrics: m, steady, steadySteps, latency, rssSlope, liveSlope, livePoints, leak, phases };
+}
+
+/**
+ * One process's (or worker thread's) own verdict in a command's tree, from its own
+ * checkpoints; `rss` is its process's outside samples (none for a worker thread, whose RSS
+ * is its process's). Undefined when it took no checkpoint (gc-profile, an isolate that
+ * ended before its first).
+ */
+export function isolateLeak(
+  iso: RunData,
+  rss: { tMs: number[]; rssBytes: number[] } | undefined,
+  opts: Pick<LeakOptions, 'minEffectBytes'> = {},
+): LeakVerdict | undefined {
+  if (!iso.marks.some((m) => m.label === 'gc-checkpoint' || m.label === 'warmup-end')) return undefined;
+  const points = livePointsAfterWarmup(iso).map(({ heapBytes: _, ...p }) => p);
+  const fromMs = points[0]?.tMs ?? Infinity;
+  const idx: number[] = [];
+  for (let i = 0; i < (rss?.tMs.length ?? 0); i++) if (rss!.tMs[i]! >= fromMs) idx.push(i);
+  const rssSlope = rss ? fitSlope(idx.map((i) => rss.tMs[i]!), idx.map((i) => rss.rssBytes[i]!)) : undefined;
+  return judgeLeak(points, rssSlope, { minEffectBytes: opts.minEffectBytes, startRssBytes: idx.length ? rss!.rssBytes[idx[0]!] : undefined });
 }

@@ -192,6 +192,8 @@ export interface ProcessRow {
   /** Per process (absent on worker-thread rows: a thread has no RSS of its own). */
   rssPeakBytes?: number;
   cpuMs?: number;
+  /** mem-stress: this isolate's own leak verdict, from its own forced-GC checkpoints. */
+  leak?: RunLeakSection;
 }
 
 /** A Node process or worker thread no agent reported from, and why. */
@@ -367,6 +369,7 @@ function isProcessRow(r: unknown): r is ProcessRow {
     if (!isNum(p.total) || !(['p50', 'p95', 'max'] as const).every((k) => p[k] === null || isNum(p[k]))) return false;
   }
   for (const k of ['heapUsedPeakBytes', 'rssPeakBytes', 'cpuMs'] as const) if (r[k] !== undefined && !isNum(r[k])) return false;
+  if (r.leak !== undefined && !(isObject(r.leak) && VERDICTS.includes(r.leak.verdict) && typeof r.leak.reason === 'string')) return false;
   return true;
 }
 

@@ -29,11 +29,13 @@ export type MemStressRaw = MeasureRaw &
 export function registerMemStress(program: Command): void {
   const command = program
     .command('mem-stress')
-    .summary("drive a scenario's step for signals/duration (open or closed loop): latency, growth, leak verdict, assertions")
+    .summary("soak a scenario's step or your own program: growth, leak verdict (per process too), latency, assertions")
     .description(
       "Drive a scenario's step() for a number of signals and/or a duration (whichever ends first), back to back or at " +
         'a fixed --rate, and report step latency, throughput, RSS and live-memory growth and slope after warm-up, GC ' +
-        'counts and pauses, time per phase, and a leak verdict; check acceptance assertions for CI.',
+        'counts and pauses, time per phase, and a leak verdict; check acceptance assertions for CI. Or run your own ' +
+        'program (after --) for --duration: memkit\'s agent takes the forced-GC checkpoints inside each of its Node ' +
+        'processes and worker threads, and gives the verdict for the program and for each process.',
     )
     .argument('[command...]', 'your program, after --: a service loaded with --http or --load (e.g. -- node server.js)');
   addTargetOptions(command).option('-n, --signals <n>', 'stop after this many steps (signals)');
@@ -65,7 +67,8 @@ Examples:
       --assert "custom.cache.hit_ratio>0.8" --assert "latency.p95_ms<=5.5"
   memkit mem-stress --scenario lru-cache --duration 24h --prometheus :9464   (docs/prometheus.md)
   memkit mem-stress --http http://127.0.0.1:3000/ --rate 300 --duration 10m -- node server.js
-  memkit mem-stress --load "k6 run load.js" --ready-url http://127.0.0.1:3000/ -- node server.js`,
+  memkit mem-stress --load "k6 run load.js" --ready-url http://127.0.0.1:3000/ -- node server.js
+  memkit mem-stress --duration 6h --warmup 5m --assert "live.growth_bytes<10MB" -- node server.js`,
     )
     .action(
       action(async (command: string[], opts: MemStressRaw) => {
@@ -120,9 +123,13 @@ export async function parseMemStressOptions(
     if (!q || q.unit !== '' || !(q.value > 0)) throw new UsageError(`--rate: '${raw.rate}' is not a positive number of steps per second`);
     ratePerSec = q.value;
   }
+  // A program has no steps to count: its soak is a time.
+  const stepless = command.length > 0 ? 'a command runs for --duration (it has no steps to count): give a time' : undefined;
+  if (stepless && maxSteps !== undefined) throw new UsageError(`--signals: ${stepless}`);
   let warmupMs: number | undefined;
   let warmupSteps: number | undefined;
   if (raw.warmup !== undefined) {
+    if (/^\s*\d[\d_]*\s*$/.test(raw.warmup) && stepless) throw new UsageError(`--warmup ${raw.warmup.trim()}: ${stepless}, e.g. 30s`);
     if (/^\s*\d[\d_]*\s*$/.test(raw.warmup)) warmupSteps = parseCount(raw.warmup, { what: '--warmup' });
     else warmupMs = parseDurationMs(raw.warmup, { what: '--warmup', defaultUnit: 's' });
   } else if (durationMs !== undefined) {

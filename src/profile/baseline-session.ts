@@ -67,6 +67,8 @@ export interface SessionHooks<K extends MeasuredKind, A extends RunAnalysis> {
   saveEveryMs?: number;
   /** Run beside each child, owning its --duration (mem-stress's load). */
   beside?: CompanionFactory;
+  /** mem-stress: each row of a command's process table gets its own leak verdict, judged with this. */
+  rowLeak?: { minLeakBytes?: number };
 }
 
 export interface SessionResult<K extends MeasuredKind, A extends RunAnalysis> {
@@ -143,7 +145,7 @@ export async function measureSession<K extends MeasuredKind, A extends RunAnalys
       notes,
     });
     const extra = hooks.extra(runs, draft.metrics);
-    return { ...draft, extra: isCommand ? { ...extra, processes: processesExtra(runs, selection, process.cwd()) } : extra };
+    return { ...draft, extra: isCommand ? { ...extra, processes: processesExtra(runs, selection, process.cwd(), hooks.rowLeak) } : extra };
   };
 
   const { runs, interrupted, exporter } = await runSeries<A>(

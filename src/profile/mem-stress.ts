@@ -2,7 +2,7 @@ import type { MetricEntry } from '../baseline/schema.js';
 import type { StressRunSection } from '../baseline/sections.js';
 import { evaluateAssertions, type Assertion, type AssertionResult } from '../analyze/assertions.js';
 import { judgeLeak, type LeakVerdict, type LeakVerdictKind } from '../analyze/leak-verdict.js';
-import { analyzeStressRun, livePointsAfterWarmup, type StressAnalysis } from '../analyze/stress-analysis.js';
+import { analyzeStressRun, programLivePoints, type StressAnalysis } from '../analyze/stress-analysis.js';
 import { measureSession, type SessionResult, type SessionSettings } from './baseline-session.js';
 import type { MeasuredRun } from './measure.js';
 import type { ProgressSink } from './session.js';
@@ -32,8 +32,11 @@ export interface MemStressResult extends SessionResult<'mem-stress', StressAnaly
 
 /**
  * mem-stress: drive a scenario's step for a number of signals and/or a duration, closed
- * or open loop, `repeat` times; analyse each run as a soak test; keep a partial baseline
- * on disk while it runs, so even a SIGKILL of memkit leaves something `diff` can read.
+ * or open loop, or run a user's command for a duration, `repeat` times; analyse each run
+ * as a soak test; keep a partial baseline on disk while it runs, so even a SIGKILL of
+ * memkit leaves something `diff` can read. A command's agents take the forced-GC
+ * checkpoints inside each of its Node processes and worker threads (the same settings
+ * reach them: profile/target.ts), and the verdict is the program's and each process's.
  */
 export async function stressScenario(s: MemStressSettings, progress?: ProgressSink): Promise<MemStressResult> {
   let verdictSoFar = '';
@@ -72,7 +75,7 @@ export async function stressScenario(s: MemStressSettings, progress?: ProgressSi
       beside: s.load ? loadDriver(s.load) : undefined,
       status: (record, data) => {
         if (record.type === 'mark' && (record.label === 'gc-checkpoint' || record.label === 'warmup-end')) {
-          const v = judgeLeak(livePointsAfterWarmup(data), undefined, { minEffectBytes: s.minLeakBytes });
+          const v = judgeLeak(programLivePoints(data).points, undefined, { minEffectBytes: s.minLeakBytes });
           verdictSoFar = `verdict so far: ${v.verdict}`;
         }
         return verdictSoFar;
@@ -87,6 +90,7 @@ export async function stressScenario(s: MemStressSettings, progress?: ProgressSi
         };
       },
       saveEveryMs: s.saveEveryMs,
+      rowLeak: { minLeakBytes: s.minLeakBytes },
     },
     progress,
   );

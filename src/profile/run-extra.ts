@@ -29,9 +29,15 @@ export function gcRunEntryOf(analysis: RunAnalysis, data: RunData): GcRunEntry {
  * A command's process table for `extra.processes`: every run's rows (processes and worker
  * threads, each with its own figures) and which of them the top-level metrics describe.
  */
-export function processesExtra<A>(runs: MeasuredRun<A>[], selection: ProcessSelection, cwd: string): ProcessesSection {
+export function processesExtra<A>(
+  runs: MeasuredRun<A>[],
+  selection: ProcessSelection,
+  cwd: string,
+  /** mem-stress: a leak verdict on each row. */
+  rowLeak?: { minLeakBytes?: number },
+): ProcessesSection {
   return {
     selection: selectionText(selection),
-    runs: runs.map((r) => processRunSection(r.outcome.data, selection, { cwd })),
+    runs: runs.map((r) => processRunSection(r.outcome.data, selection, { cwd, ...(rowLeak ? { leak: rowLeak } : {}) })),
   };
 }

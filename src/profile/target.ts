@@ -38,7 +38,13 @@ export async function resolveTarget(opts: TargetOptions, cwd = process.cwd()): P
     return {
       label: argv.map((a) => a.split('/').pop()).join('-'),
       target: { type: 'command', argv, instrumented: false },
-      runTarget: (agent) => ({ kind: 'command', argv, intervalMs: agent.intervalMs }),
+      runTarget: (agent) => ({
+        kind: 'command',
+        argv,
+        intervalMs: agent.intervalMs,
+        // mem-stress's checkpoints (gc-profile asks for none): a program has no steps to count.
+        stress: { gcCheckpointEveryMs: agent.gcCheckpointEveryMs, settledCheckpoints: agent.settledCheckpoints, warmupMs: agent.warmupMs },
+      }),
     };
   }
   const spec = opts.scenario ?? DEFAULT_SCENARIO;

@@ -1,4 +1,4 @@
-import type { MemBatch } from '../samples/protocol.js';
+import type { MarkMessage, MemBatch } from '../samples/protocol.js';
 import type { AgentTagged, SampleRecord } from '../samples/run-data.js';
 
 /**
@@ -11,6 +11,8 @@ import type { AgentTagged, SampleRecord } from '../samples/run-data.js';
 export class TreeRecordFolder {
   private rootAgentId: number | undefined;
   private readonly latest = new Map<number, HeapNow>();
+  /** Each isolate's latest forced-GC reading (mem-stress). */
+  private readonly live = new Map<number, { heap: number; external: number }>();
 
   fold(r: SampleRecord): SampleRecord[] {
     const agentId = (r as AgentTagged).agentId;
@@ -22,18 +24,43 @@ export class TreeRecordFolder {
         this.rootAgentId ??= agentId;
         return agentId === this.rootAgentId ? [record] : [];
       case 'mark':
+        if (record.heapUsedAfterGcBytes !== undefined) return [this.sumLive(record, agentId)];
+        return agentId === this.rootAgentId ? [record] : [];
       case 'done':
       case 'error':
-        if (record.type === 'done') this.latest.delete(agentId);
+        if (record.type === 'done') this.forget(agentId);
         return agentId === this.rootAgentId ? [record] : [];
       case 'agent-lost':
-        this.latest.delete(agentId);
+        this.forget(agentId);
         return [];
       case 'mem':
         return this.sumMem(record, agentId);
       default:
         return [record];
     }
+  }
+
+  private forget(agentId: number): void {
+    this.latest.delete(agentId);
+    this.live.delete(agentId);
+  }
+
+  /**
+   * mem-stress's checkpoints, taken in every isolate on its own timer: the live memory is
+   * the sum of each alive isolate's latest reading, as the leak verdict adds them up
+   * (analyze/live-points.ts). The root's marks keep their label; another isolate's reading
+   * goes out as a 'gc-checkpoint', which moves no edge of the window.
+   */
+  private sumLive(m: MarkMessage, agentId: number): MarkMessage {
+    this.live.set(agentId, { heap: m.heapUsedAfterGcBytes!, external: m.externalAfterGcBytes ?? 0 });
+    let heap = 0;
+    let external = 0;
+    for (const v of this.live.values()) {
+      heap += v.heap;
+      external += v.external;
+    }
+    const label = agentId === this.rootAgentId ? m.label : 'gc-checkpoint';
+    return { type: 'mark', label, tMs: m.tMs, steps: m.steps, heapUsedAfterGcBytes: heap, externalAfterGcBytes: external };
   }
 
   private sumMem(b: MemBatch, agentId: number): SampleRecord[] {

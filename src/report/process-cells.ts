@@ -1,5 +1,5 @@
 import type { ProcessRow, ProcessRunSection } from '../baseline/sections.js';
-import { formatCount } from '../units/format.js';
+import { formatBytes, formatCount } from '../units/format.js';
 
 /**
  * The cells of a command's process table (extra.processes), as the terminal and the HTML
@@ -10,6 +10,21 @@ export function gcCount(r: ProcessRow, kind: 'minor' | 'major'): string {
   if (!r.gc) return '–';
   const startup = r.gc.startup?.counts[kind] ?? 0;
   return kind === 'minor' && startup > 0 ? `${formatCount(r.gc.counts[kind])} (${formatCount(startup)})` : formatCount(r.gc.counts[kind]);
+}
+
+/**
+ * mem-stress: the row's own leak verdict and its live-memory slope ("leak +127.0 MB/min");
+ * '–' for a row without one (no checkpoint in that isolate).
+ */
+export function leakCell(r: ProcessRow): string {
+  const l = r.leak;
+  if (!l) return '–';
+  return l.liveSlopeBytesPerMin === undefined ? l.verdict : `${l.verdict} ${formatBytes(l.liveSlopeBytesPerMin, { signed: true })}/min`;
+}
+
+/** Whether the table has a leak column: a mem-stress run's rows carry verdicts. */
+export function hasLeakColumn(run: ProcessRunSection): boolean {
+  return run.rows.some((r) => r.leak !== undefined);
 }
 
 export function lifetime(r: ProcessRow): string {

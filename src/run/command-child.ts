@@ -18,7 +18,10 @@ function isNodeBinary(cmd: string): boolean {
   return cmd === process.execPath || /^node(js)?(\.exe)?$/.test(basename(cmd));
 }
 
-export function commandChild(argv: string[], intervalMs: number, nodeArgs: string[]): ChildKind {
+/** What mem-stress adds to a command's agents: forced-GC checkpoints (agent/command-checkpoints.ts). */
+export type CommandStressSettings = Pick<AgentConfig, 'gcCheckpointEveryMs' | 'settledCheckpoints' | 'warmupMs'>;
+
+export function commandChild(argv: string[], intervalMs: number, nodeArgs: string[], stress: CommandStressSettings = {}): ChildKind {
   const [cmd, ...args] = argv;
   return {
     isCommand: true,
@@ -29,7 +32,14 @@ export function commandChild(argv: string[], intervalMs: number, nodeArgs: strin
     agentSocket: true,
     spawn({ channelPath }) {
       if (!cmd) throw new UsageError('no command given after --');
-      const agent: AgentConfig = { mode: 'preload', intervalMs };
+      // Inherited through the environment: every process and worker thread of the tree takes the same checkpoints.
+      const agent: AgentConfig = {
+        mode: 'preload',
+        intervalMs,
+        ...(stress.gcCheckpointEveryMs !== undefined ? { gcCheckpointEveryMs: stress.gcCheckpointEveryMs } : {}),
+        ...(stress.settledCheckpoints ? { settledCheckpoints: true } : {}),
+        ...(stress.warmupMs !== undefined ? { warmupMs: stress.warmupMs } : {}),
+      };
       // --require, not --import: it runs in every worker thread too (docs/process-tree.md F2).
       const preload = `--require=${JSON.stringify(PRELOAD)}`;
       const env: NodeJS.ProcessEnv = {

@@ -1,6 +1,6 @@
 import type { AgentConfig } from '../samples/protocol.js';
 import type { ChildKind } from './child-kind.js';
-import { commandChild } from './command-child.js';
+import { commandChild, type CommandStressSettings } from './command-child.js';
 import { startChild, type ChildRunOptions, type RunHandle } from './runtime.js';
 import { scenarioChild } from './scenario-child.js';
 
@@ -13,7 +13,9 @@ export type { RunHandle, RunOutcome } from './runtime.js';
  * preloaded). Both are kinds of the one child runtime (runtime.ts).
  */
 
-export type RunTarget = { kind: 'scenario'; agent: AgentConfig } | { kind: 'command'; argv: string[]; intervalMs: number };
+export type RunTarget =
+  | { kind: 'scenario'; agent: AgentConfig }
+  | { kind: 'command'; argv: string[]; intervalMs: number; stress?: CommandStressSettings };
 
 export interface RunSpec extends Omit<ChildRunOptions, 'durationMs'> {
   target: RunTarget;
@@ -26,6 +28,6 @@ export interface RunSpec extends Omit<ChildRunOptions, 'durationMs'> {
 export function startRun(spec: RunSpec): RunHandle {
   const { target, nodeArgs, durationMs, ...options } = spec;
   const kind: ChildKind =
-    target.kind === 'scenario' ? scenarioChild(target.agent, nodeArgs) : commandChild(target.argv, target.intervalMs, nodeArgs);
+    target.kind === 'scenario' ? scenarioChild(target.agent, nodeArgs) : commandChild(target.argv, target.intervalMs, nodeArgs, target.stress);
   return startChild(kind, { ...options, ...(target.kind === 'command' && durationMs !== undefined ? { durationMs } : {}) });
 }

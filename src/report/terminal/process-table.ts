@@ -1,7 +1,7 @@
 import type { Baseline } from '../../baseline/schema.js';
-import { processesOf } from '../../baseline/sections.js';
+import { processesOf, stressRunsOf } from '../../baseline/sections.js';
 import { formatBytes, formatCount, formatMs } from '../../units/format.js';
-import { endText, gcCount, lifetime, notMeasuredLines, shorten } from '../process-cells.js';
+import { endText, gcCount, hasLeakColumn, leakCell, lifetime, notMeasuredLines, shorten } from '../process-cells.js';
 import { palette } from './color.js';
 import { renderTable } from './table.js';
 
@@ -22,6 +22,7 @@ export function renderProcessTable(b: Baseline, opts: { color: boolean; run?: nu
   const c = palette(opts.color);
   const selected = new Set(run.selected);
   const everything = selected.size === run.rows.length;
+  const leaks = hasLeakColumn(run);
   const rows = run.rows.map((r) => [
     `${everything ? '' : selected.has(r.key) ? '* ' : '  '}${r.pid}${r.threadId ? `/${r.threadId}` : ''}`,
     String(r.ppid),
@@ -35,8 +36,11 @@ export function renderProcessTable(b: Baseline, opts: { color: boolean; run?: nu
     r.heapUsedPeakBytes !== undefined ? formatBytes(r.heapUsedPeakBytes) : '–',
     r.rssPeakBytes !== undefined ? formatBytes(r.rssPeakBytes) : '–',
     endText(r),
+    ...(leaks ? [leakCell(r)] : []),
   ]);
-  rows.push(totalsRow(b, index, section.selection));
+  // The program's verdict (the selection's live memory, summed over its isolates) on the totals row.
+  const total = totalsRow(b, index, section.selection);
+  rows.push(leaks ? [...total, stressRunsOf(b)[index]?.leak.verdict ?? '–'] : total);
   const runs = section.runs.length;
   const title =
     `Processes${runs > 1 ? ` (run ${index + 1} of ${runs})` : ''}` +
@@ -44,7 +48,7 @@ export function renderProcessTable(b: Baseline, opts: { color: boolean; run?: nu
   const out = [
     renderTable({
       title,
-      head: ['pid', 'parent', 'role', 'command', 'lifetime', 'minor (start-up)', 'major', 'pause p95', 'pause max', 'heap peak', 'RSS peak', 'end'],
+      head: ['pid', 'parent', 'role', 'command', 'lifetime', 'minor (start-up)', 'major', 'pause p95', 'pause max', 'heap peak', 'RSS peak', 'end', ...(leaks ? ['leak (live slope)'] : [])],
       rows,
       alignRight: [1, 5, 6, 7, 8, 9, 10],
       color: opts.color,
