@@ -142,6 +142,7 @@ process.on('SIGTERM', () => { fs.writeFileSync(${JSON.stringify(sentFile)}, JSON
       [['--http', 'nonsense', '--rate', '10', '--', 'node', SERVER], /--http: 'nonsense' is not a URL/],
       [['--http-file', join(tmp.path, 'none.json'), '--rate', '10', '--', 'node', SERVER], /--http-file .*none\.json: no such file/],
       [['--connections', '3', '--', 'node', SERVER], /--connections needs --http/],
+      [['--rate', '100', '--duration', '1s', '--', 'node', SERVER], /--rate needs --http/],
     ];
     for (const [args, message] of cases) {
       const r = await runCli(['mem-stress', '--no-progress', ...args]);

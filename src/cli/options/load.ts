@@ -57,6 +57,8 @@ export function parseLoadOptions(raw: LoadRaw, ctx: LoadContext): { plan?: LoadP
     if (raw.connections !== undefined) needs('--connections', '--http or --http-file');
     if (raw.httpTimeout !== undefined) needs('--http-timeout', '--http or --http-file');
   }
+  // A command has no steps of memkit's to pace: without a load, --rate would do nothing.
+  if (!any && ctx.hasCommand && ctx.ratePerSec !== undefined) needs('--rate', '--http (or --http-file) for a command: the requests per second to send');
   if (!any) return { warnings: [] };
   const given = raw.http.length > 0 ? '--http' : raw.httpFile !== undefined ? '--http-file' : '--load';
   if (!ctx.hasCommand) throw new UsageError(`${given} loads a program: give it after --, e.g. mem-stress ${given} … -- node server.js`);
