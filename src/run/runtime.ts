@@ -120,6 +120,7 @@ export function startChild(kind: ChildKind, options: ChildRunOptions): RunHandle
   }
 
   let stopCause: StopCause | null = null;
+  let stopDetail: string | undefined;
   let exited = false;
   const timers: NodeJS.Timeout[] = [];
   const later = (ms: number, fn: () => void): void => {
@@ -143,7 +144,10 @@ export function startChild(kind: ChildKind, options: ChildRunOptions): RunHandle
     send(message) {
       if (child.connected) child.send(message);
     },
-    stop(cause) {
+    sendToAgent(agentId, message) {
+      channel?.send(agentId, message);
+    },
+    stop(cause, detail) {
       if (exited) return;
       const first = stopCause === null;
       // A user's second Ctrl-C does not wait for the grace periods.
@@ -153,7 +157,10 @@ export function startChild(kind: ChildKind, options: ChildRunOptions): RunHandle
       }
       if (!first) return;
       stopCause = cause;
-      if (kind.politeStop === 'signal') {
+      stopDetail = detail;
+      // A memory limit, like a container's, does not wait.
+      if (cause === 'memory-limit') kill('SIGKILL');
+      else if (kind.politeStop === 'signal') {
         kill('SIGTERM');
         later(TERM_GRACE_MS + STOP_GRACE_MS, () => kill('SIGKILL'));
       } else {
@@ -264,6 +271,7 @@ export function startChild(kind: ChildKind, options: ChildRunOptions): RunHandle
         code: exitInfo.code,
         signal: exitInfo.signal as NodeJS.Signals | null,
         stopCause,
+        ...(stopDetail !== undefined ? { stopDetail } : {}),
         sawDone: kind.finished(data, rootPid),
         error: data.error ?? rootIsolate?.error,
         stderrTail: tail.text(),
