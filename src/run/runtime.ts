@@ -12,6 +12,7 @@ import { StderrTail } from './stderr-tail.js';
 import { AgentChannelServer } from './agent-channel.js';
 import { ProcessTreeReader } from './process-tree.js';
 import { signalTree } from './tree-signal.js';
+import { TreeMemoryGuard } from './tree-memory-guard.js';
 
 /**
  * The one child runtime: starts a child of any kind (child-kind.ts), samples the RSS and
@@ -45,6 +46,8 @@ export interface ChildRunOptions {
   onOutput?(chunk: Buffer, stream: 'stdout' | 'stderr'): void;
   /** Every record as it arrives (after it was written to the .jsonl file). */
   onRecord?(record: SampleRecord, control: RunControl): void;
+  /** A command: kill the tree when its RSS reaches this (run/tree-memory-guard.ts). */
+  memoryLimitBytes?: number;
 }
 
 export interface RunOutcome {
@@ -80,6 +83,7 @@ export function startChild(kind: ChildKind, options: ChildRunOptions): RunHandle
     writer.write(r);
     addRecord(data, r);
     registry?.add(r);
+    guard?.onRecord(r);
     options.onRecord?.(r, control);
   };
 
@@ -171,6 +175,17 @@ export function startChild(kind: ChildKind, options: ChildRunOptions): RunHandle
     },
   };
 
+  // A command's evidence near a memory limit: V8's (snapshot paths for the addon) and --memory-limit's.
+  const guard = kind.agentSocket
+    ? new TreeMemoryGuard({
+        stem: options.samplesPath.replace(/\.jsonl$/, ''),
+        memoryLimitBytes: options.memoryLimitBytes,
+        data,
+        record,
+        sendToAgent: (agentId, message) => control.sendToAgent(agentId, message),
+        stop: (cause, detail) => control.stop(cause, detail),
+      })
+    : undefined;
   record(header);
 
   let sampler: ExternalSampler | undefined;
