@@ -167,6 +167,7 @@ struct NearLimit {
   dev_t dev = 0;
   ino_t ino = 0;
   bool fired = false;
+  bool in_snapshot = false;
   std::string snapshot_path;
   size_t snapshot_max_heap = 0;
 };
@@ -265,6 +266,9 @@ std::string JsonString(const std::string& s) {
 
 size_t NearHeapLimit(void* data, size_t current_limit, size_t initial_limit) {
   NearLimit* n = static_cast<NearLimit*>(data);
+  // The snapshot's own full GCs find the heap as full as it was: they get room, or V8
+  // would give up inside the snapshot. Bounded: the snapshot allocates little on the heap.
+  if (n->in_snapshot) return current_limit + kRaiseBytes;
   if (n->fired) return current_limit;  // once: the raise was its last chance
   n->fired = true;
   v8::Isolate* isolate = n->isolate;
@@ -283,24 +287,34 @@ size_t NearHeapLimit(void* data, size_t current_limit, size_t initial_limit) {
     spaces += JsonString(ss.space_name()) + ":" + std::to_string(ss.space_used_size());
   }
 
-  // The snapshot needs V8's graph of the heap (outside the heap) plus the time to write
-  // it: only for heaps up to snapshot_max_heap, and only with twice the heap free.
-  std::string snapshot;
-  if (!n->snapshot_path.empty() && used <= n->snapshot_max_heap && uv_get_free_memory() > 2 * static_cast<uint64_t>(used)) {
-    // The snapshot's own GCs must not come back here.
-    isolate->RemoveNearHeapLimitCallback(NearHeapLimit, 0);
-    size_t bytes = WriteSnapshot(isolate, n->snapshot_path);
-    if (bytes > 0) snapshot = ",\"snapshotPath\":" + JsonString(n->snapshot_path) + ",\"snapshotBytes\":" + std::to_string(bytes);
-    isolate->AddNearHeapLimitCallback(NearHeapLimit, n);
-  }
-
+  // The record goes first: should the snapshot below fail (it needs memory too), the
+  // figures are out already.
+  bool snapshot = !n->snapshot_path.empty() && used <= n->snapshot_max_heap &&
+                  uv_get_free_memory() > 2 * static_cast<uint64_t>(used);
   size_t raised = current_limit + kRaiseBytes;
   char head[512];
   std::snprintf(head, sizeof head,
                 "\n{\"type\":\"near-heap-limit\",\"pid\":%d,\"tMs\":%.3f,\"limitBytes\":%zu,\"initialLimitBytes\":%zu,"
                 "\"usedHeapBytes\":%zu,\"raisedLimitBytes\":%zu,\"spaces\":{",
                 static_cast<int>(getpid()), t_ms, current_limit, initial_limit, used, raised);
-  if (SameSocket(n)) WriteLine(n->fd, std::string(head) + spaces + "}" + snapshot + "}\n");
+  std::string tail = "}";
+  if (snapshot) tail += ",\"snapshotPath\":" + JsonString(n->snapshot_path);
+  bool connected = SameSocket(n);
+  if (connected) WriteLine(n->fd, std::string(head) + spaces + tail + "}\n");
+
+  // The snapshot needs V8's graph of the heap (outside the heap) plus the time to write
+  // it: only for heaps up to snapshot_max_heap, and only with twice the heap free. Its
+  // end is told as any snapshot's is: heap-snapshot-done (bytes 0: not written).
+  if (snapshot) {
+    uint64_t started = uv_hrtime();
+    n->in_snapshot = true;
+    size_t bytes = WriteSnapshot(isolate, n->snapshot_path);
+    n->in_snapshot = false;
+    char done[128];
+    std::snprintf(done, sizeof done, ",\"bytes\":%zu,\"durationMs\":%.3f%s}\n", bytes,
+                  static_cast<double>(uv_hrtime() - started) / 1e6, bytes > 0 ? "" : ",\"error\":\"not written\"");
+    if (SameSocket(n)) WriteLine(n->fd, "\n{\"type\":\"heap-snapshot-done\",\"path\":" + JsonString(n->snapshot_path) + done);
+  }
   return raised;
 }
 

@@ -83,6 +83,8 @@ interface OwnWord {
   /** The addon's record as V8 neared the heap limit, and the agent's first heap reading before it. */
   nearLimit?: NearHeapLimitMessage;
   firstHeap?: { tMs: number; usedBytes: number };
+  /** The near-limit snapshot was written whole (its heap-snapshot-done came, with bytes). */
+  nearLimitSnapshotWritten?: boolean;
 }
 
 interface Thread extends OwnWord {
@@ -175,12 +177,15 @@ export class ProcessRegistry {
         break;
       }
       case 'mem':
-      case 'near-heap-limit': {
+      case 'near-heap-limit':
+      case 'heap-snapshot-done': {
         const who = agentId === undefined ? undefined : this.agents.get(agentId);
         if (!who) break;
         const word: OwnWord = who.thread ?? who.proc;
         if (r.type === 'near-heap-limit') word.nearLimit ??= r;
-        else if (!word.firstHeap && r.tMs.length > 0) word.firstHeap = { tMs: r.tMs[0]!, usedBytes: r.heapUsed[0]! };
+        else if (r.type === 'heap-snapshot-done') {
+          if (r.path === word.nearLimit?.snapshotPath && r.bytes > 0) word.nearLimitSnapshotWritten = true;
+        } else if (!word.firstHeap && r.tMs.length > 0) word.firstHeap = { tMs: r.tMs[0]!, usedBytes: r.heapUsed[0]! };
         break;
       }
       case 'agent-error': {
@@ -468,7 +473,7 @@ function nearLimitEvidence(w: OwnWord): NearHeapLimitEvidence | undefined {
     initialLimitBytes: n.initialLimitBytes,
     usedHeapBytes: n.usedHeapBytes,
     ...(growth.length ? { growing: growth.join(', ') } : {}),
-    ...(n.snapshotPath ? { snapshotPath: n.snapshotPath } : {}),
+    ...(n.snapshotPath && w.nearLimitSnapshotWritten ? { snapshotPath: n.snapshotPath } : {}),
   };
 }
 

@@ -274,6 +274,7 @@ export function startChild(kind: ChildKind, options: ChildRunOptions): RunHandle
       await sampler?.stop();
       await agentsDone();
       finishedRecording = true;
+      guard?.finish();
       channel?.close();
       // A process left running after the root (a daemon, an app that ignored SIGTERM while
       // npm died) may hold the pipes it inherited: memkit is done reading them.

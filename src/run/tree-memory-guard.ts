@@ -1,3 +1,5 @@
+import { readdirSync, unlinkSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import type { ParentMessage } from '../samples/protocol.js';
 import type { MemoryLimitRecord, ProcTreeSample, RunData, SampleRecord } from '../samples/run-data.js';
 import type { StopCause } from './exit-classifier.js';
@@ -13,12 +15,15 @@ import type { StopCause } from './exit-classifier.js';
  *    records it and kills the tree, and the run is crashed with the figures.
  *
  * A snapshot is asked only of a heap of at most SNAPSHOT_MAX_HEAP_BYTES: V8 builds its
- * snapshot graph outside the heap (about the heap's size again) and writes ~1 s per
- * 100 MB here, so a larger heap would likely be killed half-way, by the limit memkit
- * enforces or by the one V8 is about to hit. Near --memory-limit the heap must also fit in
- * what is left under the limit, or the snapshot itself would cross it.
+ * snapshot graph outside the heap (about the heap's size again, more for small objects)
+ * and takes its time: a 50 MB heap of small objects took 13 s from the near-limit callback
+ * and 14.5 s with Node's own v8.writeHeapSnapshot on this 2-core machine under load (load
+ * average 6), so 128 MB is already ~40 s of a frozen process and ~300 MB of disk. A larger
+ * heap would more likely be killed half-way (by --timeout, the limit memkit enforces, or
+ * the kernel) than give a snapshot. Near --memory-limit the heap must also fit in what is
+ * left under the limit, or the snapshot itself would cross it.
  */
-export const SNAPSHOT_MAX_HEAP_BYTES = 256 * 2 ** 20;
+export const SNAPSHOT_MAX_HEAP_BYTES = 128 * 2 ** 20;
 /** The share of --memory-limit at which memkit gathers the evidence. */
 export const NEAR_LIMIT_SHARE = 0.9;
 
@@ -36,16 +41,28 @@ export class TreeMemoryGuard {
   private lastTree: ProcTreeSample | undefined;
   private near = false;
   private reached = false;
+  /** Snapshots asked for at 90 % and not answered yet. */
+  private readonly asked = new Set<string>();
+  /** Where the agents' near-heap-limit callbacks may write. */
+  private readonly nearLimitPaths: string[] = [];
 
-  constructor(private readonly o: TreeMemoryGuardOptions) {}
+  private readonly stem: string;
+
+  /** The stem is made absolute: a program may change its working directory. */
+  constructor(private readonly o: TreeMemoryGuardOptions) {
+    this.stem = resolve(o.stem);
+  }
 
   /** Every record of the run, after it was recorded. */
   onRecord(r: SampleRecord): void {
     const agentId = (r as { agentId?: number }).agentId;
     if (r.type === 'hello' && agentId !== undefined) {
       const thread = r.isMainThread === false && r.threadId !== undefined ? `.thread${r.threadId}` : '';
-      const path = `${this.o.stem}.pid${r.pid}${thread}.near-heap-limit.heapsnapshot`;
+      const path = `${this.stem}.pid${r.pid}${thread}.near-heap-limit.heapsnapshot`;
       this.o.sendToAgent(agentId, { type: 'near-limit-snapshot', path, maxHeapBytes: SNAPSHOT_MAX_HEAP_BYTES });
+      this.nearLimitPaths.push(path);
+    } else if (r.type === 'heap-snapshot-done') {
+      this.asked.delete(r.path);
     } else if (r.type === 'proc-tree') {
       this.lastTree = r;
     } else if (r.type === 'proc' && this.o.memoryLimitBytes !== undefined) {
@@ -68,6 +85,7 @@ export class TreeMemoryGuard {
       const mb = (b: number): string => `${Math.round(b / 1e6)} MB`;
       const who = largest.largestPid !== undefined ? `; the largest, pid ${largest.largestPid}, had ${mb(largest.largestRssBytes!)}` : '';
       this.o.stop('memory-limit', `RSS ${mb(rssBytes)} of ${mb(limitBytes)}${who}`);
+      this.removeUnfinished();
     }
   }
 
@@ -80,11 +98,42 @@ export class TreeMemoryGuard {
       const heap = iso.mem.heapUsed.at(-1);
       if (iso.hello.isMainThread === false || heap === undefined) continue;
       if (heap > SNAPSHOT_MAX_HEAP_BYTES || heap > headroomBytes) continue;
-      const path = `${this.o.stem}.pid${iso.hello.pid}.memory-limit.heapsnapshot`;
+      const path = `${this.stem}.pid${iso.hello.pid}.memory-limit.heapsnapshot`;
       this.o.sendToAgent(agentId, { type: 'heap-snapshot', path });
+      this.asked.add(path);
       paths.push(path);
     }
     return paths;
+  }
+
+  /**
+   * The tree is killed at once (SIGKILL): a snapshot still being written stays a temp file
+   * (heap-snapshot-writer.ts names it `.<name>.<pid>.tmp`), which is removed, not left behind.
+   */
+  private removeUnfinished(): void {
+    for (const path of this.asked) {
+      try {
+        const prefix = `.${basename(path)}.`;
+        for (const f of readdirSync(dirname(path))) if (f.startsWith(prefix) && f.endsWith('.tmp')) unlinkSync(`${dirname(path)}/${f}`);
+      } catch {
+        // nothing to remove
+      }
+    }
+  }
+
+  /**
+   * The run is over: a near-heap-limit snapshot the process died writing (V8 can run out
+   * of heap during it too) is a temp file the addon named `<path>.tmp`; it is removed.
+   */
+  finish(): void {
+    for (const path of this.nearLimitPaths) {
+      try {
+        unlinkSync(`${path}.tmp`);
+      } catch {
+        // none: not started, or written whole
+      }
+    }
+    this.removeUnfinished();
   }
 
   private largest(): { largestPid?: number; largestRssBytes?: number } {

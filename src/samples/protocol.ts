@@ -215,9 +215,11 @@ export interface NearHeapLimitMessage {
   raisedLimitBytes: number;
   /** The heap's largest spaces then, by used bytes (old_space, large_object_space, …). */
   spaces?: Record<string, number>;
-  /** The snapshot the callback wrote before returning, when the heap was small enough. */
+  /**
+   * The snapshot the callback went on to write (the heap was small enough): its end comes
+   * as a `heap-snapshot-done` for this path, unless the process died during it.
+   */
   snapshotPath?: string;
-  snapshotBytes?: number;
 }
 
 export interface DoneMessage {
