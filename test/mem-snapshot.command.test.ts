@@ -115,6 +115,7 @@ describe('a plain program that runs out of V8 heap', () => {
     expect(b.statusReason).toMatch(/old_space \d+ MB, heap snapshot /);
     expect(readdirSync(tmp.path).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   }, 180_000); // the snapshot of a 50 MB heap took 13 s on a loaded 2-core machine
+});
 
 describe('--memory-limit', () => {
   it('kills a tree whose RSS reaches it, after asking for the evidence at 90 %, and the run is crashed with the figures', async () => {
