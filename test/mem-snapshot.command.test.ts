@@ -25,9 +25,11 @@ function classCount(file: string, className: string): Promise<number> {
 }
 
 describe('mem-snapshot --at on a plain program', () => {
+  // 3 s apart: a snapshot freezes the program (1-2 s under load), and the leak finder
+  // needs sessions filed between the first two.
   it('snapshots the program itself, and the leak finder names the leaking class and what retains it', async () => {
     const outDir = join(tmp.path, 'at');
-    const r = await runCli(['mem-snapshot', '--at', '1s,2s,3s', '--out-dir', outDir, '--no-progress', '--', 'node', join(SNAP, 'leaky-sessions.cjs')]);
+    const r = await runCli(['mem-snapshot', '--at', '1s,4s,7s', '--out-dir', outDir, '--no-progress', '--', 'node', join(SNAP, 'leaky-sessions.cjs')]);
     expect(r.code, r.stderr).toBe(0);
     const baselinePath = /summary baseline written: (.+)/.exec(r.stderr)![1]!;
     const b = readJson(baselinePath);
@@ -36,7 +38,7 @@ describe('mem-snapshot --at on a plain program', () => {
     const samples = readJsonl(baselinePath.replace(/\.summary\.json$/, '.jsonl'));
     const hello = samples.find((x) => x.type === 'hello');
     const snaps = b.extra.snapshots as Array<{ path: string; pid: number; at: string; bytes: number }>;
-    expect(snaps.map((x) => x.at)).toEqual(['1s', '2s', '3s']);
+    expect(snaps.map((x) => x.at)).toEqual(['1s', '4s', '7s']);
     for (const x of snaps) {
       expect(x.pid).toBe(hello.pid);
       expect(statSync(x.path).size).toBe(x.bytes);
@@ -61,7 +63,7 @@ describe('mem-snapshot --at on a plain program', () => {
     expect(expected).toBeGreaterThan(0);
     expect(leaks.byClass.find((c: { className: string }) => c.className === 'LeakySession').count).toBe(expected);
     expect(r.stdout).toMatch(/LeakySession/);
-  });
+  }, 120_000); // three snapshots and the finder: 40 s with two CPU hogs running
 
   it('refuses --every without --duration, and --at past --duration (exit 2, one line)', async () => {
     const a = await runCli(['mem-snapshot', '--every', '1s', '--', 'node', '-e', '0']);
