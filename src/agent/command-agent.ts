@@ -7,6 +7,7 @@ import { onProgramStart } from './program-start.js';
 import type { AgentConfig, AgentIdentity, MarkMessage } from '../samples/protocol.js';
 import { watchDescendants } from './descendant-watch.js';
 import { commandCheckpoints } from './command-checkpoints.js';
+import { answerParentRequests } from './command-snapshots.js';
 
 /**
  * The agent inside each process and worker thread of a user's command (preload.ts starts
@@ -21,6 +22,7 @@ export function startCommandAgent(config: AgentConfig, gc: GcRecorder, channel: 
   const collector = new Collector(channel, config, undefined, undefined, gc);
   channel.unref();
   collector.start({ unrefTimer: true, identity });
+  answerParentRequests(channel, collector);
   // A program has no steps; its window is the agent's lifetime, its edges read here.
   const mark = (label: 'measure-start' | 'measure-end' | 'program-start'): MarkMessage =>
     ({ type: 'mark', label, tMs: nowMs(), steps: 0, rssBytes: process.memoryUsage.rss() });

@@ -15,6 +15,13 @@ export interface GcHooksAddon {
    * from an addon built before it existed (read it through `isolateAddress(addon)`).
    */
   isolateAddress?(): string;
+  /**
+   * Writes a `near-heap-limit` record to `fd` (a connected socket) when V8 is about to run
+   * out of heap, raising the limit once; with a path, also a heap snapshot there if the heap
+   * is then at most `maxHeapBytes`. Called again, it updates fd and path. Missing from an
+   * addon built before it existed.
+   */
+  armNearHeapLimit?(fd: number, snapshotPath?: string, maxHeapBytes?: number): void;
 }
 
 /** The addon and the ring it is writing into, installed by `installGcHooks`. */

@@ -38,7 +38,8 @@ export class SocketChannel implements AgentChannel {
     });
   }
 
-  private get fd(): number | undefined {
+  /** The socket's file descriptor: the gc-hooks addon writes its near-heap-limit record there (near-heap-limit.ts). */
+  get fd(): number | undefined {
     const fd = (this.socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
     return typeof fd === 'number' && fd >= 0 ? fd : undefined;
   }

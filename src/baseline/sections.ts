@@ -126,10 +126,17 @@ export interface HeapSummarySection {
 /** A heap snapshot mem-snapshot's scenario mode took. */
 export interface SnapshotSection {
   path: string;
-  /** Steps completed when it was taken. */
-  steps: number;
+  /** Scenario mode: steps completed when it was taken. */
+  steps?: number;
   bytes: number;
   durationMs: number;
+  /** A command (mem-snapshot --at): whose heap, and when it was asked for ("30s", from the first hello). */
+  pid?: number;
+  commandLine?: string;
+  at?: string;
+  atMs?: number;
+  /** A command's agent could not take it (no file). */
+  error?: string;
 }
 
 export type HeapLeaksSection = LeakReport & { growingOnly: boolean };
@@ -221,6 +228,8 @@ export interface HeapSummaryExtra {
   /** Scenario mode: the three snapshots and what the leak finder found in them. */
   snapshots?: SnapshotSection[];
   leaks?: HeapLeaksSection;
+  /** A command: the leak finder on each process with three snapshots or more (the first is `leaks`). */
+  processLeaks?: Array<{ pid: number; commandLine: string; files: string[]; leaks: HeapLeaksSection }>;
 }
 
 /** similarity-build's predicted peak memory, by part (similarity/memory-plan.ts fills it). */

@@ -8,6 +8,10 @@ import { addFlag } from '../cli/options/flag.js';
 import { FLAGS } from '../cli/options/flags.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { parseCount } from '../units/parse.js';
+import { addDurationOption, addIntervalOption, parseDurationOption, parseIntervalMs, parseTimeoutMs } from '../cli/options/run.js';
+import { addMemoryLimitOption, parseMemoryLimit } from '../cli/options/memory-limit.js';
+import { parseProcessOption } from '../cli/options/process.js';
+import { parseSnapshotTimes } from '../cli/options/snapshot-times.js';
 
 /**
  * `memkit mem-snapshot`: heap snapshots of a scenario, and the views over .heapsnapshot
@@ -22,6 +26,7 @@ type ScenarioRaw = Raw<'scenario' | 'variant' | 'param' | 'nodeArg' | 'dominator
   outDir: string;
   all?: true;
 };
+type CommandRaw = ScenarioRaw & Raw<'duration' | 'interval' | 'timeout' | 'process' | 'memoryLimit'> & { at?: string; every?: string };
 type SummarizeRaw = Raw<'out' | 'json' | 'dominators' | 'progress'> & { top: string; classes: string; metricClasses: string };
 type CompareRaw = Raw<'limit' | 'json' | 'progress'>;
 type LeaksRaw = Raw<'minSize' | 'failOnLeak' | 'limit' | 'json' | 'dominators' | 'progress'> & { growingOnly?: true };
@@ -34,12 +39,25 @@ export function registerMemSnapshot(program: Command): void {
     .description(
       'Without a subcommand: run a scenario in a child process, take heap snapshots after setup, after --steps N ' +
         'and after 2N steps (under --out-dir), print a summary and run the leak finder on the three.\n' +
+        'Or run your own command after -- and take snapshots of its processes at --at times (or --every), then ' +
+        'run the leak finder on the first, middle and last of each process.\n' +
         'Subcommands work on any .heapsnapshot file (Node, Chrome DevTools, --heapsnapshot-signal).',
     );
+  cmd.argument('[command...]', 'a command to snapshot instead of a scenario, after -- (e.g. -- node server.js)');
   addTargetOptions(cmd)
     .option('--steps <n>', 'steps between two snapshots (snapshots after setup, N and 2N steps)', '1000')
-    .option('--out-dir <dir>', 'folder for the snapshots and the summary baseline', 'reports');
+    .option('--out-dir <dir>', 'folder for the snapshots and the summary baseline', 'reports')
+    .option('--at <times>', 'a command: snapshot times from its start, comma-separated (30s,5m,10m); the run ends after the last')
+    .option('--every <time>', 'a command: a snapshot this often, up to --duration');
   addFlag(cmd, FLAGS.nodeArg);
+  addDurationOption(cmd, 'a command: until its last --at snapshot');
+  addIntervalOption(cmd, '100ms');
+  addFlag(cmd, FLAGS.timeout);
+  addFlag(cmd, FLAGS.process, {
+    defaultValue: 'main',
+    defaultNote: "a command: whose heap is snapshotted: main (the root's Node process), all (every Node process's main thread), a pid or part of a command line",
+  });
+  addMemoryLimitOption(cmd);
   addLeakFilterOptions(cmd).option('--all', 'also list leak groups that stopped growing after the second snapshot');
   addDominatorsOption(cmd);
   addProgressOption(cmd)
@@ -48,13 +66,21 @@ export function registerMemSnapshot(program: Command): void {
       `
 Examples:
   memkit mem-snapshot --scenario lru-cache --variant unstable-key --steps 2000
+  memkit mem-snapshot --at 30s,5m,10m -- node server.js
+  memkit mem-snapshot --every 5m --duration 1h --process all -- npm start
   memkit mem-snapshot summarize app.heapsnapshot --top 20 --out reports/heap.json
   memkit mem-snapshot compare before.heapsnapshot after.heapsnapshot
   memkit mem-snapshot leaks base.heapsnapshot target.heapsnapshot final.heapsnapshot --fail-on-leak 1MB
   memkit mem-snapshot path final.heapsnapshot --name LeakyThing`,
     )
     .action(
-      action(async (opts: ScenarioRaw, self: Command) => {
+      action(async (_words: string[], opts: CommandRaw, self: Command) => {
+        const command = commandAfterDashes(self.args);
+        if (command.length > 0) {
+          if (opts.scenario !== undefined) throw new UsageError('mem-snapshot: give --scenario or a command after --, not both');
+          return runCommandMode(opts, command);
+        }
+        if (opts.at !== undefined || opts.every !== undefined) throw new UsageError('mem-snapshot: --at and --every take a command after -- (e.g. -- node server.js)');
         if (self.args.length > 0) throw new UsageError(`mem-snapshot: unknown subcommand '${self.args[0]}' (summarize, compare, leaks, path)`);
         if (opts.scenario === undefined) {
           throw new UsageError('mem-snapshot: give --scenario NAME, or a subcommand: summarize, compare, leaks, path (see --help)');
@@ -222,6 +248,89 @@ async function runScenarioMode(opts: ScenarioRaw): Promise<number> {
   process.stdout.write(renderLeakReport(result.leaks, { color, failOnBytes, growingOnly }) + '\n');
   process.stderr.write(`summary baseline written: ${result.baselinePath}\n`);
   return leaksExceed(result.leaks, failOnBytes) ? ExitCode.Regression : ExitCode.Ok;
+}
+
+/** The words after `--`: commander hands them over as the command's args, as it would a mistyped subcommand. */
+function commandAfterDashes(args: string[]): string[] {
+  const argv = process.argv;
+  const dashes = argv.indexOf('--');
+  if (dashes < 0 || args.length === 0) return [];
+  const after = argv.slice(dashes + 1);
+  return after.length === args.length && after.every((a, i) => a === args[i]) ? after : [];
+}
+
+async function runCommandMode(opts: CommandRaw, command: string[]): Promise<number> {
+  const durationMs = parseDurationOption(opts);
+  const atMs = parseSnapshotTimes({ at: opts.at, every: opts.every, durationMs });
+  const { minRetainedBytes, failOnBytes } = parseLeakFilterOptions(opts);
+  const rule = parseDominatorRule(opts);
+  const growingOnly = opts.all !== true;
+  const settings = {
+    target: parseTargetOptions(opts, command),
+    atMs,
+    durationMs,
+    process: parseProcessOption(opts, true),
+    outDir: opts.outDir,
+    nodeArgs: opts.nodeArg,
+    intervalMs: parseIntervalMs(opts.interval),
+    // The program runs until its last snapshot (or --duration); the default timeout counts from there.
+    timeoutMs: parseTimeoutMs(opts, durationMs ?? atMs[atMs.length - 1]!),
+    memoryLimitBytes: parseMemoryLimit(opts, true),
+    rule,
+    minRetainedBytes,
+    growingOnly,
+    argv: process.argv.slice(2),
+  };
+  const { snapshotCommand } = await import('../profile/snapshot-command.js');
+  const { withProgress } = await import('../cli/progress.js');
+  const result = await withProgress(opts.progress, Number.MAX_SAFE_INTEGER, (progress) =>
+    snapshotCommand({
+      ...settings,
+      onStatus: (text) => progress.update(text),
+      onOutput: (chunk) => progress.print(chunk),
+      onCaptured: (snapshots) => {
+        for (const x of snapshots) {
+          progress.print(
+            x.error
+              ? `heap snapshot of pid ${x.pid} at ${formatAt(x.atMs)}: not taken (${x.error})\n`
+              : `heap snapshot of pid ${x.pid} at ${formatAt(x.atMs)}: ${x.path} (${(x.bytes / 1e6).toFixed(1)} MB)\n`,
+          );
+        }
+      },
+    }),
+  );
+  for (const line of result.missed) process.stderr.write(`memkit: ${line}\n`);
+  if (result.status === 'interrupted') return ExitCode.Interrupted;
+  const [{ writeBaseline }, { renderHeapSummary }, { renderLeakReport }, { colorEnabled }, { leaksExceed }] = await Promise.all([
+    import('../baseline/io.js'),
+    import('../report/heap/summary.js'),
+    import('../report/heap/leaks.js'),
+    import('../report/terminal/color.js'),
+    import('../profile/snapshot-views.js'),
+  ]);
+  const color = colorEnabled();
+  if (result.summary) process.stdout.write(renderHeapSummary(result.summary, { color, classRows: 15, widthChars: terminalColumns() }) + '\n\n');
+  for (const l of result.leaks) {
+    process.stdout.write(`pid ${l.pid} (${l.commandLine}): leak finder on ${l.files.map((f) => f.split('/').pop()).join(', ')}\n`);
+    process.stdout.write(renderLeakReport(l.report, { color, failOnBytes, growingOnly }) + '\n');
+  }
+  if (result.baseline) {
+    writeBaseline(result.baselinePath, result.baseline);
+    process.stderr.write(`summary baseline written: ${result.baselinePath}\n`);
+  }
+  if (result.status === 'crashed') {
+    process.stderr.write(`memkit: the measured command crashed: ${result.reason ?? 'unknown reason'}\n`);
+    return ExitCode.ChildCrashed;
+  }
+  if (result.leaks.length === 0) {
+    process.stderr.write('memkit: no process had three snapshots: no leak finder report\n');
+    return ExitCode.Internal;
+  }
+  return result.leaks.some((l) => leaksExceed(l.report, failOnBytes)) ? ExitCode.Regression : ExitCode.Ok;
+}
+
+function formatAt(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 /**

@@ -46,6 +46,8 @@ export interface SessionSettings {
   prometheus?: PrometheusSettings;
   /** --process: the processes of a command's tree the metrics describe (default all). */
   process?: ProcessSelection;
+  /** --memory-limit: a command's tree is killed when its RSS reaches it (run/tree-memory-guard.ts). */
+  memoryLimitBytes?: number;
 }
 
 export type MeasuredKind = 'gc-profile' | 'mem-stress';
@@ -152,7 +154,7 @@ export async function measureSession<K extends MeasuredKind, A extends RunAnalys
     {
       session,
       repeat: s.repeat,
-      child: { intervalMs: s.intervalMs, nodeArgs: s.nodeArgs, durationMs: s.durationMs, timeoutMs: s.timeoutMs },
+      child: { intervalMs: s.intervalMs, nodeArgs: s.nodeArgs, durationMs: s.durationMs, timeoutMs: s.timeoutMs, memoryLimitBytes: s.memoryLimitBytes },
       agent: hooks.agent,
       settings: hooks.settings,
       analyze,

@@ -36,6 +36,8 @@ export interface ChildSettings {
   /** Command mode: stop the program after this long. */
   durationMs?: number;
   timeoutMs?: number;
+  /** A command: kill the tree when its RSS reaches this, evidence gathered at 90 % (--memory-limit). */
+  memoryLimitBytes?: number;
 }
 
 /** A session that has a target, a baseline path and a run id, and has not run anything yet. */
@@ -151,6 +153,7 @@ export async function runSeries<A>(plan: SeriesPlan<A>, progress?: ProgressSink)
           intervalMs: child.intervalMs,
           durationMs: plan.beside ? undefined : child.durationMs,
           timeoutMs: child.timeoutMs,
+          memoryLimitBytes: child.memoryLimitBytes,
           samplesPath: samplesPathFor(session.baselinePath, index, plan.repeat),
           header: { runId: session.runId, index, target: session.resolved.target, settings: plan.settings },
           onOutput: (chunk) => progress?.print(chunk),

@@ -48,8 +48,13 @@ export interface RunControl {
   readonly pid: number;
   readonly samplesPath: string;
   send(message: ParentMessage | JobParentMessage<unknown>): void;
-  /** Ask the child to stop; escalates to SIGTERM and SIGKILL if it does not. */
-  stop(cause: StopCause): void;
+  /** A command: one agent of its tree, by the agentId its records carry (over the run's socket). */
+  sendToAgent(agentId: number, message: ParentMessage): void;
+  /**
+   * Ask the child to stop; escalates to SIGTERM and SIGKILL if it does not. `detail`: the
+   * figures behind the cause, for the run's status line (--memory-limit).
+   */
+  stop(cause: StopCause, detail?: string): void;
   readonly data: RunData;
   /** A parent-side record (mem-stress's load): written and folded like the child's; ignored once the run has ended. */
   record(r: SampleRecord): void;

@@ -6,13 +6,19 @@ import type { ProcessEndRecord } from '../samples/run-data.js';
  * out-of-heap crash is named as such even when memkit was also stopping the child.
  */
 
-export type StopCause = 'sigint' | 'sigterm' | 'timeout' | 'duration' | 'parent';
+/**
+ * 'last-snapshot': mem-snapshot ended a command after its last --at snapshot;
+ * 'memory-limit': the tree's RSS reached --memory-limit and memkit killed it.
+ */
+export type StopCause = 'sigint' | 'sigterm' | 'timeout' | 'duration' | 'parent' | 'last-snapshot' | 'memory-limit';
 
 export interface ExitFacts {
   code: number | null;
   signal: NodeJS.Signals | null;
   /** Why memkit itself asked the child to stop, if it did. */
   stopCause: StopCause | null;
+  /** The figures behind stopCause ('memory-limit': the tree's RSS and the limit). */
+  stopDetail?: string;
   /** The agent said its last word (the run ran to its end). */
   sawDone: boolean;
   error?: ErrorMessage;
@@ -52,6 +58,11 @@ export function classifyExit(f: ExitFacts): ExitClass {
   if (f.stopCause === 'sigint' || f.stopCause === 'sigterm') {
     return { status: 'interrupted', reason: `interrupted by ${f.stopCause.toUpperCase()}` };
   }
+  if (f.stopCause === 'memory-limit') {
+    // As a container's OOM kill: the run did not end on its own terms.
+    const detail = f.stopDetail ? ` (${f.stopDetail})` : '';
+    return { status: 'crashed', reason: `the command reached --memory-limit${detail}: memkit killed its processes with SIGKILL, as a container's OOM killer would` };
+  }
   if (f.stopCause === 'timeout') {
     const s = f.timeoutMs !== undefined ? ` of ${Math.round(f.timeoutMs / 1000)} s` : '';
     return { status: 'crashed', reason: `the child did not finish within the timeout${s} and was killed` };
@@ -69,6 +80,7 @@ export function classifyExit(f: ExitFacts): ExitClass {
     if (f.code === 0) return { status: 'complete' };
     // memkit ended the program at the end of --duration: how it died is memkit's doing.
     if (f.stopCause === 'duration') return { status: 'complete', reason: 'stopped at the end of --duration' };
+    if (f.stopCause === 'last-snapshot') return { status: 'complete', reason: 'stopped after its last heap snapshot (--at)' };
   }
   if (f.signal === 'SIGKILL') {
     return {
@@ -128,6 +140,10 @@ export function classifyTree(f: TreeExitFacts): TreeExitClass {
     // The root's own agent saw the error the exit code alone does not say.
     root.reason = `the program ended on an uncaught error: ${rootEnd.reason ?? ''}`.trimEnd();
   }
+  if (rootEnd?.cause === 'oom' && rootEnd.nearHeapLimit && root.status === 'crashed') {
+    // The root's own figures, written from V8's near-heap-limit callback before it died.
+    root.reason = describeEnd(rootEnd, name(rootEnd))!.text;
+  }
   for (const e of [...f.ends].sort((a, b) => a.tMs - b.tMs)) {
     if (isRoot(e)) continue;
     const line = describeEnd(e, name(e));
@@ -148,8 +164,11 @@ export function classifyTree(f: TreeExitFacts): TreeExitClass {
 
 function describeEnd(e: ProcessEndRecord, who: string): { crash: boolean; text: string } | undefined {
   switch (e.cause) {
-    case 'oom':
-      return { crash: true, text: `${who} ran out of V8 heap memory${e.reason?.includes('resourceLimits') ? ' (its resourceLimits)' : ''}` };
+    case 'oom': {
+      const limits = e.reason?.includes('resourceLimits') ? 'its resourceLimits' : undefined;
+      const figures = [limits, e.nearHeapLimit ? nearLimitFigures(e.nearHeapLimit) : undefined].filter(Boolean).join(', ');
+      return { crash: true, text: `${who} ran out of V8 heap memory${figures ? ` (${figures})` : ''}` };
+    }
     case 'uncaught':
       return { crash: true, text: `${who} ended on an uncaught error${e.reason ? `: ${e.reason}` : ''}` };
     case 'signal':
@@ -168,4 +187,15 @@ function describeEnd(e: ProcessEndRecord, who: string): { crash: boolean; text: 
     case 'running':
       return { crash: false, text: `${who} was still running when the command ended` };
   }
+}
+
+const MB = 1e6;
+
+/** "limit 64 MB, near-limit at 61 MB, growing: old_space 52 MB", from the addon's record. */
+export function nearLimitFigures(n: NonNullable<ProcessEndRecord['nearHeapLimit']>): string {
+  const mb = (b: number): string => `${Math.round(b / MB)} MB`;
+  const parts = [`limit ${mb(n.limitBytes)}`, `near-limit at ${mb(n.usedHeapBytes)}`];
+  if (n.growing) parts.push(`growing: ${n.growing}`);
+  if (n.snapshotPath) parts.push(`heap snapshot ${n.snapshotPath}`);
+  return parts.join(', ');
 }

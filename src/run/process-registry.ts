@@ -6,9 +6,10 @@ import type {
   ErrorMessage,
   ExitInfo,
   HelloMessage,
+  NearHeapLimitMessage,
   WorkerExitMessage,
 } from '../samples/protocol.js';
-import type { ProcessEndRecord, SampleRecord, UnreachedRecord } from '../samples/run-data.js';
+import type { NearHeapLimitEvidence, ProcessEndRecord, SampleRecord, UnreachedRecord } from '../samples/run-data.js';
 import { isNodeExe, linuxProcReader, looksLikeNode, preloadsOf, type ProcReader } from './node-process-env.js';
 import type { StderrFatal } from './stderr-fatal.js';
 
@@ -79,6 +80,11 @@ interface OwnWord {
   lostMs?: number;
   agentError?: AgentErrorMessage;
   fatal?: StderrFatal;
+  /** The addon's record as V8 neared the heap limit, and the agent's first heap reading before it. */
+  nearLimit?: NearHeapLimitMessage;
+  firstHeap?: { tMs: number; usedBytes: number };
+  /** The near-limit snapshot was written whole (its heap-snapshot-done came, with bytes). */
+  nearLimitSnapshotWritten?: boolean;
 }
 
 interface Thread extends OwnWord {
@@ -168,6 +174,18 @@ export class ProcessRegistry {
         if (r.type === 'done') word.done = r;
         else if (r.type === 'agent-lost') word.lostMs = r.tMs;
         else if (r.phase === 'uncaught') word.uncaught = r;
+        break;
+      }
+      case 'mem':
+      case 'near-heap-limit':
+      case 'heap-snapshot-done': {
+        const who = agentId === undefined ? undefined : this.agents.get(agentId);
+        if (!who) break;
+        const word: OwnWord = who.thread ?? who.proc;
+        if (r.type === 'near-heap-limit') word.nearLimit ??= r;
+        else if (r.type === 'heap-snapshot-done') {
+          if (r.path === word.nearLimit?.snapshotPath && r.bytes > 0) word.nearLimitSnapshotWritten = true;
+        } else if (!word.firstHeap && r.tMs.length > 0) word.firstHeap = { tMs: r.tMs[0]!, usedBytes: r.heapUsed[0]! };
         break;
       }
       case 'agent-error': {
@@ -355,10 +373,16 @@ export class ProcessRegistry {
     const code = k ? k.code : (p.done?.exitCode ?? null);
     const signal = k?.signal ?? null;
     const tMs = k?.tMs ?? p.done?.tMs ?? p.lostMs ?? p.goneMs ?? rootEndMs;
+    const near = nearLimitEvidence(p);
     if (p.fatal) {
       const cause = p.fatal.kind === 'oom' ? 'oom' : 'signal';
       const reason = p.fatal.kind === 'oom' ? `ran out of V8 heap memory: ${p.fatal.message}` : `V8 fatal error: ${p.fatal.message}`;
-      return { ...base, tMs, code, signal, cause, source: 'stderr', reason };
+      return { ...base, tMs, code, signal, cause, source: 'stderr', reason, ...(near && cause === 'oom' ? { nearHeapLimit: near } : {}) };
+    }
+    // V8 said it was at its limit, then the process aborted: its stderr block was not seen
+    // (redirected by the program, or cut), but the abort after that record is the same death.
+    if (near && ABORT_SIGNALS.has(signal ?? '') && p.done === undefined) {
+      return { ...base, tMs, code, signal, cause: 'oom', source: 'own-agent', reason: 'ran out of V8 heap memory', nearHeapLimit: near };
     }
     // uncaughtExceptionMonitor also sees errors a handler then keeps the process alive from:
     // an error ended it only if it did not exit 0 (or die of a signal) after.
@@ -407,10 +431,12 @@ function threadEnd(p: Proc, t: Thread, processEnd: ProcessEndRecord): ProcessEnd
   const base = { type: 'process-end' as const, pid: p.pid, ...ticks(p), threadId: t.threadId, ...(t.agentId !== undefined ? { agentId: t.agentId } : {}) };
   const code = t.exit?.code ?? t.done?.exitCode ?? null;
   const tMs = t.exit?.tMs ?? t.done?.tMs ?? t.lostMs ?? processEnd.tMs;
-  if (t.fatal) return { ...base, tMs, code, signal: null, cause: 'oom', source: 'stderr', reason: `ran out of V8 heap memory: ${t.fatal.message}` };
+  const near = nearLimitEvidence(t);
+  const evidence = near ? { nearHeapLimit: near } : {};
+  if (t.fatal) return { ...base, tMs, code, signal: null, cause: 'oom', source: 'stderr', reason: `ran out of V8 heap memory: ${t.fatal.message}`, ...evidence };
   if (t.exit?.errorCode === WORKER_OOM) {
     const reason = `ran out of V8 heap memory (its resourceLimits)${t.exit.errorMessage ? `: ${firstLine(t.exit.errorMessage)}` : ''}`;
-    return { ...base, tMs, code, signal: null, cause: 'oom', source: 'parent-agent', reason };
+    return { ...base, tMs, code, signal: null, cause: 'oom', source: 'parent-agent', reason, ...evidence };
   }
   if (t.uncaught && code !== 0) return { ...base, tMs, code, signal: null, cause: 'uncaught', source: 'own-agent', reason: uncaughtReason(t.uncaught) };
   if (t.exit?.errorMessage) {
@@ -425,6 +451,30 @@ function threadEnd(p: Proc, t: Thread, processEnd: ProcessEndRecord): ProcessEnd
   if (processEnd.cause === 'running') return { ...base, tMs, code, signal: null, cause: 'running', source: 'proc', reason: processEnd.reason };
   // Nothing of its own: it went down with its process, whose record says how.
   return { ...base, tMs, code: null, signal: null, cause: 'exit', source: processEnd.source, reason: `ended with its process (pid ${p.pid})` };
+}
+
+/**
+ * The addon's near-heap-limit record as the process's end keeps it, with what grew: the
+ * heap from the agent's first reading to the record, and the space holding most of it.
+ */
+function nearLimitEvidence(w: OwnWord): NearHeapLimitEvidence | undefined {
+  const n = w.nearLimit;
+  if (!n) return undefined;
+  const mb = (b: number): string => `${Math.round(b / 1e6)}`;
+  const growth: string[] = [];
+  if (w.firstHeap && n.usedHeapBytes > w.firstHeap.usedBytes) {
+    const seconds = Math.max(0, (n.tMs - w.firstHeap.tMs) / 1000);
+    growth.push(`heap used ${mb(w.firstHeap.usedBytes)} → ${mb(n.usedHeapBytes)} MB in ${seconds.toFixed(1)} s`);
+  }
+  const top = Object.entries(n.spaces ?? {}).sort((a, b) => b[1] - a[1])[0];
+  if (top) growth.push(`${top[0]} ${mb(top[1])} MB`);
+  return {
+    limitBytes: n.limitBytes,
+    initialLimitBytes: n.initialLimitBytes,
+    usedHeapBytes: n.usedHeapBytes,
+    ...(growth.length ? { growing: growth.join(', ') } : {}),
+    ...(n.snapshotPath && w.nearLimitSnapshotWritten ? { snapshotPath: n.snapshotPath } : {}),
+  };
 }
 
 function ticks(p: Proc): { startTicks?: number } {

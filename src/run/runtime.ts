@@ -12,6 +12,7 @@ import { StderrTail } from './stderr-tail.js';
 import { AgentChannelServer } from './agent-channel.js';
 import { ProcessTreeReader } from './process-tree.js';
 import { signalTree } from './tree-signal.js';
+import { TreeMemoryGuard } from './tree-memory-guard.js';
 
 /**
  * The one child runtime: starts a child of any kind (child-kind.ts), samples the RSS and
@@ -45,6 +46,8 @@ export interface ChildRunOptions {
   onOutput?(chunk: Buffer, stream: 'stdout' | 'stderr'): void;
   /** Every record as it arrives (after it was written to the .jsonl file). */
   onRecord?(record: SampleRecord, control: RunControl): void;
+  /** A command: kill the tree when its RSS reaches this (run/tree-memory-guard.ts). */
+  memoryLimitBytes?: number;
 }
 
 export interface RunOutcome {
@@ -80,6 +83,7 @@ export function startChild(kind: ChildKind, options: ChildRunOptions): RunHandle
     writer.write(r);
     addRecord(data, r);
     registry?.add(r);
+    guard?.onRecord(r);
     options.onRecord?.(r, control);
   };
 
@@ -120,6 +124,7 @@ export function startChild(kind: ChildKind, options: ChildRunOptions): RunHandle
   }
 
   let stopCause: StopCause | null = null;
+  let stopDetail: string | undefined;
   let exited = false;
   const timers: NodeJS.Timeout[] = [];
   const later = (ms: number, fn: () => void): void => {
@@ -146,7 +151,10 @@ export function startChild(kind: ChildKind, options: ChildRunOptions): RunHandle
     send(message) {
       if (child.connected) child.send(message);
     },
-    stop(cause) {
+    sendToAgent(agentId, message) {
+      channel?.send(agentId, message);
+    },
+    stop(cause, detail) {
       if (exited) return;
       const first = stopCause === null;
       // A user's second Ctrl-C does not wait for the grace periods.
@@ -156,7 +164,10 @@ export function startChild(kind: ChildKind, options: ChildRunOptions): RunHandle
       }
       if (!first) return;
       stopCause = cause;
-      if (kind.politeStop === 'signal') {
+      stopDetail = detail;
+      // A memory limit, like a container's, does not wait.
+      if (cause === 'memory-limit') kill('SIGKILL');
+      else if (kind.politeStop === 'signal') {
         kill('SIGTERM');
         later(TERM_GRACE_MS + STOP_GRACE_MS, () => kill('SIGKILL'));
       } else {
@@ -167,6 +178,17 @@ export function startChild(kind: ChildKind, options: ChildRunOptions): RunHandle
     },
   };
 
+  // A command's evidence near a memory limit: V8's (snapshot paths for the addon) and --memory-limit's.
+  const guard = kind.agentSocket
+    ? new TreeMemoryGuard({
+        stem: options.samplesPath.replace(/\.jsonl$/, ''),
+        memoryLimitBytes: options.memoryLimitBytes,
+        data,
+        record,
+        sendToAgent: (agentId, message) => control.sendToAgent(agentId, message),
+        stop: (cause, detail) => control.stop(cause, detail),
+      })
+    : undefined;
   record(header);
 
   let sampler: ExternalSampler | undefined;
@@ -255,6 +277,7 @@ export function startChild(kind: ChildKind, options: ChildRunOptions): RunHandle
       await sampler?.stop();
       await agentsDone();
       finishedRecording = true;
+      guard?.finish();
       channel?.close();
       // A process left running after the root (a daemon, an app that ignored SIGTERM while
       // npm died) may hold the pipes it inherited: memkit is done reading them.
@@ -267,6 +290,7 @@ export function startChild(kind: ChildKind, options: ChildRunOptions): RunHandle
         code: exitInfo.code,
         signal: exitInfo.signal as NodeJS.Signals | null,
         stopCause,
+        ...(stopDetail !== undefined ? { stopDetail } : {}),
         sawDone: kind.finished(data, rootPid),
         error: data.error ?? rootIsolate?.error,
         stderrTail: tail.text(),

@@ -190,6 +190,36 @@ export interface HeapSnapshotDoneMessage {
   path: string;
   bytes: number;
   durationMs: number;
+  /** A command's agent could not take it (no file was written): why. */
+  error?: string;
+}
+
+/**
+ * V8 called its NearHeapLimitCallback: the isolate's heap is about to hit its limit. The
+ * gc-hooks addon writes this line straight to the agent's socket from inside that callback
+ * (no JavaScript can run there), so it reaches memkit even when the process dies of the
+ * out-of-heap abort right after. Once per isolate: the callback then raises the limit by
+ * `raisedByBytes`, so the program has a few MB to run its timers and flush its batches.
+ */
+export interface NearHeapLimitMessage {
+  type: 'near-heap-limit';
+  pid: number;
+  /** uv_hrtime at the callback, as epoch ms (approximate: the addon has no JS clock). */
+  tMs: number;
+  /** The limit V8 was about to hit, and the one the isolate started with. */
+  limitBytes: number;
+  initialLimitBytes: number;
+  /** V8 heap in use when it called (after its last-resort GCs). */
+  usedHeapBytes: number;
+  /** The new limit the callback returned (limitBytes when it did not raise it). */
+  raisedLimitBytes: number;
+  /** The heap's largest spaces then, by used bytes (old_space, large_object_space, …). */
+  spaces?: Record<string, number>;
+  /**
+   * The snapshot the callback went on to write (the heap was small enough): its end comes
+   * as a `heap-snapshot-done` for this path, unless the process died during it.
+   */
+  snapshotPath?: string;
 }
 
 export interface DoneMessage {
@@ -287,6 +317,7 @@ export type ChildMessage =
   | MarkMessage
   | CheckpointMessage
   | HeapSnapshotDoneMessage
+  | NearHeapLimitMessage
   | DoneMessage
   | ErrorMessage;
 
@@ -295,7 +326,14 @@ export type ParentMessage =
   | { type: 'detach' }
   | { type: 'stop' }
   | { type: 'resume' }
-  | { type: 'heap-snapshot'; path: string };
+  | { type: 'heap-snapshot'; path: string }
+  /** A command's agent: send the batches collected so far now (memkit sees the tree near --memory-limit). */
+  | { type: 'flush' }
+  /**
+   * A command's agent: where the near-heap-limit callback writes a snapshot, if the heap is
+   * then at most `maxHeapBytes` (sent after its hello: the file is named after the process).
+   */
+  | { type: 'near-limit-snapshot'; path: string; maxHeapBytes: number };
 
 export const AGENT_ENV = 'MEMKIT_AGENT';
 /** The per-run Unix socket every agent of a command's tree connects to. */

@@ -13,6 +13,7 @@ import type {
   JobPhaseMessage,
   LatencyBatch,
   MarkMessage,
+  NearHeapLimitMessage,
   MemBatch,
   ProgressMessage,
   RunStatus,
@@ -130,6 +131,36 @@ export interface ProcessEndRecord {
   source: 'root' | 'parent-agent' | 'own-agent' | 'stderr' | 'proc';
   /** One line for people: "ran out of V8 heap memory", the uncaught error's message. */
   reason?: string;
+  /** Its isolate's near-heap-limit record (gc-hooks addon), with what was growing, when it had one. */
+  nearHeapLimit?: NearHeapLimitEvidence;
+}
+
+/** What memkit kept of a process that neared its V8 heap limit (ProcessEndRecord, reasons). */
+export interface NearHeapLimitEvidence {
+  limitBytes: number;
+  initialLimitBytes: number;
+  usedHeapBytes: number;
+  /** "heap used 5 → 61 MB in 3.2 s, old_space 52 MB": the growth the agent saw before it. */
+  growing?: string;
+  snapshotPath?: string;
+}
+
+/**
+ * (parent) The tree's RSS crossed a share of --memory-limit: at 90 % ('near') memkit asked
+ * every agent for its batches (and small heaps for a snapshot); at 100 % ('reached') it
+ * killed the tree.
+ */
+export interface MemoryLimitRecord {
+  type: 'memory-limit';
+  tMs: number;
+  phase: 'near' | 'reached';
+  rssBytes: number;
+  limitBytes: number;
+  /** The process with the most RSS then, and its RSS. */
+  largestPid?: number;
+  largestRssBytes?: number;
+  /** Snapshots asked for at 'near' (one per agent whose heap was small enough). */
+  snapshotPaths?: string[];
 }
 
 /** (parent) A Node process or worker thread of the tree that no agent reported from, and why. */
@@ -159,6 +190,7 @@ export type SampleRecord =
   | ProcTreeSample
   | ProcGoneRecord
   | RssHighWaterMark
+  | MemoryLimitRecord
   | EndRecord | (ChildMessage & AgentTagged) | JobPhaseMessage | JobDoneMessage;
 
 /** The columns of the agent's batches, accumulated over the run. */
@@ -247,6 +279,10 @@ export interface RunData {
   agentError?: AgentErrorMessage;
   processEnds: ProcessEndRecord[];
   unreached: UnreachedRecord[];
+  /** An isolate's near-heap-limit record (written by the gc-hooks addon as V8 neared its limit). */
+  nearHeapLimit?: NearHeapLimitMessage;
+  /** --memory-limit: when the tree's RSS crossed 90 % and 100 % of it. */
+  memoryLimit: MemoryLimitRecord[];
   /** Records of types this reducer does not know (later commands' own batches). */
   other: SampleRecord[];
 }
@@ -268,6 +304,7 @@ export function emptyRunData(): RunData {
     descendants: [],
     processEnds: [],
     unreached: [],
+    memoryLimit: [],
     other: [],
   };
 }
@@ -373,6 +410,12 @@ function addOwnRecord(data: RunData, r: SampleRecord): void {
       break;
     case 'unreached':
       data.unreached.push(r);
+      break;
+    case 'near-heap-limit':
+      data.nearHeapLimit = r;
+      break;
+    case 'memory-limit':
+      data.memoryLimit.push(r);
       break;
     default:
       data.other.push(r);

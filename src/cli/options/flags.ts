@@ -23,6 +23,11 @@ export const FLAGS = {
   nodeArg: flag<string[]>('--node-arg <flag>', 'extra flag for the child node process, repeatable: --node-arg=--max-old-space-size=64', {
     repeatable: true,
   }),
+  memoryLimit: flag<string | undefined>(
+    '--memory-limit <size>',
+    "a command: kill its processes when their RSS together reaches this (e.g. 512MB), as a container's limit would; " +
+      'at 90 % memkit first asks each process for its last figures and, where its heap is small, a heap snapshot',
+  ),
   timeout: flag<string | undefined>(
     '--timeout <time>',
     'stop the child (run counts as crashed) if it has not finished by then (default: duration x 1.5 + 60s)',

@@ -3,6 +3,7 @@ import { addOutputOptions, parseOutputOptions, type OutputRaw, type OutputSettin
 import { addProcessOption, parseProcessOption, type ProcessRaw } from './process.js';
 import { addPrometheusOptions, parsePrometheusOptions, type PrometheusRaw } from './prometheus.js';
 import { addRunOptions, parseRunOptions, type RunRaw, type RunSettings } from './run.js';
+import { addMemoryLimitOption, parseMemoryLimit, type MemoryLimitRaw } from './memory-limit.js';
 import { parseTargetOptions, type TargetRaw } from './target.js';
 import type { TargetOptions } from '../../profile/target.js';
 import type { PrometheusSettings } from '../../prometheus/cli-options.js';
@@ -14,17 +15,20 @@ import type { ProcessSelection } from '../../analyze/process-selector.js';
  * first, before the command's own flags, and is added by the command.
  */
 
-export type MeasureRaw = TargetRaw & RunRaw & ProcessRaw & OutputRaw & PrometheusRaw;
+export type MeasureRaw = TargetRaw & RunRaw & MemoryLimitRaw & ProcessRaw & OutputRaw & PrometheusRaw;
 
 export interface MeasureSettings extends RunSettings, OutputSettings {
   target: TargetOptions;
   /** --process: the processes of a command's tree the metrics describe. */
   process: ProcessSelection;
   prometheus?: PrometheusSettings;
+  /** --memory-limit: a command's tree is killed when its RSS reaches it. */
+  memoryLimitBytes?: number;
 }
 
 export function addMeasureOptions(cmd: Command, defaultOut: string): Command {
   addRunOptions(cmd);
+  addMemoryLimitOption(cmd);
   addProcessOption(cmd);
   addOutputOptions(cmd, defaultOut);
   return addPrometheusOptions(cmd);
@@ -36,6 +40,7 @@ export function parseMeasureOptions(raw: MeasureRaw, command: string[]): Measure
     target,
     process: parseProcessOption(raw, target.command.length > 0),
     ...parseRunOptions(raw),
+    memoryLimitBytes: parseMemoryLimit(raw, target.command.length > 0),
     ...parseOutputOptions(raw),
     prometheus: parsePrometheusOptions(raw),
   };
@@ -46,7 +51,7 @@ export function parseMeasureOptions(raw: MeasureRaw, command: string[]): Measure
  * session takes (its settings) and what the command itself writes (JSON or tables, --html).
  */
 export function splitMeasureSettings(m: MeasureSettings): {
-  session: Pick<MeasureSettings, 'target' | 'process' | 'intervalMs' | 'repeat' | 'nodeArgs' | 'outPath' | 'progress' | 'prometheus'>;
+  session: Pick<MeasureSettings, 'target' | 'process' | 'intervalMs' | 'repeat' | 'nodeArgs' | 'outPath' | 'progress' | 'prometheus' | 'memoryLimitBytes'>;
   output: { json: boolean; htmlPath?: string };
 } {
   const { json, htmlPath, ...session } = m;
