@@ -158,7 +158,9 @@ describe('requests', () => {
   it('checks the load flags together: a command target, --rate for --http, the flags that need another', () => {
     const raw = (r: Partial<LoadRaw>): LoadRaw => ({ http: [], ...r }) as LoadRaw;
     const ctx = { hasCommand: true, ratePerSec: 100, durationMs: 5000, intervalMs: 100 };
-    expect(parseLoadOptions(raw({}), ctx)).toEqual({ warnings: [] });
+    expect(parseLoadOptions(raw({}), { ...ctx, ratePerSec: undefined })).toEqual({ warnings: [] });
+    expect(() => parseLoadOptions(raw({}), ctx)).toThrow(/--rate needs --http/);
+    expect(parseLoadOptions(raw({}), { ...ctx, hasCommand: false })).toEqual({ warnings: [] });
     expect(() => parseLoadOptions(raw({ http: ['http://127.0.0.1:1/'] }), { ...ctx, hasCommand: false })).toThrow(/give it after --/);
     expect(() => parseLoadOptions(raw({ http: ['http://127.0.0.1:1/'] }), { ...ctx, ratePerSec: undefined })).toThrow(/needs --rate/);
     expect(() => parseLoadOptions(raw({ connections: '4' }), ctx)).toThrow(/--connections needs --http/);
