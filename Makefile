@@ -17,7 +17,7 @@ SRC    := $(shell find src scenarios -name '*.ts' 2>/dev/null) tsconfig.json
 # opt(flag,value): the flag only when the make variable was given.
 opt = $(if $(2),$(1) $(2))
 
-.PHONY: install build lint test bench bench-agent bench-soak bench-report bench-snapshot bench-snapshot-engine bench-snapshot-capture bench-similarity bench-diff bench-load clean gc-profile mem-stress mem-snapshot report check-alerts similarity-build diff
+.PHONY: install build lint test bench bench-w4 bench-agent bench-soak bench-report bench-snapshot bench-snapshot-engine bench-snapshot-capture bench-similarity bench-diff bench-load clean gc-profile mem-stress mem-snapshot report check-alerts similarity-build diff
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci
@@ -64,6 +64,10 @@ gc-profile: build
 # Benchmarks print ratios against a reference measured in the same run (a shared,
 # noisy machine); they are not part of `make test`.
 bench: bench-agent bench-soak bench-report bench-snapshot bench-similarity bench-diff bench-load
+
+# The seed's W4 on an express service, wrongly vs rightly keyed cache (default 10 min each).
+bench-w4: build
+	$(NODE) bench/soak-w4.mjs $(call opt,--minutes,$(minutes)) $(call opt,--rate,$(rate))
 
 bench-agent: build
 	$(NODE) bench/agent-tick-cost.mjs
