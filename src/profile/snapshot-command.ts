@@ -1,3 +1,4 @@
+import { mainIsolateOf } from '../samples/run-data.js';
 import type { Baseline } from '../baseline/schema.js';
 import { describeEnvironment } from '../baseline/environment.js';
 import { memkitVersion } from '../core/version.js';
@@ -90,7 +91,7 @@ export async function snapshotCommand(s: SnapshotCommandSettings): Promise<Snaps
   if (!summary) return { status, reason, snapshots, missed, leaks, baselinePath };
 
   const lead = leaks[0]!;
-  const leadHello = [...outcome.data.isolates.values()].find((i) => i.hello?.pid === lead.pid && i.hello.isMainThread !== false)?.hello;
+  const leadHello = mainIsolateOf(outcome.data, lead.pid)?.hello;
   const baseline = summaryToBaseline(summary, {
     argv: s.argv,
     startedAt,
