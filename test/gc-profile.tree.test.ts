@@ -134,7 +134,7 @@ describe.runIf(process.platform === 'linux')('RSS and CPU of the whole process t
 
     // The child that exits first keeps its samples, and the run goes on without it.
     const early = data.processes.find((p) => p.pid === ready.find((c) => c.holdMs === 2000)!.pid)!;
-    const late = data.processes.find((p) => p.pid === ready.find((c) => c.holdMs === 4000)!.pid)!;
+    const late = data.processes.find((p) => p.pid === ready.find((c) => c.holdMs === 5000)!.pid)!;
     expect(early.goneMs, 'the early child was seen to go').toBeDefined();
     expect(early.lastSeenMs).toBeLessThan(late.lastSeenMs);
     expect(early.tMs.length).toBeGreaterThan(20);

@@ -100,11 +100,17 @@ beforeAll(async () => {
   ]);
   await Promise.all([
     // The map cache also checks an --assert that fails, and the GC counts against V8's own trace.
-    ...LEAKS.map((name) =>
-      measure(`${name}-leak`, [
-        ...SOAK_ARGS('6s'), ...(name === 'map-cache' ? ['--assert', 'live.growth_bytes<1MB', '--', 'node', '--trace-gc'] : ['--', 'node']), join(SOAK, `${name}.cjs`),
-      ]),
-    ),
+    // A machine so busy that the program's agent took too few checkpoints gets an
+    // 'inconclusive' that says so (rightly); the run is then made once more, twice as long:
+    // the leak must be found once there is enough data, not with whatever data there was.
+    ...LEAKS.map(async (name) => {
+      const args = (d: string) => [
+        ...SOAK_ARGS(d), ...(name === 'map-cache' ? ['--assert', 'live.growth_bytes<1MB', '--', 'node', '--trace-gc'] : ['--', 'node']), join(SOAK, `${name}.cjs`),
+      ];
+      await measure(`${name}-leak`, args('6s'));
+      const leak = runs[`${name}-leak`]?.baseline?.extra?.leak;
+      if (leak?.verdict === 'inconclusive' && /forced-GC checkpoints after warm-up/.test(leak.reason)) await measure(`${name}-leak`, args('12s'));
+    }),
     ...LEAKS.map((name) =>
       measure(`${name}-clean`, [
         ...SOAK_ARGS('4s'), '--repeat', '3', ...(name === 'map-cache' ? ['--assert', 'live.growth_bytes<1MB'] : []), '--', 'node', join(SOAK, `${name}.cjs`), 'clean',
