@@ -7,7 +7,7 @@
 //
 //   node bench/diff-pool.mjs                    (make bench-diff) measure what is missing, then the table
 //   N=40 JOBS=2 node bench/diff-pool.mjs        runs per pool; runs measured at once (shared machine: 2)
-//   SPLITS=2000 POWER_SPLITS=1000 RUNS=3,5,10 SEED=17 node bench/diff-pool.mjs
+//   SPLITS=2000 POWER_SPLITS=500 RUNS=3,5,10,15 SEED=17 node bench/diff-pool.mjs
 //   POOLS=lru-same,lru-unstable node bench/diff-pool.mjs   only these pools (and the rows they make)
 //   MEASURE_ONLY=1 / NO_MEASURE=1               only build the pools / only diff the pools there are
 //   MARKDOWN=file.md                            also write the table as markdown
@@ -29,8 +29,8 @@ import { pathToFileURL } from 'node:url';
 const N = Number(process.env.N ?? 40);
 const JOBS = Number(process.env.JOBS ?? 2);
 const SPLITS = Number(process.env.SPLITS ?? 2000);
-const POWER_SPLITS = Number(process.env.POWER_SPLITS ?? 1000);
-const RUNS = (process.env.RUNS ?? '3,5,10').split(',').map(Number);
+const POWER_SPLITS = Number(process.env.POWER_SPLITS ?? 500);
+const RUNS = (process.env.RUNS ?? '3,5,10,15').split(',').map(Number);
 const SEED = Number(process.env.SEED ?? 17);
 const VERIFY = Number(process.env.VERIFY ?? 6);
 const DURATION = process.env.DURATION ?? '2s';
