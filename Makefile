@@ -84,9 +84,13 @@ bench-soak: build
 bench-load: build
 	$(NODE) bench/load-ceiling.mjs $(call opt,--seconds,$(seconds))
 
+# diff-pool: false-alarm rate and power of `memkit diff` from pools of runs kept in
+# .bench/diff-pool/ (measured once, ~10 min at 2 runs at a time; reused after). It
+# supersedes diff-noise.mjs here; that one still runs by hand (node bench/diff-noise.mjs).
+# Knobs as environment variables: make bench-diff N=40 SPLITS=2000 RUNS=3,5,10,15
 bench-diff: build
 	$(NODE) bench/diff-cold-start.mjs
-	$(NODE) bench/diff-noise.mjs
+	$(NODE) bench/diff-pool.mjs
 
 # The HTML report of a 24 h run at 100 ms: size, generation time, and load/zoom in Chromium.
 bench-report: build
