@@ -39,33 +39,52 @@ const P95 = [10.0, 10.4, 9.8, 10.2, 9.9];
 const up = (v: number[], by: number) => v.map((x) => x + by);
 
 describe('the correction across deciding metrics', () => {
+  // Deciding metrics whose runs interleave (no ties: each could reach p = 2/252, none moved).
+  const QUIET_NAMES = ['gc.pause.p50_ms', 'gc.pause.total_ms', 'gc.pause.p99_ms', 'rss.growth_bytes', 'heap.used.growth_bytes', 'rss.end_bytes', 'heap.used.end_bytes'];
+  const quiet = (k: number, side: 0 | 1) => Object.fromEntries(QUIET_NAMES.slice(0, k).map((n) => [n, [1, 3, 5, 7, 9].map((v) => (v + side) * 1e6)]));
+  const constant = { 'gc.count.major': [0, 0, 0, 0, 0], 'gc.count.incremental': [0, 0, 0, 0, 0], 'gc.count.weakcb': [2, 2, 2, 2, 2] };
+
   it("one metric's p is multiplied by the family size: 5 vs 5 separated runs pass Holm over 3 metrics, not over 8", () => {
-    const quiet = (i: number) => Object.fromEntries([...Array(i)].map((_, k) => [`gc.count.${['minor', 'major', 'incremental', 'weakcb'][k]!}`, [3, 3, 4, 3, 3]]));
-    const three = diff({ 'gc.pause.p95_ms': P95, ...quiet(2) }, { 'gc.pause.p95_ms': up(P95, 4), ...quiet(2) });
+    const three = diff({ 'gc.pause.p95_ms': P95, ...quiet(2, 0) }, { 'gc.pause.p95_ms': up(P95, 4), ...quiet(2, 1) });
     expect(three.result.family).toBe(3);
     expect(metric(three, 'gc.pause.p95_ms').test).toMatchObject({ pValue: 2 / 252, correction: 'holm', significant: true });
     expect(metric(three, 'gc.pause.p95_ms').test!.adjustedP).toBeCloseTo(6 / 252, 12);
     expect(three.exitCode).toBe(1);
 
-    const more = { 'gc.pause.p50_ms': P95, 'gc.pause.total_ms': P95, 'gc.time_ratio': [0.1, 0.11, 0.1, 0.12, 0.1] };
-    const seven = diff({ 'gc.pause.p95_ms': P95, ...quiet(4), ...more }, { 'gc.pause.p95_ms': up(P95, 4), ...quiet(4), ...more });
-    expect(seven.result.family).toBe(8);
-    expect(metric(seven, 'gc.pause.p95_ms').test!.adjustedP).toBeCloseTo(16 / 252, 12);
-    expect(metric(seven, 'gc.pause.p95_ms').verdict).toBe('unchanged');
-    expect(seven.exitCode).toBe(0);
+    const eight = diff({ 'gc.pause.p95_ms': P95, ...quiet(7, 0) }, { 'gc.pause.p95_ms': up(P95, 4), ...quiet(7, 1) });
+    expect(eight.result.family).toBe(8);
+    expect(metric(eight, 'gc.pause.p95_ms').test!.adjustedP).toBeCloseTo(16 / 252, 12);
+    expect(metric(eight, 'gc.pause.p95_ms').verdict).toBe('unchanged');
+    expect(eight.exitCode).toBe(0);
     // Never silent: the diff says no single regression could have been detected, and what it takes.
-    expect(seven.warnings.join('\n')).toMatch(/adjusted \(holm\) across 8 deciding metrics it cannot reach 0\.05: .*\(run --repeat 6 or more per side/);
+    expect(eight.warnings.join('\n')).toMatch(/adjusted \(holm\) across 8 deciding metrics it cannot reach 0\.05: .*\(run --repeat 6 or more per side/);
     // --correction none: the old per-metric test, which fires.
-    expect(diff({ 'gc.pause.p95_ms': P95, ...quiet(4), ...more }, { 'gc.pause.p95_ms': up(P95, 4), ...quiet(4), ...more }, { correction: 'none' }).exitCode).toBe(1);
+    expect(diff({ 'gc.pause.p95_ms': P95, ...quiet(7, 0) }, { 'gc.pause.p95_ms': up(P95, 4), ...quiet(7, 1) }, { correction: 'none' }).exitCode).toBe(1);
+  });
+
+  it('metrics whose ties can never reach alpha stay out of the family (Tarone)', () => {
+    const r = diff({ 'gc.pause.p95_ms': P95, ...quiet(2, 0), ...constant }, { 'gc.pause.p95_ms': up(P95, 4), ...quiet(2, 1), ...constant });
+    expect(r.result.family).toBe(3);
+    expect(metric(r, 'gc.pause.p95_ms').test!.adjustedP).toBeCloseTo(6 / 252, 12);
+    expect(metric(r, 'gc.count.weakcb').test).toMatchObject({ pValue: 1, minAttainableP: 1, outsideFamily: true, adjustedP: 1, significant: false });
+    expect(r.exitCode).toBe(1);
+    // A tie pattern that can reach alpha alone but not the corrected level is left out too: 1,1,2,2,3 vs 3,4,4,5,5
+    // (ties within and across the sides) can reach 2 x 2/252 = 0.016 at best, above 0.05 / 3 with 3 metrics that can reach it.
+    const tied = diff(
+      { 'gc.pause.p95_ms': P95, ...quiet(2, 0), 'gc.count.minor': [1, 1, 2, 2, 3] },
+      { 'gc.pause.p95_ms': up(P95, 4), ...quiet(2, 1), 'gc.count.minor': [3, 4, 4, 5, 5] },
+    );
+    expect(metric(tied, 'gc.count.minor').test!.minAttainableP).toBeCloseTo(4 / 252, 12);
+    expect(tied.result.family).toBe(3);
   });
 
   it('BH keeps the power Holm loses when many metrics move together', () => {
-    const names = ['gc.pause.p50_ms', 'gc.pause.p95_ms', 'gc.pause.total_ms', 'gc.pause.p99_ms'];
+    const names = ['gc.pause.p95_ms', 'gc.time_ratio', 'alloc.bytes_per_op', 'latency.p95_ms'];
     const base = Object.fromEntries(names.map((n) => [n, P95]));
     const cur = Object.fromEntries(names.map((n) => [n, up(P95, 8)]));
-    const quiet = { 'gc.count.minor': [3, 3, 4, 3, 3], 'gc.count.major': [3, 3, 4, 3, 3], 'rss.growth_bytes': [4e5, 5e5, 4.5e5, 4.2e5, 4.8e5] };
-    const holm = diff({ ...base, ...quiet }, { ...cur, ...quiet });
-    const bh = diff({ ...base, ...quiet }, { ...cur, ...quiet }, { correction: 'bh' });
+    const holm = diff({ ...base, ...quiet(3, 0) }, { ...cur, ...quiet(3, 1) });
+    const bh = diff({ ...base, ...quiet(3, 0) }, { ...cur, ...quiet(3, 1) }, { correction: 'bh' });
+    expect(holm.result.family).toBe(7);
     expect(holm.exitCode).toBe(0); // 7 x 0.0079 = 0.056 > 0.05 for the first step
     expect(bh.result.regressions).toBe(4); // 0.0079 x 7 / 4 = 0.014
     expect(metric(bh, 'gc.pause.p95_ms').test!.adjustedP).toBeCloseTo((2 / 252) * (7 / 4), 12);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { adjustPValues } from '../src/analyze/multiple-testing.js';
+import { minAttainablePValueGivenTies } from '../src/analyze/mann-whitney.js';
+import { adjustPValues, taroneFamily } from '../src/analyze/multiple-testing.js';
 
 // Hand-checked sets: each expected value is written as the product that gives it.
 describe('Holm step-down', () => {
@@ -69,5 +70,22 @@ describe('every method', () => {
   it('never lowers a p-value', () => {
     const p = [0.3, 0.001, 0.04, 0.04, 0.7, 0.012];
     for (const method of ['holm', 'bh'] as const) adjustPValues(p, method).forEach((a, i) => expect(a).toBeGreaterThanOrEqual(p[i]!));
+  });
+});
+
+describe("Tarone's family for discrete tests", () => {
+  it('keeps the K metrics that can reach alpha / K, K the smallest that works', () => {
+    // K = 1: 3 can reach 0.05 (> 1); K = 2: 0.0079 and 0.001 reach 0.025 (2 <= 2) -> those two.
+    expect(taroneFamily([0.0079, 1, 0.03, 0.001, 0.44], 0.05)).toEqual([true, false, false, true, false]);
+    expect(taroneFamily([1, 1], 0.05)).toEqual([false, false]);
+    expect(taroneFamily([0.01], 0.05)).toEqual([true]);
+    // Eight metrics at 2/252: none can reach 0.05 / 7, so the family is empty (the diff then keeps them all).
+    expect(taroneFamily(Array.from({ length: 8 }, () => 2 / 252), 0.05).some(Boolean)).toBe(false);
+  });
+  it('the smallest attainable p given the ties: 1 for constant runs, 2/252 without ties', () => {
+    expect(minAttainablePValueGivenTies([0, 0, 0, 0, 0], [0, 0, 0, 0, 0])).toBe(1);
+    expect(minAttainablePValueGivenTies([1, 2, 3, 4, 5], [6, 7, 8, 9, 10])).toBeCloseTo(2 / 252, 12);
+    // 3,3,4,3,3 twice: eight 3s and two 4s; the extreme split puts both 4s on one side: C(8,3)/C(10,5) = 56/252, doubled.
+    expect(minAttainablePValueGivenTies([3, 3, 4, 3, 3], [3, 3, 4, 3, 3])).toBeCloseTo(112 / 252, 12);
   });
 });

@@ -1,8 +1,8 @@
 import { UsageError } from '../core/errors.js';
 import { lookupMetric, type Better, type Family, type Unit } from '../metrics/registry.js';
-import { mannWhitneyU, minAttainablePValue, type MannWhitneyMethod } from './mann-whitney.js';
+import { mannWhitneyU, minAttainablePValue, minAttainablePValueGivenTies, type MannWhitneyMethod } from './mann-whitney.js';
 import { medianWithCi } from './median-ci.js';
-import { adjustPValues, type Correction } from './multiple-testing.js';
+import { adjustPValues, taroneFamily, type Correction } from './multiple-testing.js';
 import { hodgesLehmann } from './hodges-lehmann.js';
 import { detectableChanges, type DetectableChange } from './diff-advice.js';
 import {
@@ -59,6 +59,10 @@ export interface TestOutcome {
   /** p adjusted across every deciding metric of the diff; absent for a metric that does not decide. */
   adjustedP?: number;
   correction?: Correction;
+  /** The smallest p these pooled values could give, whatever the split (their ties decide it). */
+  minAttainableP: number;
+  /** Left out of the correction: its smallest attainable p cannot reach the corrected level (Tarone). */
+  outsideFamily?: boolean;
   /** adjustedP <= alpha (the raw p for a metric that does not decide). */
   significant: boolean;
   ties: boolean;
@@ -119,7 +123,7 @@ export interface DiffPolicy {
 export interface DiffResult {
   alpha: number;
   correction: Correction;
-  /** Deciding metrics with a significance test: the family the correction runs over. */
+  /** Deciding metrics with a significance test that could reach the corrected level: the family the correction runs over. */
   family: number;
   /** Smallest change each deciding metric's noise lets these runs (and twice as many) detect. */
   detectable: DetectableChange[];
@@ -137,7 +141,19 @@ export function diffSides(base: Side, current: Side, policy: DiffPolicy): DiffRe
   checkNamedMetricsPresent(policy, base, current);
   const metrics = names.map((name) => diffMetric(name, base, current, policy));
   const correction = policy.correction ?? 'holm';
-  const family = metrics.filter((m) => m.gating && m.test);
+  const tested = metrics.filter((m) => m.gating && m.test);
+  // Metrics whose ties leave no outcome that could reach the corrected level stay out of the family.
+  // When none could (Tarone's family is empty) the whole set is kept: plain Holm/BH, equally unable to call anything,
+  // and the warning below says so.
+  const tarone = correction === 'none' ? undefined : taroneFamily(tested.map((m) => m.test!.minAttainableP), policy.alpha);
+  const inFamily = tarone && tarone.some(Boolean) ? tarone : tested.map(() => true);
+  const family = tested.filter((_, i) => inFamily[i]);
+  for (const m of tested.filter((_, i) => !inFamily[i])) {
+    m.test!.adjustedP = 1;
+    m.test!.correction = correction;
+    m.test!.significant = false;
+    m.test!.outsideFamily = true;
+  }
   const adjusted = adjustPValues(
     family.map((m) => m.test!.pValue),
     correction,
@@ -231,7 +247,8 @@ function diffMetric(name: string, base: Side, current: Side, policy: DiffPolicy)
   if (minP <= policy.alpha) {
     const r = mannWhitneyU(b.values, c.values);
     // Provisional: for a deciding metric, diffSides replaces it with the adjusted p's verdict.
-    out.test = { method: r.method, u: r.u1, pValue: r.pValue, significant: r.pValue <= policy.alpha, ties: r.ties };
+    const minAttainableP = minAttainablePValueGivenTies(b.values, c.values);
+    out.test = { method: r.method, u: r.u1, pValue: r.pValue, significant: r.pValue <= policy.alpha, ties: r.ties, minAttainableP };
     const hl = hodgesLehmann(b.values, c.values, 1 - policy.alpha);
     out.shift = { estimate: hl.shift, level: 1 - policy.alpha };
     if (hl.interval) Object.assign(out.shift, { low: hl.interval.low, high: hl.interval.high });
@@ -380,15 +397,15 @@ function thresholdOnlySizes(result: DiffResult): string {
  */
 function blindFamily(result: DiffResult): string | undefined {
   if (result.correction === 'none' || result.family < 2) return undefined;
-  const tested = result.metrics.filter((m) => m.gating && m.test);
-  const blind = tested.filter((m) => minAttainablePValue(m.base!.n, m.current!.n) * result.family > result.alpha);
+  const tested = result.metrics.filter((m) => m.gating && m.test && !m.test.outsideFamily);
+  const blind = tested.filter((m) => m.test!.minAttainableP * result.family > result.alpha);
   if (blind.length === 0) return undefined;
   const m = blind[0]!;
-  const minP = minAttainablePValue(m.base!.n, m.current!.n);
+  const minP = m.test!.minAttainableP;
   const runs = result.detectable[0]?.minRunsPerSide;
   return (
     `${m.base!.n} vs ${m.current!.n} runs: the smallest possible p is ${minP.toPrecision(2)}, and adjusted (${result.correction}) across ` +
-    `${result.family} deciding metrics it cannot reach ${result.alpha}: a regression of a single metric cannot be detected, whatever its size` +
+    `${result.family} deciding metrics it cannot reach ${result.alpha}: a regression of ${blind.length === tested.length ? 'a single metric' : `${blind.length} of them alone`} cannot be detected, whatever its size` +
     (runs ? ` (run --repeat ${runs} or more per side, or name fewer metrics with --metrics)` : ' (run more repeats per side, or name fewer metrics with --metrics)')
   );
 }

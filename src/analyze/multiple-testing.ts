@@ -71,3 +71,23 @@ function benjaminiHochberg(pValues: readonly number[]): number[] {
   }
   return out;
 }
+
+/**
+ * Tarone's (1990) refinement for discrete tests: which hypotheses to correct over at all.
+ * An exact test on few, tied runs has a smallest attainable p (5 runs of a GC count that
+ * are all 0 can only give p = 1); such a metric can never be called, yet in the family it
+ * would multiply every other metric's p. With K the smallest count such that at most K
+ * metrics can reach alpha / K, only those metrics form the family. The attainable p
+ * depends on the pooled values only, not on which run is on which side, so for identical
+ * code (runs exchangeable) the family is fixed before the labels are looked at, and the
+ * correction over it keeps its guarantee.
+ * Returns, per hypothesis, whether it is in the family.
+ */
+export function taroneFamily(minAttainableP: readonly number[], alpha: number): boolean[] {
+  const m = minAttainableP.length;
+  for (let k = 1; k <= m; k++) {
+    const reachable = minAttainableP.filter((p) => p <= alpha / k).length;
+    if (reachable <= k) return minAttainableP.map((p) => p <= alpha / k);
+  }
+  return minAttainableP.map(() => true);
+}

@@ -139,7 +139,12 @@ export function lookupMetric(name: string): MetricSpec | undefined {
     let better: Better = 'none';
     if (/hit_ratio$|\.hits?$|throughput/.test(name)) better = 'higher';
     else if (/\.(lost|errors?|miss(es)?|dropped|failed)$/.test(name)) better = 'lower';
-    return spec(unit, better, 'custom', 'scenario counter or gauge', false);
+    const counted = spec(unit, better, 'custom', 'scenario counter or gauge', false);
+    // Hits and misses of a fixed-duration run count work done, which follows the machine's load; their ratio decides.
+    if (better !== 'none' && unit !== 'ratio' && /\.(hits?|miss(es)?)$|throughput/.test(name)) {
+      counted.notDecidingByDefault = "a count of work done in a fixed-duration run follows the machine's load (the ratio, e.g. hit_ratio, decides)";
+    }
+    return counted;
   }
   if (name.startsWith('phase.')) {
     const unit = unitFromName(name);

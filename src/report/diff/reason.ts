@@ -68,6 +68,7 @@ function describeShift(m: MetricDiff, limit: string): string {
 function describeTest(m: MetricDiff, alpha: number): string {
   if (m.test) {
     const p = formatP(m.test.pValue);
+    if (m.test.outsideFamily) return `p=${p}, outside the correction (tied runs: p >= ${formatP(m.test.minAttainableP)} at best), not significant`;
     const adjusted = m.test.adjustedP !== undefined && m.test.correction !== 'none' ? `, ${m.test.correction} ${formatP(m.test.adjustedP)}` : '';
     return m.test.significant ? `p=${p}${adjusted} <= ${alpha}` : `p=${p}${adjusted} > ${alpha}, not significant`;
   }
