@@ -117,7 +117,7 @@ describe('memkit.config.json', () => {
 
   it('typos and bad values are errors, not silently ignored', () => {
     write({ diff: { threshold: { 'gc.pause.p95_ms': '10%' } } });
-    expect(() => readDiffConfig(loadConfig(undefined, cfgDir))).toThrow(/unknown key diff.threshold \(expected one of alpha, metrics, thresholds, max, min, allowPartial\)/);
+    expect(() => readDiffConfig(loadConfig(undefined, cfgDir))).toThrow(/unknown key diff.threshold \(expected one of alpha, correction, metrics, thresholds, max, min, allowPartial\)/);
     write({ diff: { thresholds: { 'gc.pause.p95_ms': true } } });
     expect(() => readDiffConfig(loadConfig(undefined, cfgDir))).toThrow(/diff.thresholds.gc.pause.p95_ms: expected a string or a number/);
     write({ diff: { max: { 'rss.growth': '5MB' } } });

@@ -10,6 +10,13 @@ import {
   type ThresholdRule,
 } from '../analyze/thresholds.js';
 import type { LoadedConfig } from './load.js';
+import { CORRECTIONS, type Correction } from '../analyze/multiple-testing.js';
+
+/** --correction / diff.correction: one of holm, bh, none. */
+export function parseCorrection(value: unknown, where: string): Correction {
+  if (typeof value === 'string' && (CORRECTIONS as readonly string[]).includes(value)) return value as Correction;
+  throw new UsageError(`${where}: '${String(value)}' is not one of ${CORRECTIONS.join(', ')} (holm: family-wise, bh: false discovery rate)`);
+}
 
 /**
  * The "diff" section of memkit.config.json:
@@ -17,6 +24,7 @@ import type { LoadedConfig } from './load.js';
  *   {
  *     "diff": {
  *       "alpha": 0.05,
+ *       "correction": "holm",
  *       "metrics": ["gc.*", "rss.growth_bytes"],
  *       "thresholds": { "gc.pause.p95_ms": "10%", "rss.growth_bytes": "+2MB", "gc.count.*": "10%,3" },
  *       "max": { "rss.growth_bytes": "5MB", "gc.pause.p95_ms": "50ms" },
@@ -31,13 +39,14 @@ import type { LoadedConfig } from './load.js';
  */
 export interface DiffConfig {
   alpha?: number;
+  correction?: Correction;
   metrics?: string[];
   thresholds: ThresholdRule[];
   bounds: BoundRule[];
   allowPartial?: boolean;
 }
 
-const KEYS = ['alpha', 'metrics', 'thresholds', 'max', 'min', 'allowPartial'];
+const KEYS = ['alpha', 'correction', 'metrics', 'thresholds', 'max', 'min', 'allowPartial'];
 
 export function readDiffConfig(config: LoadedConfig | undefined): DiffConfig {
   const out: DiffConfig = { thresholds: [], bounds: [] };
@@ -54,6 +63,7 @@ export function readDiffConfig(config: LoadedConfig | undefined): DiffConfig {
     }
     out.alpha = parseFraction(String(section.alpha), { what: `${where}: diff.alpha` });
   }
+  if (section.correction !== undefined) out.correction = parseCorrection(section.correction, `${where}: diff.correction`);
   if (section.metrics !== undefined) {
     if (!Array.isArray(section.metrics) || section.metrics.some((m) => typeof m !== 'string')) {
       throw new UsageError(`${where}: diff.metrics must be an array of metric names or globs`);
@@ -90,5 +100,5 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 /** The policy a config file alone sets (what `memkit report` uses to decide a comparison). */
 export function policyFromConfig(config: DiffConfig): DiffPolicy {
-  return { alpha: config.alpha ?? 0.05, thresholds: config.thresholds, bounds: config.bounds, metrics: config.metrics };
+  return { alpha: config.alpha ?? 0.05, correction: config.correction, thresholds: config.thresholds, bounds: config.bounds, metrics: config.metrics };
 }

@@ -16,6 +16,11 @@ export interface MetricSpec {
   description: string;
   /** A count or size can never be below zero; a value that is means a corrupt file. */
   nonNegative: boolean;
+  /**
+   * Set for a metric `memkit diff` shows but does not let fail a build unless --metrics
+   * names it: why it is too noisy between runs of the same code to gate on by default.
+   */
+  notDecidingByDefault?: string;
 }
 
 const spec = (unit: Unit, better: Better, family: Family, description: string, nonNegative = true): MetricSpec => ({
@@ -25,6 +30,23 @@ const spec = (unit: Unit, better: Better, family: Family, description: string, n
   description,
   nonNegative,
 });
+
+/**
+ * Why some metrics only decide when named: each moved between runs of the same code in
+ * bench/diff-noise.mjs (see docs/ci.md), or is set by a single event per run. Every one
+ * of them adds a test to the family the correction divides alpha over, costing the others
+ * power, for a metric a steadier one already covers.
+ */
+const NOT_DECIDING: Readonly<Record<string, string>> = {
+  'rss.slope_bytes_per_min': 'a least-squares slope over a short window follows the GC sawtooth (+89 % between two sets of 2 s runs of the same code; fired once in 20 same-vs-same diffs); rss.growth_bytes decides',
+  'heap.used.slope_bytes_per_min': 'a slope over a short window follows the GC sawtooth; heap.used.growth_bytes (after forced GCs) decides',
+  'heap.used.peak_bytes': 'set by where one sample falls on the GC sawtooth, i.e. by one allocator step (fired once in 20 same-vs-same diffs); heap.used.end_bytes and growth decide',
+  'heap.total.peak_bytes': 'V8 reserves heap in whole pages and semi-spaces: one growth step moves it by megabytes',
+  'gc.pause.max_ms': 'one GC event per run; a CPU-contention episode on a shared machine tripled it (gc.pause.p95_ms decides)',
+  'alloc.rate_bytes_per_s': 'per second of wall clock: moves with the machine\'s load (35-40 % between runs of the same code); alloc.bytes_per_op decides',
+  'ops.rate_per_s': 'throughput of a fixed-duration run moves with the machine\'s load (35-40 % between runs of the same code)',
+  'cpu.time_ms': 'CPU time of a fixed-duration run grows with the work done, which follows the machine\'s load',
+};
 
 export const METRICS: Readonly<Record<string, MetricSpec>> = {
   'rss.start_bytes': spec('bytes', 'lower', 'memory', 'RSS of the child at the start checkpoint (its own reading; the nearest outside sample for a non-Node command)'),
@@ -83,6 +105,8 @@ export const METRICS: Readonly<Record<string, MetricSpec>> = {
   'similarity.gflop_per_s': spec('per_s', 'higher', 'rate', 'similarity-build: effective GFLOP/s, counting 2·rows·N·D'),
 };
 
+for (const [name, reason] of Object.entries(NOT_DECIDING)) (METRICS[name] as MetricSpec).notDecidingByDefault = reason;
+
 /** Unit from the name's suffix: the convention DESIGN.md fixes for every name. */
 export function unitFromName(name: string): Unit {
   if (name.endsWith('_bytes_per_s')) return 'bytes_per_s';
@@ -115,7 +139,12 @@ export function lookupMetric(name: string): MetricSpec | undefined {
     let better: Better = 'none';
     if (/hit_ratio$|\.hits?$|throughput/.test(name)) better = 'higher';
     else if (/\.(lost|errors?|miss(es)?|dropped|failed)$/.test(name)) better = 'lower';
-    return spec(unit, better, 'custom', 'scenario counter or gauge', false);
+    const counted = spec(unit, better, 'custom', 'scenario counter or gauge', false);
+    // Hits and misses of a fixed-duration run count work done, which follows the machine's load; their ratio decides.
+    if (better !== 'none' && unit !== 'ratio' && /\.(hits?|miss(es)?)$|throughput/.test(name)) {
+      counted.notDecidingByDefault = "a count of work done in a fixed-duration run follows the machine's load (the ratio, e.g. hit_ratio, decides)";
+    }
+    return counted;
   }
   if (name.startsWith('phase.')) {
     const unit = unitFromName(name);

@@ -18,10 +18,13 @@ export function renderDiffJson(report: DiffReport, memkitVersion: string): strin
     outcome: report.exitCode === 0 ? 'pass' : 'regression',
     exitCode: report.exitCode,
     alpha: r.alpha,
+    correction: r.correction,
+    family: r.family,
     base: report.base,
     current: report.current,
     counts: { ...r.counts, regressions: r.regressions, thresholdOnly: r.thresholdOnly },
     metrics: r.metrics.map((m) => metricJson(m, r.alpha)),
+    detectable: r.detectable,
     environment: report.environment,
     warnings: report.warnings,
   };
@@ -48,6 +51,9 @@ function metricJson(m: MetricDiff, alpha: number) {
       ? { relative: m.threshold.relative ?? null, absolute: m.threshold.absolute ?? null, bad: m.threshold.bad, source: m.threshold.source }
       : null,
     beyondThreshold: m.beyondThreshold ?? null,
+    shift: m.shift ?? null,
+    intervalBeyond: m.intervalBeyond ?? null,
+    notDecidingByDefault: m.notDecidingByDefault ?? null,
     limits: m.limits,
     reason: describeReason(m, alpha),
   };

@@ -1,5 +1,5 @@
 import type { DiffReport } from '../../analyze/diff.js';
-import { describeMethod, describeOutcome, describeReason, describeSide, verdictLabel } from './reason.js';
+import { describeDetectable, describeMethod, describeOutcome, describeReason, describeSide, verdictLabel } from './reason.js';
 import { formatRelative, formatStats, formatThreshold, formatValue } from '../values.js';
 
 /**
@@ -33,10 +33,17 @@ export function renderDiffMarkdown(report: DiffReport): string {
     for (const w of report.warnings) out.push(`- ${escapeText(w)}`);
     out.push('');
   }
+  const detectable = describeDetectable(report);
+  if (detectable.length > 0) {
+    out.push('<details><summary>What these runs can detect</summary>', '');
+    for (const line of detectable) out.push(`- ${escapeText(line)}`);
+    out.push('', '</details>', '');
+  }
   out.push('<details><summary>How memkit decided</summary>', '');
+  const adjusted = r.correction === 'none' ? 'p' : `p adjusted across the ${r.family} deciding metrics (${r.correction})`;
   out.push(
-    `A metric regresses when its change is significant (Mann-Whitney U, p ≤ ${r.alpha}) **and** beyond its threshold, ` +
-      'or when it breaks a `--max`/`--min` limit. With too few runs for the test to reach alpha, the threshold alone decides (labelled "threshold only").',
+    `A metric regresses when its change is significant (Mann-Whitney U, ${adjusted} ≤ ${r.alpha}) **and** the whole confidence interval of its shift ` +
+      '(Hodges-Lehmann) is beyond its threshold, or when it breaks a `--max`/`--min` limit. With too few runs for the test to reach alpha, the threshold alone decides (labelled "threshold only").',
     '',
   );
   const thresholds = metrics.filter((m) => m.threshold).map((m) => `${code(m.name)}: ${escapeText(formatThreshold(m.threshold!, m.unit))} (${escapeText(m.threshold!.source)})`);

@@ -1,5 +1,5 @@
 import type { DiffReport, MetricDiff } from '../../analyze/diff.js';
-import { formatP, formatRelative, formatThreshold, formatValue } from '../values.js';
+import { formatLevel, formatP, formatRelative, formatThreshold, formatValue } from '../values.js';
 
 /**
  * The one-line reason behind each verdict, shared by every format so the table, the
@@ -7,8 +7,30 @@ import { formatP, formatRelative, formatThreshold, formatValue } from '../values
  */
 export function describeReason(m: MetricDiff, alpha: number): string {
   const reason = baseReason(m, alpha);
-  if (!m.gating && (m.verdict === 'regressed' || m.verdict === 'improved')) return `${reason} (not deciding: outside --metrics)`;
+  if (!m.gating && (m.verdict === 'regressed' || m.verdict === 'improved')) {
+    return `${reason} (not deciding: ${m.notDecidingByDefault !== undefined ? 'not by default, name it in --metrics' : 'outside --metrics'})`;
+  }
   return reason;
+}
+
+/**
+ * "with this noise, 5 runs per side detect a change of >= 8.0% in gc.pause.p95_ms; 10 runs >= 5.1%":
+ * one line per deciding metric, for choosing --repeat from data.
+ */
+export function describeDetectable(report: DiffReport): string[] {
+  const r = report.result;
+  const lines: string[] = [];
+  for (const d of r.detectable) {
+    const unit = r.metrics.find((m) => m.name === d.name)?.unit ?? 'none';
+    const size = (a: (typeof d.at)[number]) =>
+      a.absolute === null ? 'nothing' : a.relative !== null ? `a change of >= ${formatRelative(a.relative).replace(/^\+/, '')}` : `a change of >= ${formatValue(a.absolute, unit)}`;
+    const [first, second] = d.at;
+    let line = `with this noise, ${first!.runsPerSide} runs per side detect ${size(first!)} in ${d.name}`;
+    if (second) line += `; ${second.runsPerSide} runs ${size(second).replace(/^a change of /, '')}`;
+    if (d.at.some((a) => a.absolute === null)) line += ` (the corrected test needs >= ${d.minRunsPerSide} runs per side)`;
+    lines.push(line);
+  }
+  return lines;
 }
 
 function baseReason(m: MetricDiff, alpha: number): string {
@@ -23,8 +45,9 @@ function baseReason(m: MetricDiff, alpha: number): string {
   if (!m.threshold) return [test, 'no better direction: informational'].filter(Boolean).join('; ');
   const change = m.change ? formatRelative(m.change.relative) : '';
   const limit = formatThreshold(m.threshold, m.unit);
-  const thresholdText =
-    m.beyondThreshold === false || m.beyondThreshold === undefined
+  const thresholdText = m.basis === 'test+threshold' && m.shift
+    ? describeShift(m, limit)
+    : m.beyondThreshold === false || m.beyondThreshold === undefined
       ? `within threshold (${limit})`
       : `${change} beyond ${limit}`;
   const parts = [test, thresholdText];
@@ -32,10 +55,22 @@ function baseReason(m: MetricDiff, alpha: number): string {
   return [...parts, ...limitsOk].join('; ');
 }
 
+/** "shift +40.0% [+36.0%, +44.0%] beyond 25% and 0.50 ms": the interval the verdict rests on. */
+function describeShift(m: MetricDiff, limit: string): string {
+  const s = m.shift!;
+  const scale = m.base && m.base.median !== 0 ? Math.abs(m.base.median) : undefined;
+  const show = (v: number) => (scale !== undefined ? formatRelative(v / scale) : formatValue(v, m.unit, true));
+  const interval = s.low !== undefined && s.high !== undefined ? ` [${show(s.low)}, ${show(s.high)}]` : ' (no interval: too few runs)';
+  const where = m.intervalBeyond ? 'beyond' : 'not all beyond';
+  return `shift ${show(s.estimate)}${interval} ${where} ${limit}`;
+}
+
 function describeTest(m: MetricDiff, alpha: number): string {
   if (m.test) {
     const p = formatP(m.test.pValue);
-    return m.test.significant ? `p=${p} <= ${alpha}` : `p=${p} > ${alpha}, not significant`;
+    if (m.test.outsideFamily) return `p=${p}, outside the correction (tied runs: p >= ${formatP(m.test.minAttainableP)} at best), not significant`;
+    const adjusted = m.test.adjustedP !== undefined && m.test.correction !== 'none' ? `, ${m.test.correction} ${formatP(m.test.adjustedP)}` : '';
+    return m.test.significant ? `p=${p}${adjusted} <= ${alpha}` : `p=${p}${adjusted} > ${alpha}, not significant`;
   }
   if (m.testSkipped) return `threshold only (${m.base?.n} vs ${m.current?.n} runs: p >= ${formatP(m.testSkipped.minPValue)})`;
   return '';
@@ -60,7 +95,7 @@ export function describeOutcome(report: DiffReport): string {
   if (r.counts.info) parts.push(`${r.counts.info} info`);
   if (r.counts.missing) parts.push(`${r.counts.missing} on one side only`);
   const nonGating = r.metrics.filter((m) => !m.gating && m.verdict === 'regressed').length;
-  if (nonGating) parts.push(`${nonGating} regressed outside --metrics`);
+  if (nonGating) parts.push(`${nonGating} regressed outside the deciding metrics`);
   return parts.join(', ');
 }
 
@@ -69,8 +104,12 @@ export function describeMethod(report: DiffReport): string {
   const levels = new Set<number>();
   for (const m of r.metrics) for (const s of [m.base, m.current]) if (s?.ci) levels.add(s.ci.level);
   const tested = r.metrics.some((m) => m.test);
+  const correction =
+    r.correction === 'none'
+      ? 'no correction for the number of metrics'
+      : `p adjusted across ${r.family} deciding metric${r.family === 1 ? '' : 's'} (${r.correction === 'holm' ? 'Holm, family-wise' : 'Benjamini-Hochberg, false discovery rate'})`;
   const test = tested
-    ? `Mann-Whitney U, two-sided, alpha ${r.alpha} (exact up to 50 values, ties included)`
+    ? `Mann-Whitney U, two-sided, alpha ${r.alpha} (exact up to 50 values, ties included), ${correction}; Hodges-Lehmann shift with its ${formatLevel(1 - r.alpha)} interval`
     : `no significance test (too few runs), thresholds only`;
   const ci =
     levels.size === 1 ? `medians with ${[...levels].map((l) => `${Number((l * 100).toFixed(1))}%`)[0]} intervals (order statistics)` : levels.size > 1 ? 'medians with order-statistic intervals (levels per cell)' : 'medians';

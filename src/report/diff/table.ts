@@ -1,7 +1,7 @@
 import type { DiffReport, MetricDiff } from '../../analyze/diff.js';
 import { palette, type Palette } from '../terminal/color.js';
 import { renderTable } from '../terminal/table.js';
-import { describeMethod, describeOutcome, describeReason, describeSide, verdictLabel } from './reason.js';
+import { describeDetectable, describeMethod, describeOutcome, describeReason, describeSide, verdictLabel } from './reason.js';
 import { formatRelative, formatStats, formatValue } from '../values.js';
 
 /** The terminal report: a header saying what was compared and how, the table, the outcome. */
@@ -30,6 +30,7 @@ export function renderDiffTable(report: DiffReport, opts: { color: boolean }): s
       color: opts.color,
     }),
   ];
+  for (const line of describeDetectable(report)) lines.push(c.dim(line));
   if (r.thresholdOnly > 0) lines.push(c.yellow(`THRESHOLD ONLY: ${r.thresholdOnly} metric(s) decided without a significance test (too few runs; see warnings)`));
   const outcome = `result: ${describeOutcome(report)}`;
   lines.push(report.exitCode === 0 ? c.green(outcome) : c.red(c.bold(outcome)));
