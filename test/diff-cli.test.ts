@@ -92,10 +92,10 @@ describe('exit codes of the real bin', () => {
   it('1: a significant regression beyond the threshold', () => {
     const r = memkit(['diff', f.base!, f.worse!]);
     expect(r.code).toBe(1);
-    // Holm across the deciding metrics that could reach alpha (gc.count.major's ties cannot: outside the family): 0.0079 x 2;
+    // BH (the default) across the deciding metrics that could reach alpha (gc.count.major's ties cannot: outside the family): 0.0079 x 2;
     // the whole Hodges-Lehmann interval of the shift is beyond the threshold.
     expect(r.stdout).toMatch(/gc\.count\.major .* outside the correction \(tied runs: p >= 0\.44 at best\)/);
-    expect(r.stdout).toMatch(/gc\.pause\.p95_ms .* regressed .* p=0\.0079, holm 0\.016 <= 0\.05; shift \+40\.0% \[\+36\.0%, \+44\.0%\] beyond 25% and 0\.50 ms/);
+    expect(r.stdout).toMatch(/gc\.pause\.p95_ms .* regressed .* p=0\.0079, bh 0\.016 <= 0\.05; shift \+40\.0% \[\+36\.0%, \+44\.0%\] beyond 25% and 0\.50 ms/);
     expect(r.stdout).toMatch(/with this noise, 5 runs per side detect a change of >= [\d.]+% in gc\.pause\.p95_ms; 10 runs >= [\d.]+%/);
     expect(r.stdout).toMatch(/result: 1 regression \(gc\.pause\.p95_ms\)/);
   });
@@ -149,9 +149,9 @@ describe('formats and files', async () => {
     expect(doc).toMatchObject({ kind: 'gc-profile', outcome: 'pass', exitCode: 0, alpha: 0.05 });
     expect(Object.keys(doc)).toEqual(['schema', 'tool', 'kind', 'outcome', 'exitCode', 'alpha', 'correction', 'family', 'base', 'current', 'counts', 'metrics', 'detectable', 'environment', 'warnings']);
     const p95 = doc.metrics.find((m: { name: string }) => m.name === 'gc.pause.p95_ms');
-    expect(p95).toMatchObject({ verdict: 'unchanged', label: '~', gating: true, basis: 'test+threshold', test: { method: 'exact', pValue: 1, adjustedP: 1, correction: 'holm' } });
+    expect(p95).toMatchObject({ verdict: 'unchanged', label: '~', gating: true, basis: 'test+threshold', test: { method: 'exact', pValue: 1, adjustedP: 1, correction: 'bh' } });
     expect(p95.shift).toMatchObject({ estimate: 0, level: 0.95 });
-    expect(doc).toMatchObject({ correction: 'holm', family: 2 }); // gc.count.major's ties (3,3,4,3,3 twice) cannot reach alpha
+    expect(doc).toMatchObject({ correction: 'bh', family: 2 }); // gc.count.major's ties (3,3,4,3,3 twice) cannot reach alpha
     const advice = doc.detectable.find((d: { name: string }) => d.name === 'gc.pause.p95_ms');
     expect(advice.at.map((a: { runsPerSide: number }) => a.runsPerSide)).toEqual([5, 10]);
     expect(advice.at[1].relative).toBeLessThan(advice.at[0].relative);
@@ -180,7 +180,7 @@ describe('formats and files', async () => {
     expect(junit.stdout).toBe('');
     const xml = readFileSync(out, 'utf8');
     expect(xml).toMatch(/<testsuites name="memkit diff \(gc-profile\)" tests="3" failures="1" errors="0" skipped="0">/);
-    expect(xml).toMatch(/<testcase classname="memkit\.diff\.gc-profile" name="gc\.pause\.p95_ms" time="0">\s*<failure type="regression" message="regressed: p=0\.0079, holm 0\.016 &lt;= 0\.05;/);
+    expect(xml).toMatch(/<testcase classname="memkit\.diff\.gc-profile" name="gc\.pause\.p95_ms" time="0">\s*<failure type="regression" message="regressed: p=0\.0079, bh 0\.016 &lt;= 0\.05;/);
   });
 
   it('the config file in the working folder applies; --no-config ignores it', async () => {

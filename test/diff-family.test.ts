@@ -17,7 +17,7 @@ import { makeBaseline, writeFixture } from './fixtures/baselines/builder.mjs';
 type Metrics = Record<string, number[]>;
 const file = (path: string, metrics: Metrics): LoadedBaseline => ({ path, baseline: makeBaseline({ metrics }) as Baseline });
 function diff(base: Metrics, current: Metrics, over: Partial<DiffPolicy> = {}) {
-  const policy: DiffPolicy = { alpha: 0.05, thresholds: [], bounds: [], ...over };
+  const policy: DiffPolicy = { alpha: 0.05, thresholds: [], bounds: [], correction: 'holm', ...over }; // these cases are about Holm; the default (bh) has its own
   return buildDiffReport(poolSide('base', [file('base.json', base)]), poolSide('current', [file('cur.json', current)]), policy, { allowPartial: false });
 }
 const metric = (r: ReturnType<typeof diff>, name: string) => r.result.metrics.find((m) => m.name === name)!;
@@ -147,7 +147,7 @@ describe('200 metrics from one distribution (memkit diff, the real bin)', () => 
 
   it('same distribution, every change counting (threshold 0 %): exit 0 with Holm; uncorrected, noise alone fails the build', () => {
     const zero = ['--threshold', 'custom.*=0%'];
-    const holm = memkit([paths.base!, paths.same!, ...zero]);
+    const holm = memkit([paths.base!, paths.same!, ...zero, '--correction', 'holm']);
     expect(holm.stderr).toBe('');
     expect(holm.code).toBe(0);
     expect(holm.stdout).toMatch(/p adjusted across 200 deciding metrics \(Holm, family-wise\)/);

@@ -140,7 +140,7 @@ export function diffSides(base: Side, current: Side, policy: DiffPolicy): DiffRe
   const names = [...new Set([...base.metrics.keys(), ...current.metrics.keys()])].sort();
   checkNamedMetricsPresent(policy, base, current);
   const metrics = names.map((name) => diffMetric(name, base, current, policy));
-  const correction = policy.correction ?? 'holm';
+  const correction = policy.correction ?? 'bh';
   const tested = metrics.filter((m) => m.gating && m.test);
   // Metrics whose ties leave no outcome that could reach the corrected level stay out of the family.
   // When none could (Tarone's family is empty) the whole set is kept: plain Holm/BH, equally unable to call anything,

@@ -60,7 +60,7 @@ export function registerDiff(program: Command): void {
     .option('-f, --format <format>', `output: ${FORMATS.join(', ')}`, 'table')
     .option('-o, --output <file>', 'write the report to a file (atomically) instead of stdout')
     .option('--alpha <p>', 'significance level of the two-sided test (default 0.05)')
-    .option('--correction <method>', 'error control across the deciding metrics: holm (family-wise, default), bh (false discovery rate), none')
+    .option('--correction <method>', 'error control across the deciding metrics: bh (false discovery rate, default), holm (family-wise), none')
     .option('--threshold <name=spec>', 'override a threshold, e.g. gc.pause.p95_ms=10% or rss.growth_bytes=+2MB (repeatable; globs ok)', collect)
     .option('--max <name=value>', 'absolute ceiling on the current median, e.g. rss.growth_bytes=5MB (repeatable)', collect)
     .option('--min <name=value>', 'absolute floor on the current median, e.g. custom.cache.hit_ratio=0.8 (repeatable)', collect)
@@ -105,7 +105,7 @@ async function runDiff(baseArg: string | undefined, currentArg: string | undefin
   const alpha = opts.alpha !== undefined ? parseFraction(opts.alpha, { what: '--alpha' }) : (config.alpha ?? 0.05);
   if (!(alpha > 0 && alpha < 0.5)) throw new UsageError(`--alpha: ${alpha} must be between 0 and 0.5 (e.g. 0.05)`);
   const cliMetrics = (opts.metrics ?? []).flatMap((m) => m.split(',')).filter((m) => m.trim() !== '');
-  const correction = opts.correction !== undefined ? parseCorrection(opts.correction, '--correction') : (config.correction ?? 'holm');
+  const correction = opts.correction !== undefined ? parseCorrection(opts.correction, '--correction') : (config.correction ?? 'bh');
   const policy = {
     alpha,
     correction,
