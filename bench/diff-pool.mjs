@@ -146,7 +146,7 @@ function split(basePool, currentPool, k, rand) {
   return { base: draw(poolFiles(basePool), k, rand), current: draw(poolFiles(currentPool), k, rand) };
 }
 
-const diffArgs = (s) => ['diff', '--no-config', '--format', 'json', '--base', ...s.base, '--current', ...s.current];
+const diffArgs = (s) => ['diff', '--no-config', '--format', 'json', ...(process.env.DIFF_ARGS ? process.env.DIFF_ARGS.split(' ') : []), '--base', ...s.base, '--current', ...s.current];
 
 const { main: diffMain } = await import(pathToFileURL(resolve('dist/src/cli/diff-entry.js')).href);
 
