@@ -29,6 +29,35 @@ export interface SummaryBaselineOptions {
   notes?: string[];
 }
 
+/** Classes kept as metrics in the baseline of a measured run's snapshots. */
+const CAPTURED_METRIC_CLASSES = 100;
+
+/** The snapshots of a measured run (scenario or command): its target, id and settings. */
+export interface CapturedRun {
+  resolved: { target: Target };
+  runId: string;
+  settings: Record<string, ParamValue | null>;
+}
+
+/** A measured run's last snapshot as a heap-summary baseline, with the run's own target, id and settings. */
+export function capturedSummaryBaseline(
+  summary: HeapSummary,
+  run: CapturedRun,
+  o: { argv: string[]; startedAt: Date; environment: Environment; notes: string[] },
+): BaselineOf<'heap-summary'> {
+  return summaryToBaseline(summary, {
+    argv: o.argv,
+    startedAt: o.startedAt,
+    durationMs: Date.now() - o.startedAt.getTime(),
+    metricClasses: CAPTURED_METRIC_CLASSES,
+    target: run.resolved.target,
+    runId: run.runId,
+    environment: o.environment,
+    settings: run.settings,
+    notes: o.notes,
+  });
+}
+
 export function summaryToBaseline(s: HeapSummary, o: SummaryBaselineOptions): BaselineOf<'heap-summary'> {
   const metrics: Record<string, MetricEntry> = {};
   const put = (name: string, value: number): void => {

@@ -1,12 +1,11 @@
 import { mainIsolateOf } from '../samples/run-data.js';
 import type { Baseline } from '../baseline/schema.js';
 import { describeEnvironment } from '../baseline/environment.js';
-import { memkitVersion } from '../core/version.js';
 import type { PageOwnershipRule } from '../heap/dominators.js';
 import type { LeakReport } from '../heap/leaks.js';
 import type { HeapSummary } from '../heap/summary.js';
 import { atLabel, captureCommandSnapshots, snapshotsByProcess, type CommandSnapshot, type CommandSnapshotSettings } from './command-snapshots.js';
-import { summaryToBaseline } from './snapshot-baseline.js';
+import { capturedSummaryBaseline } from './snapshot-baseline.js';
 import type { StatusListener } from './snapshot-files.js';
 import { findLeaksInFiles } from './snapshot-views.js';
 
@@ -53,7 +52,6 @@ export type SnapshotCommandResult =
     };
 
 const REPORT_ROWS = 10;
-const METRIC_CLASSES = 100;
 
 export async function snapshotCommand(s: SnapshotCommandSettings): Promise<SnapshotCommandResult> {
   const startedAt = new Date();
@@ -92,16 +90,10 @@ export async function snapshotCommand(s: SnapshotCommandSettings): Promise<Snaps
 
   const lead = leaks[0]!;
   const leadHello = mainIsolateOf(outcome.data, lead.pid)?.hello;
-  const baseline = summaryToBaseline(summary, {
+  const baseline = capturedSummaryBaseline(summary, captured, {
     argv: s.argv,
     startedAt,
-    durationMs: Date.now() - startedAt.getTime(),
-    metricClasses: METRIC_CLASSES,
-    toolVersion: memkitVersion(),
-    target: captured.resolved.target,
-    runId: captured.runId,
     environment: describeEnvironment(s.nodeArgs, leadHello),
-    settings: captured.settings,
     notes: [
       `summary of pid ${lead.pid}'s last snapshot; the leak finder read ${lead.files.length} of its snapshots (first, middle, last)`,
       ...(reason ? [`the program crashed: ${reason}`] : []),

@@ -1,11 +1,10 @@
 import type { Baseline } from '../baseline/schema.js';
 import { describeEnvironment } from '../baseline/environment.js';
-import { memkitVersion } from '../core/version.js';
 import type { PageOwnershipRule } from '../heap/dominators.js';
 import type { LeakReport } from '../heap/leaks.js';
 import type { HeapSummary } from '../heap/summary.js';
 import { captureScenarioSnapshots, type CapturedSnapshot } from './scenario-snapshots.js';
-import { summaryToBaseline } from './snapshot-baseline.js';
+import { capturedSummaryBaseline } from './snapshot-baseline.js';
 import type { StatusListener } from './snapshot-files.js';
 import { findLeaksInFiles } from './snapshot-views.js';
 import type { TargetOptions } from './target.js';
@@ -41,7 +40,6 @@ export type SnapshotScenarioResult =
 /** Rows of the leak report and top objects of the summary kept in the baseline. */
 const REPORT_ROWS = 10;
 /** The same number of classes a summarize baseline keeps as metrics by default. */
-const METRIC_CLASSES = 100;
 /** Sampling while the snapshots are taken: the run is for its snapshots, not a timeline. */
 const INTERVAL_MS = 100;
 
@@ -72,16 +70,10 @@ export async function snapshotScenario(s: SnapshotScenarioSettings): Promise<Sna
     summaryTop: REPORT_ROWS,
     onStatus: s.onStatus,
   });
-  const baseline = summaryToBaseline(summary!, {
+  const baseline = capturedSummaryBaseline(summary!, captured, {
     argv: s.argv,
     startedAt,
-    durationMs: Date.now() - startedAt.getTime(),
-    metricClasses: METRIC_CLASSES,
-    toolVersion: memkitVersion(),
-    target: captured.resolved.target,
-    runId: captured.runId,
     environment: describeEnvironment(['--expose-gc', ...s.nodeArgs], outcome.data.hello),
-    settings: captured.settings,
     notes: [`summary of the last of three snapshots (${snapshots.map((x) => x.steps).join(', ')} steps)`],
   });
   baseline.extra = { ...baseline.extra, snapshots, leaks: { ...report, growingOnly: s.growingOnly } };
