@@ -119,9 +119,11 @@ describe.each(cases.map(([s, v]) => `${s}/${v}`))('%s: GC counts equal V8 --trac
     const types = new Set(samples.map((x) => x.type));
     expect(types.has('tick')).toBe(false);
     for (const t of ['mem', 'gc', 'progress']) expect(types.has(t), t).toBe(true);
-    // One memory sample per tick at least: 100 ms ticks over the run.
+    // Memory samples from many ticks, in time order. Not a count per 100 ms: a busy machine delays the ticks of a
+    // 1.5 s run (5 samples were seen with two CPU hogs), and the unpacking is what this test is about.
     const memSamples = samples.filter((x) => x.type === 'mem').flatMap((x) => x.tMs as number[]);
-    expect(memSamples.length).toBeGreaterThan(5);
+    expect(memSamples.length).toBeGreaterThan(2);
+    for (let i = 1; i < memSamples.length; i++) expect(memSamples[i]!).toBeGreaterThan(memSamples[i - 1]!);
   });
 });
 
