@@ -91,6 +91,7 @@ bench-load: build
 bench-diff: build
 	$(NODE) bench/diff-cold-start.mjs
 	$(NODE) bench/diff-pool.mjs
+	$(NODE) bench/diff-advice-check.mjs
 
 # The HTML report of a 24 h run at 100 ms: size, generation time, and load/zoom in Chromium.
 bench-report: build

@@ -12,8 +12,11 @@
 //   MEASURE_ONLY=1 / NO_MEASURE=1               only build the pools / only diff the pools there are
 //   MARKDOWN=file.md                            also write the table as markdown
 //
-// Runs are `memkit gc-profile --repeat 1 --duration 2s` (a command target: until it exits):
-// gc-profile is what docs/ci.md's workflow and issue 17's measurement run. Each side of a
+// Runs are `memkit gc-profile --repeat 1` of a fixed amount of work, as docs/ci.md's workflow
+// runs them: scenarios with `--steps` (and `--duration` as a cap, which only the slow
+// unstable-key variant reaches), a command until it exits. Fixed-duration runs were the
+// first version of these pools: a run's work then followed the machine's load (small-objects
+// did 63 % more or fewer steps from one run to the next), and every size and count with it. Each side of a
 // split is its k files given to the diff together (`--base f1 ... --current g1 ...`): diff
 // pools the files' per-run values, exactly as it does one `--repeat k` file's.
 //
@@ -33,7 +36,7 @@ const POWER_SPLITS = Number(process.env.POWER_SPLITS ?? 500);
 const RUNS = (process.env.RUNS ?? '3,5,10,15').split(',').map(Number);
 const SEED = Number(process.env.SEED ?? 17);
 const VERIFY = Number(process.env.VERIFY ?? 6);
-const DURATION = process.env.DURATION ?? '2s';
+const CAP = process.env.DURATION ?? '5s';
 const root = resolve('.bench/diff-pool');
 const bin = resolve('bin/memkit.js');
 const app = resolve('bench/diff-pool-app.cjs');
@@ -41,8 +44,8 @@ const app = resolve('bench/diff-pool-app.cjs');
 // small-objects: `chunk` is the items rebuilt per step, each item the same ~64 small
 // objects, so chunk 44 and 48 are +10 % and +20 % allocation per step. items=2000 (not
 // 20 000) keeps a run's setup to a fraction of a second and its heap to ~50 MB.
-const SO = ['--scenario', 'small-objects', '--variant', 'objects', '--param', 'items=2000'];
-const LRU = ['--scenario', 'lru-cache'];
+const SO = ['--scenario', 'small-objects', '--variant', 'objects', '--param', 'items=2000', '--steps', '300'];
+const LRU = ['--scenario', 'lru-cache', '--steps', '8000000'];
 const POOLS = {
   'lru-same': { args: [...LRU, '--variant', 'stable-key'], what: 'lru-cache stable-key' },
   'lru-unstable': { args: [...LRU, '--variant', 'unstable-key'], what: 'lru-cache unstable-key' },
@@ -73,7 +76,7 @@ function profileArgs(pool, out) {
   const p = POOLS[pool];
   const common = ['gc-profile', '--repeat', '1', '--out', out, '--no-progress'];
   if (p.command) return [bin, ...common, '--', process.execPath, app];
-  return [bin, ...common, ...p.args, '--duration', DURATION];
+  return [bin, ...common, ...p.args, '--duration', CAP];
 }
 
 function measureOne(pool, i) {
@@ -239,7 +242,7 @@ const sizes = rows.map(([, b, c]) => Math.min(poolFiles(b).length, poolFiles(c).
 const lines = [];
 lines.push(
   `Rate of diffs that exit 1 (a regression), 95 % Wilson interval; ${SPLITS} same-vs-same / ${POWER_SPLITS} injected splits per cell, ` +
-    `seed ${SEED}, pools of ${Math.min(...sizes)}–${Math.max(...sizes)} runs of \`gc-profile --repeat 1\` (scenarios \`--duration ${DURATION}\`).`,
+    `seed ${SEED}, pools of ${Math.min(...sizes)}–${Math.max(...sizes)} runs of \`gc-profile --repeat 1\` (scenarios: \`--steps\`, capped at \`--duration ${CAP}\`).`,
 );
 lines.push('');
 lines.push(`| diff | ${RUNS.map((k) => `${k} runs per side`).join(' | ')} |`);

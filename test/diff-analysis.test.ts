@@ -35,7 +35,10 @@ describe('verdicts: significance AND threshold', () => {
   it('significant but within the threshold is not a regression', () => {
     const r = diff({ metrics: { 'gc.pause.p95_ms': BASE_P95 } }, { metrics: { 'gc.pause.p95_ms': shifted(BASE_P95, 1) } });
     const m = metric(r, 'gc.pause.p95_ms');
-    expect(m.test!.significant).toBe(true);
+    // The runs differ ("no change" rejected), but "changed by more than the threshold" is not supported.
+    expect(m.test!.pValue).toBeLessThanOrEqual(0.05);
+    expect(m.test!.regression!.pValue).toBeGreaterThan(0.025);
+    expect(m.test!.significant).toBe(false);
     expect(m.beyondThreshold).toBe(false);
     expect(m.verdict).toBe('unchanged');
     expect(r.exitCode).toBe(0);
@@ -83,11 +86,11 @@ describe('too few runs: threshold only, labelled', () => {
     const r = diff({ metrics: { 'gc.pause.p95_ms': [10, 10.1, 9.9] } }, { metrics: { 'gc.pause.p95_ms': [15, 15.1, 14.9] } });
     const m = metric(r, 'gc.pause.p95_ms');
     expect(m.test).toBeUndefined();
-    expect(m.testSkipped).toEqual({ reason: 'too-few-runs', minPValue: 0.1 });
+    expect(m.testSkipped).toEqual({ reason: 'too-few-runs', minPValue: 0.05 }); // one-sided 1 / C(6, 3), above 0.025
     expect(m.basis).toBe('threshold-only');
     expect(m.verdict).toBe('regressed');
     expect(r.result.thresholdOnly).toBe(1);
-    expect(r.warnings.join('\n')).toMatch(/threshold only: 3 vs 3 runs cannot reach p <= 0.05/);
+    expect(r.warnings.join('\n')).toMatch(/threshold only: 3 vs 3 runs cannot reach p <= 0.025 .*\(run --repeat 4 or more per side\)/);
   });
 
   it('a single run per side compares the two numbers against the threshold', () => {

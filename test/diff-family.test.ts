@@ -40,24 +40,27 @@ const up = (v: number[], by: number) => v.map((x) => x + by);
 
 describe('the correction across deciding metrics', () => {
   // Deciding metrics whose runs interleave (no ties: each could reach p = 2/252, none moved).
-  const QUIET_NAMES = ['gc.pause.p50_ms', 'gc.pause.total_ms', 'gc.pause.p99_ms', 'rss.growth_bytes', 'heap.used.growth_bytes', 'rss.end_bytes', 'heap.used.end_bytes'];
-  const quiet = (k: number, side: 0 | 1) => Object.fromEntries(QUIET_NAMES.slice(0, k).map((n) => [n, [1, 3, 5, 7, 9].map((v) => (v + side) * 1e6)]));
+  // Their best split (1..5 against 6..10, x 1e7) clears every threshold (25 % and 10 % of 3e7, the floors): p = 1/252 at best.
+  const QUIET_NAMES = ['gc.pause.p50_ms', 'gc.pause.total_ms', 'external.peak_bytes', 'rss.growth_bytes', 'heap.used.growth_bytes', 'rss.end_bytes', 'heap.used.end_bytes'];
+  const quiet = (k: number, side: 0 | 1) => Object.fromEntries(QUIET_NAMES.slice(0, k).map((n) => [n, [1, 3, 5, 7, 9].map((v) => (v + side) * 1e7)]));
   const constant = { 'gc.count.major': [0, 0, 0, 0, 0], 'gc.count.incremental': [0, 0, 0, 0, 0], 'gc.count.weakcb': [2, 2, 2, 2, 2] };
 
   it("one metric's p is multiplied by the family size: 5 vs 5 separated runs pass Holm over 3 metrics, not over 8", () => {
     const three = diff({ 'gc.pause.p95_ms': P95, ...quiet(2, 0) }, { 'gc.pause.p95_ms': up(P95, 4), ...quiet(2, 1) });
     expect(three.result.family).toBe(3);
-    expect(metric(three, 'gc.pause.p95_ms').test).toMatchObject({ pValue: 2 / 252, correction: 'holm', significant: true });
-    expect(metric(three, 'gc.pause.p95_ms').test!.adjustedP).toBeCloseTo(6 / 252, 12);
+    const t = metric(three, 'gc.pause.p95_ms').test!;
+    expect(t).toMatchObject({ pValue: 2 / 252, correction: 'holm', significant: true }); // pValue: "no change", two-sided
+    expect(t.regression!.pValue).toBeCloseTo(1 / 252, 15); // "more than 25 %": one-sided, the runs separated even moved back by 2.5 ms
+    expect(t.adjustedP).toBeCloseTo(3 / 252, 12); // <= 0.025
     expect(three.exitCode).toBe(1);
 
     const eight = diff({ 'gc.pause.p95_ms': P95, ...quiet(7, 0) }, { 'gc.pause.p95_ms': up(P95, 4), ...quiet(7, 1) });
     expect(eight.result.family).toBe(8);
-    expect(metric(eight, 'gc.pause.p95_ms').test!.adjustedP).toBeCloseTo(16 / 252, 12);
+    expect(metric(eight, 'gc.pause.p95_ms').test!.adjustedP).toBeCloseTo(8 / 252, 12); // > 0.025
     expect(metric(eight, 'gc.pause.p95_ms').verdict).toBe('unchanged');
     expect(eight.exitCode).toBe(0);
     // Never silent: the diff says no single regression could have been detected, and what it takes.
-    expect(eight.warnings.join('\n')).toMatch(/adjusted \(holm\) across 8 deciding metrics it cannot reach 0\.05: .*\(run --repeat 6 or more per side/);
+    expect(eight.warnings.join('\n')).toMatch(/adjusted \(holm\) across 8 deciding metrics it cannot reach 0\.025: .*\(run --repeat 6 or more per side/);
     // --correction none: the old per-metric test, which fires.
     expect(diff({ 'gc.pause.p95_ms': P95, ...quiet(7, 0) }, { 'gc.pause.p95_ms': up(P95, 4), ...quiet(7, 1) }, { correction: 'none' }).exitCode).toBe(1);
   });
@@ -65,11 +68,12 @@ describe('the correction across deciding metrics', () => {
   it('metrics whose ties can never reach alpha stay out of the family (Tarone)', () => {
     const r = diff({ 'gc.pause.p95_ms': P95, ...quiet(2, 0), ...constant }, { 'gc.pause.p95_ms': up(P95, 4), ...quiet(2, 1), ...constant });
     expect(r.result.family).toBe(3);
-    expect(metric(r, 'gc.pause.p95_ms').test!.adjustedP).toBeCloseTo(6 / 252, 12);
+    expect(metric(r, 'gc.pause.p95_ms').test!.adjustedP).toBeCloseTo(3 / 252, 12);
     expect(metric(r, 'gc.count.weakcb').test).toMatchObject({ pValue: 1, minAttainableP: 1, outsideFamily: true, adjustedP: 1, significant: false });
+    expect(metric(r, 'gc.count.weakcb').test!.regression).toMatchObject({ attainableP: 1, outsideFamily: true });
     expect(r.exitCode).toBe(1);
-    // A tie pattern that can reach alpha alone but not the corrected level is left out too: 1,1,2,2,3 vs 3,4,4,5,5
-    // (ties within and across the sides) can reach 2 x 2/252 = 0.016 at best, above 0.05 / 3 with 3 metrics that can reach it.
+    // A tie-heavy count is left out too when no split of its runs could clear its threshold: 1,1,2,2,3 and 3,4,4,5,5
+    // (ties within and across the sides) would reach p = 4/252 for "no change" at best, but never "more than 2 counts".
     const tied = diff(
       { 'gc.pause.p95_ms': P95, ...quiet(2, 0), 'gc.count.minor': [1, 1, 2, 2, 3] },
       { 'gc.pause.p95_ms': up(P95, 4), ...quiet(2, 1), 'gc.count.minor': [3, 4, 4, 5, 5] },
@@ -82,12 +86,12 @@ describe('the correction across deciding metrics', () => {
     const names = ['gc.pause.p95_ms', 'gc.time_ratio', 'alloc.bytes_per_op', 'latency.p95_ms'];
     const base = Object.fromEntries(names.map((n) => [n, P95]));
     const cur = Object.fromEntries(names.map((n) => [n, up(P95, 8)]));
-    const holm = diff({ ...base, ...quiet(3, 0) }, { ...cur, ...quiet(3, 1) });
-    const bh = diff({ ...base, ...quiet(3, 0) }, { ...cur, ...quiet(3, 1) }, { correction: 'bh' });
-    expect(holm.result.family).toBe(7);
-    expect(holm.exitCode).toBe(0); // 7 x 0.0079 = 0.056 > 0.05 for the first step
-    expect(bh.result.regressions).toBe(4); // 0.0079 x 7 / 4 = 0.014
-    expect(metric(bh, 'gc.pause.p95_ms').test!.adjustedP).toBeCloseTo((2 / 252) * (7 / 4), 12);
+    const holm = diff({ ...base, ...quiet(7, 0) }, { ...cur, ...quiet(7, 1) });
+    const bh = diff({ ...base, ...quiet(7, 0) }, { ...cur, ...quiet(7, 1) }, { correction: 'bh' });
+    expect(holm.result.family).toBe(11);
+    expect(holm.exitCode).toBe(0); // 11 x 1/252 = 0.044 > 0.025 for the first step
+    expect(bh.result.regressions).toBe(4); // 1/252 x 11 / 4 = 0.011
+    expect(metric(bh, 'gc.pause.p95_ms').test!.adjustedP).toBeCloseTo((1 / 252) * (11 / 4), 12);
   });
 
   it('metrics outside the deciding set are not in the family and keep their raw p', () => {
@@ -97,7 +101,7 @@ describe('the correction across deciding metrics', () => {
     expect(max.notDecidingByDefault).toMatch(/one GC event per run/);
     expect(max.test!.adjustedP).toBeUndefined();
     expect(max.verdict).toBe('regressed');
-    expect(r.result.family).toBe(1);
+    expect(r.result.family).toBe(0); // gc.pause.p95_ms's identical runs could not clear its threshold whatever the split
     expect(r.exitCode).toBe(0);
     // Named in --metrics, it decides.
     expect(diff({ 'gc.pause.max_ms': P95 }, { 'gc.pause.max_ms': up(P95, 40) }, { metrics: ['gc.pause.max_ms'] }).exitCode).toBe(1);
@@ -162,12 +166,18 @@ describe('200 metrics from one distribution (memkit diff, the real bin)', () => 
     const r = memkit([paths.base!, paths.shifted!, '--format', 'json']);
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.stdout);
-    expect(doc.family).toBe(200);
+    // No split of the other 199 metrics' runs (N(1000, 50)) could show a change beyond their 50 % threshold: only the tripled one is in the family.
+    expect(doc.family).toBe(1);
     expect(doc.metrics.filter((m: { verdict: string }) => m.verdict === 'regressed').map((m: { name: string }) => m.name)).toEqual([SHIFTED]);
     const m = doc.metrics.find((x: { name: string }) => x.name === SHIFTED);
-    expect(m.test.adjustedP).toBeLessThanOrEqual(0.05);
+    expect(m.test.adjustedP).toBeLessThanOrEqual(0.025);
     expect(m.intervalBeyond).toBe('bad');
     expect(memkit([paths.base!, paths.shifted!]).stdout).toMatch(/result: 1 regression \(custom\.m137\.errors\)/);
+    // Every change counting (0 %): all 200 in the family, and under Holm the tripled one is still the only one called.
+    const zero = JSON.parse(memkit([paths.base!, paths.shifted!, '--format', 'json', '--threshold', 'custom.*=0%', '--correction', 'holm']).stdout);
+    expect(zero.family).toBe(200);
+    expect(zero.exitCode).toBe(1);
+    expect(zero.metrics.filter((m: { verdict: string }) => m.verdict === 'regressed').map((m: { name: string }) => m.name)).toEqual([SHIFTED]);
   });
 
   it('--correction with a bad value: one line, exit 2', () => {

@@ -2,7 +2,27 @@ import { describe, expect, it } from 'vitest';
 import { erfc, mannWhitneyU, midRanks, minAttainablePValue, normalSf } from '../src/analyze/mann-whitney.js';
 import { medianWithCi, orderStatisticCoverage } from '../src/analyze/median-ci.js';
 
-/** Independent oracle: enumerate every split of the pooled sample (small n only). */
+/** Independent oracle: enumerate every split of the pooled sample (small n only); P(R <= r), P(R >= r). */
+function bruteForceTails(x: number[], y: number[]): { less: number; greater: number } {
+  const { ranks } = midRanks([...x, ...y]);
+  const n = ranks.length;
+  const observed = x.reduce((s, _, i) => s + ranks[i]!, 0);
+  let total = 0;
+  let below = 0;
+  let above = 0;
+  const visit = (start: number, left: number, sum: number): void => {
+    if (left === 0) {
+      total++;
+      if (sum <= observed + 1e-9) below++;
+      if (sum >= observed - 1e-9) above++;
+      return;
+    }
+    for (let i = start; i <= n - left; i++) visit(i + 1, left - 1, sum + ranks[i]!);
+  };
+  visit(0, x.length, 0);
+  return { less: below / total, greater: above / total };
+}
+
 function bruteForceTwoSidedP(x: number[], y: number[]): number {
   const { ranks } = midRanks([...x, ...y]);
   const n = ranks.length;
@@ -57,6 +77,9 @@ describe('mannWhitneyU: exact p-values on hand-checkable samples', () => {
     expect(r.u1).toBe(35);
     expect(r.pValue).toBeCloseTo(764 / 3003, 14);
     expect(r.pValue / 2).toBeCloseTo(0.1272, 4);
+    // The one-sided p itself, as R prints it for alternative = "greater" (x tends larger).
+    expect(r.pFirstGreater).toBeCloseTo(382 / 3003, 14);
+    expect(r.pFirstLess).toBeCloseTo(bruteForceTails(x, y).less, 12);
   });
 
   it('the tortoise and the hare (Wikipedia, "Mann-Whitney U test"): U_T = 25, U_H = 11', () => {
@@ -88,7 +111,31 @@ describe('mannWhitneyU: ties, identical and all-equal samples', () => {
       [[0, 1, 1, 2, 2], [1, 2, 2, 3, 3]],
       [[7, 7, 8], [7, 8, 8, 9, 9, 9]],
     ];
-    for (const [x, y] of cases) expect(mannWhitneyU(x, y).pValue).toBeCloseTo(bruteForceTwoSidedP(x, y), 12);
+    for (const [x, y] of cases) {
+      const r = mannWhitneyU(x, y);
+      expect(r.pValue).toBeCloseTo(bruteForceTwoSidedP(x, y), 12);
+      const tails = bruteForceTails(x, y);
+      expect(r.pFirstLess).toBeCloseTo(tails.less, 12);
+      expect(r.pFirstGreater).toBeCloseTo(tails.greater, 12);
+    }
+  });
+
+  it('one-sided p: 5 vs 5 separated is 1/252 in the direction of the separation and 1 in the other', () => {
+    const r = mannWhitneyU([1, 2, 3, 4, 5], [6, 7, 8, 9, 10]);
+    expect(r.pFirstLess).toBeCloseTo(1 / 252, 15);
+    expect(r.pFirstGreater).toBe(1);
+    // One swap across the gap: rank sums 15 ({1,2,3,4,5}) and 16 ({1,2,3,4,6}) are at or below 16: 2 of 252.
+    expect(mannWhitneyU([1, 2, 3, 4, 6], [5, 7, 8, 9, 10]).pFirstLess).toBeCloseTo(2 / 252, 15);
+  });
+
+  it('one-sided p above 50 values: the normal tail with the continuity correction towards the null', () => {
+    const x = Array.from({ length: 30 }, (_, i) => i + 1);
+    const y = Array.from({ length: 30 }, (_, i) => i + 31);
+    const r = mannWhitneyU(x, y);
+    const z = (450 - 0.5) / Math.sqrt((900 * 61) / 12);
+    expect(r.pFirstLess).toBeCloseTo(normalSf(z), 14);
+    expect(r.pFirstLess).toBeCloseTo(r.pValue / 2, 14);
+    expect(r.pFirstGreater).toBeCloseTo(normalSf(-(450 + 0.5) / Math.sqrt((900 * 61) / 12)), 14);
   });
 
   it('identical samples: U = n1 n2 / 2 and p = 1', () => {

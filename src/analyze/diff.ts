@@ -1,6 +1,7 @@
 import { UsageError } from '../core/errors.js';
 import { lookupMetric, type Better, type Family, type Unit } from '../metrics/registry.js';
 import { mannWhitneyU, minAttainablePValue, minAttainablePValueGivenTies, type MannWhitneyMethod } from './mann-whitney.js';
+import { thresholdTest, type DirectedTest } from './threshold-test.js';
 import { medianWithCi } from './median-ci.js';
 import { adjustPValues, taroneFamily, type Correction } from './multiple-testing.js';
 import { hodgesLehmann } from './hodges-lehmann.js';
@@ -26,15 +27,17 @@ import type { BaselineKind, RunStatus } from '../baseline/schema.js';
  *
  * A metric regresses when
  * - its current median breaks a `--max`/`--min` limit (whatever the baseline), or
- * - both sides have enough runs for the Mann-Whitney test to reach alpha, the difference
- *   is significant after the correction for the number of deciding metrics (adjusted
- *   p <= alpha: Holm by default, so a same-versus-same diff fails at most alpha of the
- *   time however many metrics decide) AND the whole (1 - alpha) confidence interval of
- *   the Hodges-Lehmann shift lies beyond the metric's threshold in the bad direction; or
- * - there are too few runs for the test (it cannot reach alpha), and the change is beyond
- *   the threshold: "threshold only", labelled as such wherever it is shown.
- * An improvement is the mirror image. Metrics without a better direction and without a
- * user threshold are informational: shown, never deciding.
+ * - both sides have enough runs for a one-sided test to reach alpha / 2, and the hypothesis
+ *   "the change is at most the threshold" is rejected in the bad direction after the
+ *   correction across the deciding metrics (threshold-test.ts: the one-sided Mann-Whitney
+ *   test of the runs moved back by the threshold; adjusted p <= alpha / 2, Benjamini-Hochberg
+ *   by default): the near end of the (1 - alpha) interval of the shift beyond the
+ *   threshold, corrected; or
+ * - there are too few runs for the test (it cannot reach alpha / 2), and the change of the
+ *   medians is beyond the threshold: "threshold only", labelled as such wherever shown.
+ * An improvement is the mirror image, corrected as a family of its own (it never fails a
+ * build). Metrics without a better direction and without a user threshold are
+ * informational: shown, never deciding.
  */
 
 export type Verdict = 'regressed' | 'improved' | 'unchanged' | 'info' | 'missing';
@@ -54,24 +57,37 @@ export interface TestOutcome {
   method: MannWhitneyMethod;
   /** U of the baseline sample (pairs base > current, ties one half). */
   u: number;
-  /** The metric's own two-sided p-value. */
+  /** Two-sided p of "no change at all": shown, not what decides (see regression). */
   pValue: number;
-  /** p adjusted across every deciding metric of the diff; absent for a metric that does not decide. */
+  /** The smallest two-sided p these pooled values could give, whatever the split (their ties decide it). */
+  minAttainableP: number;
+  ties: boolean;
+  /** "Changed by more than the threshold in the bad direction": the test a build fails on. */
+  regression?: GateTest;
+  /** The same in the good direction (absent when any change is bad). */
+  improvement?: GateTest;
+  /** Of the direction the verdict reports (the regression's unless improved). */
   adjustedP?: number;
   correction?: Correction;
-  /** The smallest p these pooled values could give, whatever the split (their ties decide it). */
-  minAttainableP: number;
-  /** Left out of the correction: its smallest attainable p cannot reach the corrected level (Tarone). */
   outsideFamily?: boolean;
-  /** adjustedP <= alpha (the raw p for a metric that does not decide). */
+  /** The regression's or the improvement's test is significant. */
   significant: boolean;
-  ties: boolean;
+}
+
+/** One directed threshold test, with what the correction made of it. */
+export interface GateTest extends DirectedTest {
+  /** p adjusted across its family; for a metric that does not decide, the raw p. */
+  adjustedP?: number;
+  /** Left out of the correction: even the most extreme split of these runs could not reach the corrected level (Tarone). */
+  outsideFamily?: boolean;
+  /** adjustedP <= alpha / 2 (one side of the interval). */
+  significant: boolean;
 }
 
 /** Hodges-Lehmann shift (current - base) with its distribution-free interval. */
 export interface ShiftOutcome {
   estimate: number;
-  /** At level 1 - alpha; absent when the runs are too few for that level. */
+  /** At level 1 - alpha (each end a one-sided 1 - alpha / 2 bound); absent when the runs are too few for that level. */
   low?: number;
   high?: number;
   level: number;
@@ -103,7 +119,7 @@ export interface MetricDiff {
   /** Whether the change of the medians is beyond the threshold, in the bad / the good direction. */
   beyondThreshold?: 'bad' | 'good' | false;
   shift?: ShiftOutcome;
-  /** Whether the whole interval of the shift is beyond the threshold: what the tested verdict rests on. */
+  /** Whether the one-sided bound of the shift nearest to no change is beyond the threshold (the threshold test's dual, shown). */
   intervalBeyond?: 'bad' | 'good' | false;
   /** Shown but not deciding by default (registry), with the reason; --metrics makes it decide. */
   notDecidingByDefault?: string;
@@ -123,7 +139,7 @@ export interface DiffPolicy {
 export interface DiffResult {
   alpha: number;
   correction: Correction;
-  /** Deciding metrics with a significance test that could reach the corrected level: the family the correction runs over. */
+  /** Deciding metrics whose threshold test could reach the corrected level: the family the correction runs over. */
   family: number;
   /** Smallest change each deciding metric's noise lets these runs (and twice as many) detect. */
   detectable: DetectableChange[];
@@ -141,29 +157,18 @@ export function diffSides(base: Side, current: Side, policy: DiffPolicy): DiffRe
   checkNamedMetricsPresent(policy, base, current);
   const metrics = names.map((name) => diffMetric(name, base, current, policy));
   const correction = policy.correction ?? 'bh';
-  const tested = metrics.filter((m) => m.gating && m.test);
-  // Metrics whose ties leave no outcome that could reach the corrected level stay out of the family.
-  // When none could (Tarone's family is empty) the whole set is kept: plain Holm/BH, equally unable to call anything,
-  // and the warning below says so.
-  const tarone = correction === 'none' ? undefined : taroneFamily(tested.map((m) => m.test!.minAttainableP), policy.alpha);
-  const inFamily = tarone && tarone.some(Boolean) ? tarone : tested.map(() => true);
-  const family = tested.filter((_, i) => inFamily[i]);
-  for (const m of tested.filter((_, i) => !inFamily[i])) {
-    m.test!.adjustedP = 1;
-    m.test!.correction = correction;
-    m.test!.significant = false;
-    m.test!.outsideFamily = true;
-  }
-  const adjusted = adjustPValues(
-    family.map((m) => m.test!.pValue),
+  const deciding = metrics.filter((m) => m.gating && m.test?.regression);
+  const family = correctFamily(
+    deciding.map((m) => m.test!.regression!),
+    gateLevel(policy.alpha),
     correction,
   );
-  family.forEach((m, i) => {
-    m.test!.adjustedP = adjusted[i]!;
-    m.test!.correction = correction;
-    m.test!.significant = adjusted[i]! <= policy.alpha;
-  });
-  for (const m of metrics) decideTested(m);
+  correctFamily(
+    deciding.flatMap((m) => (m.test!.improvement ? [m.test!.improvement] : [])),
+    gateLevel(policy.alpha),
+    correction,
+  );
+  for (const m of metrics) decideTested(m, correction);
   const counts: Record<Verdict, number> = { regressed: 0, improved: 0, unchanged: 0, info: 0, missing: 0 };
   for (const m of metrics) counts[m.verdict]++;
   const warnings: string[] = [];
@@ -176,14 +181,49 @@ export function diffSides(base: Side, current: Side, policy: DiffPolicy): DiffRe
   return {
     alpha: policy.alpha,
     correction,
-    family: family.length,
-    detectable: detectableChanges(metrics, policy.alpha, correction === 'none' ? 1 : Math.max(1, family.length)),
+    family,
+    detectable: detectableChanges(metrics, gateLevel(policy.alpha), correction === 'none' ? 1 : Math.max(1, family)),
     metrics,
     counts,
     regressions: metrics.filter((m) => m.gating && m.verdict === 'regressed').length,
     thresholdOnly: metrics.filter((m) => m.gating && m.basis === 'threshold-only').length,
     warnings,
   };
+}
+
+/**
+ * The level of each directed test: alpha / 2, one side of the two-sided (1 - alpha)
+ * interval. A build fails when the whole 95 % interval of the shift is beyond the
+ * threshold — 97.5 % sure the change exceeds it — and an improvement is the other side.
+ */
+export const gateLevel = (alpha: number): number => alpha / 2;
+
+/** Fewest runs per side whose one-sided test can reach this level at all: 1 / C(2n, n) <= level. */
+function fewestRunsPerSide(level: number): number {
+  let n = 1;
+  while (minAttainablePValue(n, n) / 2 > level && n < 1000) n++;
+  return n;
+}
+
+/**
+ * Adjusts one family of directed tests in place and returns its size. Tests whose most
+ * extreme split could not reach the corrected level stay out (Tarone). When some could
+ * reach alpha alone but none the level their number asks for, the whole set is kept —
+ * equally unable to call anything, and the blind-family warning says so.
+ */
+function correctFamily(tests: GateTest[], alpha: number, correction: Correction): number {
+  const tarone = correction === 'none' ? undefined : taroneFamily(tests.map((t) => t.attainableP), alpha);
+  // Nothing that could reach alpha even alone (identical runs, changes inside every threshold): an empty family.
+  const anyReachable = tests.some((t) => t.attainableP <= alpha);
+  const inFamily = !tarone ? tests.map(() => true) : !anyReachable ? tests.map(() => false) : tarone.some(Boolean) ? tarone : tests.map(() => true);
+  const family = tests.filter((_, i) => inFamily[i]);
+  for (const t of tests.filter((_, i) => !inFamily[i])) Object.assign(t, { adjustedP: 1, outsideFamily: true, significant: false });
+  const adjusted = adjustPValues(
+    family.map((t) => t.pValue),
+    correction,
+  );
+  family.forEach((t, i) => Object.assign(t, { adjustedP: adjusted[i]!, significant: adjusted[i]! <= alpha }));
+  return family.length;
 }
 
 /** A metric named exactly in --metrics / --max / --min must be there to be checked. */
@@ -243,12 +283,19 @@ function diffMetric(name: string, base: Side, current: Side, policy: DiffPolicy)
   const relative = out.base!.median !== 0 ? absolute / Math.abs(out.base!.median) : absolute === 0 ? 0 : null;
   out.change = { absolute, relative };
 
-  const minP = minAttainablePValue(b.values.length, c.values.length);
-  if (minP <= policy.alpha) {
+  // The one-sided test's smallest p is 1 / C(n1 + n2, n1): at alpha 0.05 (0.025 per direction) 4 runs against 4 reach it, 3 against 3 do not.
+  const level = gateLevel(policy.alpha);
+  const minP = minAttainablePValue(b.values.length, c.values.length) / 2;
+  if (minP <= level) {
     const r = mannWhitneyU(b.values, c.values);
-    // Provisional: for a deciding metric, diffSides replaces it with the adjusted p's verdict.
     const minAttainableP = minAttainablePValueGivenTies(b.values, c.values);
-    out.test = { method: r.method, u: r.u1, pValue: r.pValue, significant: r.pValue <= policy.alpha, ties: r.ties, minAttainableP };
+    out.test = { method: r.method, u: r.u1, pValue: r.pValue, minAttainableP, ties: r.ties, significant: false };
+    if (threshold) {
+      const t = thresholdTest(b.values, c.values, threshold);
+      // Provisional, raw p: for a deciding metric diffSides replaces them with the corrected ones.
+      out.test.regression = { ...t.regression, significant: t.regression.pValue <= level };
+      if (t.improvement) out.test.improvement = { ...t.improvement, significant: t.improvement.pValue <= level };
+    }
     const hl = hodgesLehmann(b.values, c.values, 1 - policy.alpha);
     out.shift = { estimate: hl.shift, level: 1 - policy.alpha };
     if (hl.interval) Object.assign(out.shift, { low: hl.interval.low, high: hl.interval.high });
@@ -273,19 +320,26 @@ function diffMetric(name: string, base: Side, current: Side, policy: DiffPolicy)
   return out;
 }
 
-/** The verdict of a tested metric, once its p-value has been adjusted across the family. */
-function decideTested(m: MetricDiff): void {
+/** The verdict of a tested metric, once its tests have been adjusted across their families. */
+function decideTested(m: MetricDiff, correction: Correction): void {
   if (m.basis !== 'test+threshold') return;
-  const significant = m.test!.significant;
-  if (significant && m.intervalBeyond === 'bad') m.verdict = 'regressed';
-  else if (significant && m.intervalBeyond === 'good') m.verdict = 'improved';
+  const test = m.test!;
+  const regression = test.regression!;
+  const improvement = test.improvement;
+  if (m.gating) test.correction = correction;
+  if (regression.significant) m.verdict = 'regressed';
+  else if (improvement?.significant) m.verdict = 'improved';
   else m.verdict = 'unchanged';
+  const shown = m.verdict === 'improved' ? improvement! : regression;
+  test.significant = regression.significant || (improvement?.significant ?? false);
+  test.adjustedP = m.gating ? shown.adjustedP : undefined;
+  if (m.gating && shown.outsideFamily) test.outsideFamily = true;
 }
 
 /**
- * Whether the whole interval of the shift is beyond the threshold: the end nearest to no
- * change must itself exceed every part of it (relative to the base median). No interval
- * (too few runs for its level), or one that straddles 0: not beyond.
+ * Whether the interval of the shift is beyond the threshold: the end nearest to no change
+ * (a one-sided 1 - alpha bound) must itself exceed every part of it (relative to the base
+ * median). No interval (too few runs for its level), or one that straddles 0: not beyond.
  */
 export function intervalBeyond(threshold: Threshold, shift: ShiftOutcome, baseMedian: number): 'bad' | 'good' | false {
   if (shift.low === undefined || shift.high === undefined) return false;
@@ -365,8 +419,8 @@ export function buildDiffReport(base: Side, current: Side, policy: DiffPolicy, o
   if (result.thresholdOnly > 0) {
     const sizes = thresholdOnlySizes(result);
     warnings.push(
-      `threshold only: ${sizes} runs cannot reach p <= ${policy.alpha} with a two-sided Mann-Whitney test, so ${result.thresholdOnly} ` +
-        `metric(s) were decided on thresholds alone, without a significance test (run --repeat 4 or more per side)`,
+      `threshold only: ${sizes} runs cannot reach p <= ${gateLevel(policy.alpha)} (alpha ${policy.alpha}, one side of the interval) with a one-sided Mann-Whitney test, so ${result.thresholdOnly} ` +
+        `metric(s) were decided on thresholds alone, without a significance test (run --repeat ${fewestRunsPerSide(gateLevel(policy.alpha))} or more per side)`,
     );
   }
   const blind = blindFamily(result);
@@ -391,21 +445,21 @@ function thresholdOnlySizes(result: DiffResult): string {
 }
 
 /**
- * Never a silent "no regression": when the exact test's smallest possible p, multiplied
- * by the number of deciding metrics, is above alpha, a single regression cannot be called
- * whatever its size. Say so, and how many runs per side it takes.
+ * Never a silent "no regression": when the one-sided test's smallest possible p (all runs
+ * of one side above all of the other), multiplied by the size of the family, is above
+ * alpha, a regression of a single metric cannot be called whatever its size. Say so, and
+ * how many runs per side it takes.
  */
 function blindFamily(result: DiffResult): string | undefined {
   if (result.correction === 'none' || result.family < 2) return undefined;
-  const tested = result.metrics.filter((m) => m.gating && m.test && !m.test.outsideFamily);
-  const blind = tested.filter((m) => m.test!.minAttainableP * result.family > result.alpha);
-  if (blind.length === 0) return undefined;
-  const m = blind[0]!;
-  const minP = m.test!.minAttainableP;
+  const tested = result.metrics.find((m) => m.gating && m.test?.regression && !m.test.regression.outsideFamily);
+  if (!tested) return undefined;
+  const minP = minAttainablePValue(tested.base!.n, tested.current!.n) / 2;
+  if (minP * result.family <= gateLevel(result.alpha)) return undefined;
   const runs = result.detectable[0]?.minRunsPerSide;
   return (
-    `${m.base!.n} vs ${m.current!.n} runs: the smallest possible p is ${minP.toPrecision(2)}, and adjusted (${result.correction}) across ` +
-    `${result.family} deciding metrics it cannot reach ${result.alpha}: a regression of ${blind.length === tested.length ? 'a single metric' : `${blind.length} of them alone`} cannot be detected, whatever its size` +
+    `${tested.base!.n} vs ${tested.current!.n} runs: the smallest possible p is ${minP.toPrecision(2)}, and adjusted (${result.correction}) across ` +
+    `${result.family} deciding metrics it cannot reach ${gateLevel(result.alpha)}: a regression of a single metric cannot be detected, whatever its size` +
     (runs ? ` (run --repeat ${runs} or more per side, or name fewer metrics with --metrics)` : ' (run more repeats per side, or name fewer metrics with --metrics)')
   );
 }

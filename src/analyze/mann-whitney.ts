@@ -29,6 +29,9 @@ export interface MannWhitneyResult {
   rankSum1: number;
   /** Two-sided p-value. */
   pValue: number;
+  /** One-sided p-values: evidence that the first sample tends to be smaller (its rank sum this low or lower) / larger. */
+  pFirstLess: number;
+  pFirstGreater: number;
   method: MannWhitneyMethod;
   /** Whether the pooled sample had tied values (mid-ranks were used). */
   ties: boolean;
@@ -51,10 +54,11 @@ export function mannWhitneyU(x: ArrayLike<number>, y: ArrayLike<number>): MannWh
   const base = { n1, n2, u1, u2, rankSum1, ties };
 
   if (n1 + n2 <= EXACT_MAX_N) {
-    return { ...base, method: 'exact', pValue: exactTwoSidedP(tieSizes, n1, rankSum1) };
+    const { less, greater } = exactTails(tieSizes, n1, rankSum1);
+    return { ...base, method: 'exact', pValue: Math.min(1, 2 * Math.min(less, greater)), pFirstLess: less, pFirstGreater: greater };
   }
-  const { z, pValue } = normalTwoSidedP(u1, n1, n2, tieSizes);
-  return { ...base, method: 'normal', z, pValue };
+  const { z, pValue, less, greater } = normalP(u1, n1, n2, tieSizes);
+  return { ...base, method: 'normal', z, pValue, pFirstLess: less, pFirstGreater: greater };
 }
 
 /**
@@ -114,12 +118,13 @@ export function midRanks(values: ArrayLike<number>): { ranks: Float64Array; tieS
 }
 
 /**
- * Exact two-sided p from the permutation distribution of the first sample's rank sum.
+ * Exact one-sided p-values, P(R <= r) and P(R >= r), from the permutation distribution of
+ * the first sample's rank sum (the two-sided p is twice the smaller, capped at 1).
  * The distribution depends only on n1 and the tie pattern (which fixes the multiset of
  * mid-ranks), so it is computed once per pattern: a diff of 20 metrics of 5 runs each
  * mostly shares one distribution, which keeps `memkit diff`'s cold start short.
  */
-function exactTwoSidedP(tieSizes: readonly number[], n1: number, rankSum1: number): number {
+function exactTails(tieSizes: readonly number[], n1: number, rankSum1: number): { less: number; greater: number } {
   const dist = nullDistribution(tieSizes, n1);
   const observed = Math.round(rankSum1 * 2);
   let total = 0;
@@ -132,7 +137,7 @@ function exactTwoSidedP(tieSizes: readonly number[], n1: number, rankSum1: numbe
     if (t <= observed) atOrBelow += w;
     if (t >= observed) atOrAbove += w;
   }
-  return Math.min(1, (2 * Math.min(atOrBelow, atOrAbove)) / total);
+  return { less: atOrBelow / total, greater: atOrAbove / total };
 }
 
 const distributions = new Map<string, Float64Array>();
@@ -174,15 +179,19 @@ function nullDistribution(tieSizes: readonly number[], n1: number): Float64Array
   return ways[n1]!;
 }
 
-function normalTwoSidedP(u1: number, n1: number, n2: number, tieSizes: number[]): { z: number; pValue: number } {
+function normalP(u1: number, n1: number, n2: number, tieSizes: number[]): { z: number; pValue: number; less: number; greater: number } {
   const n = n1 + n2;
   const mean = (n1 * n2) / 2;
   let tieTerm = 0;
   for (const t of tieSizes) tieTerm += t * t * t - t;
   const variance = ((n1 * n2) / 12) * (n + 1 - tieTerm / (n * (n - 1)));
-  if (!(variance > 0)) return { z: 0, pValue: 1 }; // every value equal: no evidence of a shift
-  const z = (Math.abs(u1 - mean) - 0.5) / Math.sqrt(variance);
-  return { z: Math.sign(u1 - mean) * Math.max(0, z), pValue: Math.min(1, 2 * normalSf(z)) };
+  if (!(variance > 0)) return { z: 0, pValue: 1, less: 1, greater: 1 }; // every value equal: no evidence of a shift
+  const sd = Math.sqrt(variance);
+  const z = (Math.abs(u1 - mean) - 0.5) / sd;
+  // One-sided, continuity-corrected towards the null: U this small or smaller / this large or larger.
+  const less = Math.min(1, normalSf((mean - u1 - 0.5) / sd));
+  const greater = Math.min(1, normalSf((u1 - mean - 0.5) / sd));
+  return { z: Math.sign(u1 - mean) * Math.max(0, z), pValue: Math.min(1, 2 * normalSf(z)), less, greater };
 }
 
 /** Binomial coefficient as a double (exact up to 2^53). */

@@ -35,8 +35,9 @@ export function registerDiff(program: Command): void {
     .command('diff')
     .summary('compare a run with a baseline; exit 1 on a regression')
     .description(
-      'Compare a run (or several repeated runs) with a baseline, metric by metric: a Mann-Whitney U test ' +
-        'where both sides have enough runs, thresholds per metric family, absolute limits. ' +
+      'Compare a run (or several repeated runs) with a baseline, metric by metric: a metric regresses when ' +
+        'the 95 % interval of its change lies beyond its threshold (a one-sided Mann-Whitney test per direction, corrected ' +
+        'across the deciding metrics) where both sides have enough runs; thresholds per metric family; absolute limits. ' +
         'Exit 0: no regression; 1: a regression or a broken --max/--min; 2: bad input.',
     )
     .addHelpText(
@@ -59,7 +60,7 @@ export function registerDiff(program: Command): void {
     .option('--current <files...>', 'current run file(s) or glob(s), instead of the second argument')
     .option('-f, --format <format>', `output: ${FORMATS.join(', ')}`, 'table')
     .option('-o, --output <file>', 'write the report to a file (atomically) instead of stdout')
-    .option('--alpha <p>', 'significance level of the two-sided test (default 0.05)')
+    .option('--alpha <p>', 'the change\'s interval is at 1 - alpha, each direction tested at alpha / 2 (default 0.05)')
     .option('--correction <method>', 'error control across the deciding metrics: bh (false discovery rate, default), holm (family-wise), none')
     .option('--threshold <name=spec>', 'override a threshold, e.g. gc.pause.p95_ms=10% or rss.growth_bytes=+2MB (repeatable; globs ok)', collect)
     .option('--max <name=value>', 'absolute ceiling on the current median, e.g. rss.growth_bytes=5MB (repeatable)', collect)

@@ -1,4 +1,4 @@
-import type { DiffReport, MetricDiff } from '../../analyze/diff.js';
+import { gateLevel, type DiffReport, type MetricDiff } from '../../analyze/diff.js';
 import { formatLevel, formatP, formatRelative, formatThreshold, formatValue } from '../values.js';
 
 /**
@@ -67,10 +67,17 @@ function describeShift(m: MetricDiff, limit: string): string {
 
 function describeTest(m: MetricDiff, alpha: number): string {
   if (m.test) {
-    const p = formatP(m.test.pValue);
-    if (m.test.outsideFamily) return `p=${p}, outside the correction (tied runs: p >= ${formatP(m.test.minAttainableP)} at best), not significant`;
-    const adjusted = m.test.adjustedP !== undefined && m.test.correction !== 'none' ? `, ${m.test.correction} ${formatP(m.test.adjustedP)}` : '';
-    return m.test.significant ? `p=${p}${adjusted} <= ${alpha}` : `p=${p}${adjusted} > ${alpha}, not significant`;
+    // The p shown is the gate's: "changed by more than the threshold" in the direction the verdict reports.
+    const gate = m.verdict === 'improved' ? m.test.improvement : m.test.regression;
+    if (!gate) return `p=${formatP(m.test.pValue)}`;
+    const p = formatP(gate.pValue);
+    if (gate.outsideFamily) {
+      const why = gate.attainableP >= 0.5 ? 'no split of these runs clears the threshold' : `these runs: p >= ${formatP(gate.attainableP)} at best`;
+      return `p=${p}, outside the correction (${why}), not significant`;
+    }
+    const adjusted = m.gating && gate.adjustedP !== undefined && m.test.correction !== undefined && m.test.correction !== 'none' ? `, ${m.test.correction} ${formatP(gate.adjustedP)}` : '';
+    const level = gateLevel(alpha);
+    return gate.significant ? `p=${p}${adjusted} <= ${level}` : `p=${p}${adjusted} > ${level}, not significant`;
   }
   if (m.testSkipped) return `threshold only (${m.base?.n} vs ${m.current?.n} runs: p >= ${formatP(m.testSkipped.minPValue)})`;
   return '';
@@ -109,7 +116,7 @@ export function describeMethod(report: DiffReport): string {
       ? 'no correction for the number of metrics'
       : `p adjusted across ${r.family} deciding metric${r.family === 1 ? '' : 's'} (${r.correction === 'holm' ? 'Holm, family-wise' : 'Benjamini-Hochberg, false discovery rate'})`;
   const test = tested
-    ? `Mann-Whitney U, two-sided, alpha ${r.alpha} (exact up to 50 values, ties included), ${correction}; Hodges-Lehmann shift with its ${formatLevel(1 - r.alpha)} interval`
+    ? `Hodges-Lehmann shift with its ${formatLevel(1 - r.alpha)} interval; "changed by more than the threshold": one-sided Mann-Whitney U at ${gateLevel(r.alpha)} per direction (exact up to 50 values, ties included), ${correction}`
     : `no significance test (too few runs), thresholds only`;
   const ci =
     levels.size === 1 ? `medians with ${[...levels].map((l) => `${Number((l * 100).toFixed(1))}%`)[0]} intervals (order statistics)` : levels.size > 1 ? 'medians with order-statistic intervals (levels per cell)' : 'medians';
