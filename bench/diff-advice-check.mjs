@@ -11,6 +11,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { rng } from './seeded-random.mjs';
 
 const SPLITS = Number(process.env.SPLITS ?? 400);
 const RUNS = Number(process.env.RUNS ?? 5);
@@ -33,16 +34,6 @@ const CASES = [
   ['cmd-base', 'rss.end_bytes'],
 ];
 
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pools = new Map();
 function pool(name) {

@@ -28,6 +28,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { rng } from './seeded-random.mjs';
 
 const N = Number(process.env.N ?? 40);
 const JOBS = Number(process.env.JOBS ?? 2);
@@ -118,17 +119,6 @@ function poolFiles(pool) {
     .map((f) => join(root, pool, f));
 }
 
-// mulberry32: small, seeded, good enough to draw indices.
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** k distinct items of `list` (a partial Fisher-Yates shuffle). */
 function draw(list, k, rand) {

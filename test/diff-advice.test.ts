@@ -1,24 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { detectableChanges } from '../src/analyze/diff-advice.js';
 import { thresholdTest } from '../src/analyze/threshold-test.js';
+import { seededNormal } from './helpers/seeded-random.js';
 
 /*
  * The advice "n runs per side detect a change of >= d" claims about 80 % power for the
  * exact one-sided threshold test. Checked here against that very test on simulated
  * normal runs (seeded), at the noise the advice itself estimated.
  */
-
-function normalRng(seed: number): () => number {
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
-}
 
 const threshold = { relative: 0.1, bad: 'increase' as const, source: 'test' };
 const BASE = [98, 101, 100, 103, 99];
@@ -32,7 +21,7 @@ describe('detectable change (the advice)', () => {
     expect(advice!.noise).toBeGreaterThan(0);
     for (const at of advice!.at) {
       const n = at.runsPerSide;
-      const rng = normalRng(17 + n);
+      const rng = seededNormal(17 + n);
       let hits = 0;
       const sims = 4000;
       for (let i = 0; i < sims; i++) {

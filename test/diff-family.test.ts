@@ -8,6 +8,7 @@ import { poolSide, type LoadedBaseline } from '../src/analyze/diff-sides.js';
 import { parseThresholdRule } from '../src/analyze/thresholds.js';
 import type { Baseline } from '../src/baseline/schema.js';
 import { makeBaseline, writeFixture } from './fixtures/baselines/builder.mjs';
+import { seededNormal } from './helpers/seeded-random.js';
 
 /*
  * Issue 17: the diff as a whole. Error control across every deciding metric, the
@@ -21,19 +22,6 @@ function diff(base: Metrics, current: Metrics, over: Partial<DiffPolicy> = {}) {
   return buildDiffReport(poolSide('base', [file('base.json', base)]), poolSide('current', [file('cur.json', current)]), policy, { allowPartial: false });
 }
 const metric = (r: ReturnType<typeof diff>, name: string) => r.result.metrics.find((m) => m.name === name)!;
-
-/** mulberry32 + Box-Muller: the same numbers on every machine. */
-function normalRng(seed: number): () => number {
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
-}
 
 const P95 = [10.0, 10.4, 9.8, 10.2, 9.9];
 const up = (v: number[], by: number) => v.map((x) => x + by);
@@ -134,7 +122,7 @@ describe('200 metrics from one distribution (memkit diff, the real bin)', () => 
   const paths: Record<string, string> = {};
   const SHIFTED = 'custom.m137.errors';
   beforeAll(() => {
-    const rng = normalRng(17);
+    const rng = seededNormal(17);
     // custom.*.errors: lower is better, a 50 % default threshold. 10 runs per side, values ~ N(1000, 50).
     const draw = () => Array.from({ length: 10 }, () => Math.round((1000 + 50 * rng()) * 100) / 100);
     const names = Array.from({ length: 200 }, (_, i) => `custom.m${String(i).padStart(3, '0')}.errors`);

@@ -24,23 +24,8 @@ function bruteForceTails(x: number[], y: number[]): { less: number; greater: num
 }
 
 function bruteForceTwoSidedP(x: number[], y: number[]): number {
-  const { ranks } = midRanks([...x, ...y]);
-  const n = ranks.length;
-  const observed = x.reduce((s, _, i) => s + ranks[i]!, 0);
-  let total = 0;
-  let below = 0;
-  let above = 0;
-  const visit = (start: number, left: number, sum: number): void => {
-    if (left === 0) {
-      total++;
-      if (sum <= observed + 1e-9) below++;
-      if (sum >= observed - 1e-9) above++;
-      return;
-    }
-    for (let i = start; i <= n - left; i++) visit(i + 1, left - 1, sum + ranks[i]!);
-  };
-  visit(0, x.length, 0);
-  return Math.min(1, (2 * Math.min(below, above)) / total);
+  const { less, greater } = bruteForceTails(x, y);
+  return Math.min(1, 2 * Math.min(less, greater));
 }
 
 describe('mannWhitneyU: exact p-values on hand-checkable samples', () => {

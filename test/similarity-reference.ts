@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { npyHeader } from '../dist/src/similarity/npy.js';
+import { seededUniform } from './helpers/seeded-random.js';
 
 /**
  * Ground truth for the similarity tests: brute-force float64 weighted cosine top-K
@@ -19,14 +20,7 @@ export interface Modality {
 
 /** A deterministic pseudo-random matrix (mulberry32), values in [-1, 1). */
 export function randomMatrix(rows: number, cols: number, seed: number): Modality {
-  let a = seed >>> 0;
-  const rnd = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rnd = seededUniform(seed);
   const data = new Float64Array(rows * cols);
   for (let i = 0; i < data.length; i++) data[i] = rnd() * 2 - 1;
   return { rows, cols, data };
