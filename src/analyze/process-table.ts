@@ -4,6 +4,7 @@ import { commandLineOf, isolatesOf, rootProcess, treeProcesses, type TreeProcess
 import { selectIsolates, type ProcessSelection } from './process-selection.js';
 import { analyzeRun } from './run-metrics.js';
 import { isolateLeak } from './stress-analysis.js';
+import { portablePath } from './portable-path.js';
 
 /**
  * A command's tree as a table (`extra.processes`' run section): one row per process and
@@ -151,9 +152,7 @@ function cleanArgv(argv: string[]): string[] {
 export function normalisedCommand(argv: string[], cwd: string): string {
   const parts = argv.map((a, i) => {
     if (i === 0 && /^node(js)?[\d.]*$/.test(a.split('/').pop() ?? '')) return 'node';
-    let s = a;
-    if (cwd !== '/' && s.startsWith(cwd + '/')) s = s.slice(cwd.length + 1);
-    return s.replace(/(^|[=\s])\/tmp\/[^/\s]+/g, '$1<tmp>');
+    return portablePath(a, cwd);
   });
   return commandLineOf({ argv: parts });
 }

@@ -7,7 +7,7 @@
 export type Unit = 'bytes' | 'ms' | 'count' | 'ratio' | 'bytes_per_s' | 'bytes_per_min' | 'per_s' | 'none';
 export type Better = 'lower' | 'higher' | 'none';
 /** Families share default diff thresholds (see analyze/diff). */
-export type Family = 'memory' | 'slope' | 'gc-count' | 'gc-pause' | 'gc-ratio' | 'rate' | 'latency' | 'custom' | 'heap-class' | 'time';
+export type Family = 'memory' | 'slope' | 'gc-count' | 'gc-pause' | 'gc-ratio' | 'rate' | 'latency' | 'custom' | 'heap-class' | 'time' | 'alloc-site';
 
 export interface MetricSpec {
   unit: Unit;
@@ -146,6 +146,7 @@ export function lookupMetric(name: string): MetricSpec | undefined {
     }
     return counted;
   }
+  if (name.startsWith(ALLOC_SITE_PREFIX) || name.startsWith(ALLOC_SITES_PREFIX)) return allocSiteSpec(name);
   if (name.startsWith('phase.')) {
     const unit = unitFromName(name);
     return spec(unit, unit === 'ms' ? 'lower' : 'none', 'time', 'time per pipeline phase (after warm-up)');
@@ -153,6 +154,39 @@ export function lookupMetric(name: string): MetricSpec | undefined {
   if (name.startsWith('similarity.')) {
     const unit = unitFromName(name);
     return spec(unit, unit === 'per_s' ? 'higher' : 'lower', unit === 'ms' ? 'time' : 'memory', 'similarity-build figure');
+  }
+  return undefined;
+}
+
+const ALLOC_SITE_PREFIX = 'alloc.site.';
+const ALLOC_SITES_PREFIX = 'alloc.sites.';
+
+/**
+ * Allocation sites (`alloc.site.<key>.<figure>`, analyze/alloc-frames.ts makes the key):
+ * the key may hold dots (file names), so the figure is matched from the end. Per step and
+ * per run (a command that ends on its own) the sampled allocation decides, as
+ * alloc.bytes_per_op does; the rest is shown. `alloc.sites.*` are a run's totals, the
+ * denominators of the shares.
+ */
+const ALLOC_SITE_FIGURES: ReadonlyArray<[suffix: string, unit: Unit, notDeciding: string | undefined, description: string]> = [
+  ['.inuse_slope_bytes_per_min', 'bytes_per_min', 'a slope of sampled live bytes over the checkpoints; the leak verdict decides leaks', "least-squares slope of the site's sampled in-use bytes over mem-stress checkpoints"],
+  ['.bytes_per_op', 'bytes', undefined, 'bytes the site allocated per step (sampled, V8 heap profiler)'],
+  ['.bytes_per_s', 'bytes_per_s', "per second of wall clock: moves with the machine's load; bytes_per_op decides", 'bytes the site allocated per second (sampled)'],
+  ['.objects_per_op', 'count', 'the same samples as bytes_per_op: another test, no new information', 'objects the site allocated per step (sampled estimate)'],
+  ['.inuse_bytes', 'bytes', 'the live set is sampled sparsely (live heap / interval samples); the leak verdict decides leaks', 'bytes from the site still alive at the end (after a forced GC; sampled)'],
+  ['.bytes', 'bytes', undefined, 'bytes the site allocated in the run (sampled; a command that ended on its own)'],
+];
+
+function allocSiteSpec(name: string): MetricSpec | undefined {
+  if (name.startsWith(ALLOC_SITES_PREFIX)) {
+    const unit: Unit = name.endsWith('_bytes_per_op') ? 'bytes' : name.endsWith('_objects') ? 'count' : unitFromName(name);
+    return spec(unit, 'none', 'alloc-site', "a run's sampled allocation totals, the denominators of site shares");
+  }
+  for (const [suffix, unit, notDeciding, description] of ALLOC_SITE_FIGURES) {
+    if (!name.endsWith(suffix) || name.length <= ALLOC_SITE_PREFIX.length + suffix.length) continue;
+    const s = spec(unit, 'lower', 'alloc-site', description);
+    if (notDeciding) s.notDecidingByDefault = notDeciding;
+    return s;
   }
   return undefined;
 }

@@ -1,0 +1,113 @@
+import { portablePath } from './portable-path.js';
+
+/**
+ * An allocation site's identity: the frame V8's sampling heap profiler records (function
+ * name, script url, the function's start position), made portable, labelled for people,
+ * and keyed for metric names that `memkit diff` joins across runs and commits.
+ *
+ * The key is `<function>@<file>` — no line: a key is how the diff pairs the base's site
+ * with the current one, and in CI the current side is other code. With the line in the key,
+ * one line added above `parseTick` would rename its site, and the diff would compare
+ * "missing" with "new". A function's name and file change only when it is renamed or moved,
+ * which is a new site indeed. The label (`parseTick (src/feed.js:41)`) keeps the line.
+ */
+
+/** A frame as V8 reports it: line and column 0-based, of the function's start. */
+export interface RawFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+  columnNumber: number;
+}
+
+export interface FrameRef {
+  /** The function's name; '' for an anonymous function. */
+  name: string;
+  /** Portable: relative to the working directory, from `node_modules/` on, `node:` urls as they are; '' for V8's own frames. */
+  file: string;
+  /** 1-based, of the function's start (V8 records where the function begins, not the allocating statement). */
+  line: number;
+  col: number;
+  /** Through a source map (the original file and line). */
+  mapped: boolean;
+}
+
+export function frameRefOf(raw: RawFrame, cwd: string, mapped = false): FrameRef {
+  return {
+    name: raw.functionName,
+    file: portableSourcePath(raw.url, cwd),
+    line: raw.lineNumber + 1,
+    col: raw.columnNumber + 1,
+    mapped,
+  };
+}
+
+/**
+ * A script url as a portable path: `file://` stripped; under cwd relative; inside a
+ * dependency from the last `node_modules/` on (pnpm's `.pnpm/x@1.2.3/node_modules/x/…` and
+ * nested installs collapse, and a version bump keeps the key); a temporary directory
+ * `<tmp>`; `node:` and other urls as they are.
+ */
+export function portableSourcePath(url: string, cwd: string): string {
+  if (url === '') return '';
+  let path = url.startsWith('file://') ? decodeURIComponent(url.slice('file://'.length)) : url;
+  const modules = path.lastIndexOf('/node_modules/');
+  if (modules >= 0) return path.slice(modules + 1);
+  path = portablePath(path, cwd);
+  return path;
+}
+
+/** What people read: `parseTick (src/feed.js:41)`, `(anonymous) (src/a.js:3)`, `(garbage collector)`. */
+export function siteLabel(f: FrameRef): string {
+  const name = f.name === '' ? '(anonymous)' : f.name;
+  return f.file === '' ? name : `${name} (${f.file}:${f.line})`;
+}
+
+/** Longer keys keep their start and end around a hash of the whole (a metric name stays readable). */
+const MAX_KEY_LENGTH = 160;
+
+/**
+ * One key per frame, in the same order: `<function>@<file>`, `(anonymous)@<file>`, or the
+ * name alone for V8's own frames. Two different functions of one file with one name (two
+ * anonymous callbacks) get `#1`, `#2` by their start position, so the order in which they
+ * were sampled does not matter. Characters the diff's option grammar gives a meaning to
+ * (`=` splits a threshold, `*` and `?` are globs, `,` separates a list) and whitespace
+ * become `_`.
+ */
+export function siteKeys(frames: readonly FrameRef[]): string[] {
+  const base = frames.map((f) => `${f.name === '' ? '(anonymous)' : f.name}${f.file === '' ? '' : `@${f.file}`}`);
+  // Distinct start positions per base key, in source order.
+  const positions = new Map<string, number[]>();
+  frames.forEach((f, i) => {
+    const at = f.line * 1e6 + f.col;
+    const list = positions.get(base[i]!) ?? [];
+    if (!list.includes(at)) list.push(at);
+    positions.set(base[i]!, list);
+  });
+  for (const list of positions.values()) list.sort((a, b) => a - b);
+  return frames.map((f, i) => {
+    const list = positions.get(base[i]!)!;
+    const key = list.length > 1 ? `${base[i]}#${list.indexOf(f.line * 1e6 + f.col) + 1}` : base[i]!;
+    return shorten(sanitiseKey(key));
+  });
+}
+
+/** Letters, digits and `_$.-/:@()<>#~+[]` stay; anything else becomes `_` (runs of it one). */
+export function sanitiseKey(key: string): string {
+  return key.replace(/[^\p{L}\p{N}_$.\-/:@()<>#~+[\]]+/gu, '_');
+}
+
+function shorten(key: string): string {
+  if (key.length <= MAX_KEY_LENGTH) return key;
+  return `${key.slice(0, 100)}~${fnv1a(key).toString(16).padStart(8, '0').slice(0, 6)}~${key.slice(-40)}`;
+}
+
+/** FNV-1a, 32 bits, over UTF-16 code units: stable, dependency-free, enough to tell long keys apart. */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
