@@ -121,3 +121,37 @@ describe('the tree of a synthetic profile', () => {
     }
   });
 });
+
+describe('pprof', () => {
+  it("decodes with pprof-format: Go's four sample types, leaf-first stacks, totals equal to the tree's", async () => {
+    const { Profile } = await import('pprof-format');
+    const { gunzipSync } = await import('node:zlib');
+    const { encodeAllocPprof } = await import('../src/report/alloc/pprof.js');
+    const node = (id: number, name: string, line: number, selfSize: number, children: V8ProfileNode[] = []): V8ProfileNode => ({
+      id,
+      selfSize,
+      children,
+      callFrame: { functionName: name, url: `${CWD}/app.js`, lineNumber: line, columnNumber: 4 },
+    });
+    const profile: V8SamplingProfile = {
+      head: { id: 1, selfSize: 0, callFrame: { functionName: '(root)', url: '', lineNumber: -1, columnNumber: -1 }, children: [node(2, 'main', 0, 10, [node(3, 'parse', 9, 1000.4)])] },
+      samples: [
+        { nodeId: 3, size: 1000.4, ordinal: 1 },
+        { nodeId: 2, size: 10, ordinal: 2 },
+      ],
+    };
+    const tree = allocTreeFromV8Profile(profile, 'allocated', { cwd: CWD, intervalBytes: INTERVAL });
+    const bytes = await encodeAllocPprof(tree, { startMs: 1_700_000_000_000, durationMs: 2000, defaultView: 'allocated' });
+    const p = Profile.decode(gunzipSync(bytes));
+    const str = (i: unknown) => p.stringTable.strings[Number(i)];
+    expect(p.sampleType.map((t) => `${str(t.type)}/${str(t.unit)}`)).toEqual(['alloc_objects/count', 'alloc_space/bytes', 'inuse_objects/count', 'inuse_space/bytes']);
+    expect(str(p.defaultSampleType)).toBe('alloc_space');
+    expect(Number(p.period)).toBe(INTERVAL);
+    const space = p.sample.reduce((s, x) => s + Number(x.value[1]), 0);
+    expect(space).toBe(1010); // 10 + round(1000.4)
+    const leaf = p.sample.find((x) => Number(x.value[1]) === 1000)!;
+    const names = leaf.locationId.map((id) => str(p.function[Number(p.location.find((l) => Number(l.id) === Number(id))!.line[0]!.functionId) - 1]!.name));
+    expect(names).toEqual(['parse', 'main']); // leaf first
+    expect(p.comment.map(str).join('\n')).toMatch(/inuse_\* values were not measured/);
+  });
+});
