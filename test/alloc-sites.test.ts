@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allocSites, type AllocSite } from '../src/analyze/alloc-sites.js';
-import { allocTreeFromV8Profile, objectSizeOfSample, scaledCount, totalsOf, type AllocTree, type V8ProfileNode, type V8SamplingProfile } from '../src/analyze/alloc-tree.js';
+import { allocTreeFromV8Profile, totalsOf, type AllocTree } from '../src/analyze/alloc-tree.js';
+import { objectSizeOfSample, scaledCount, type V8ProfileNode, type V8SamplingProfile } from '../src/samples/alloc-profile.js';
 import { renderFolded } from '../src/report/alloc/folded.js';
 
 /*

@@ -4,6 +4,7 @@ import { Collector, progressOf } from './collector.js';
 import { getGc } from './expose-gc.js';
 import { AGENT_ENV, type AgentConfig, type ChildMessage, type ParentMessage } from '../samples/protocol.js';
 import { runStepLoop } from './step-loop.js';
+import { startAllocReporter } from './alloc-sampler.js';
 import { LatencyRecorder } from './latency-recorder.js';
 import { RunContext } from '../scenario/context.js';
 import { loadScenario } from '../scenario/loader.js';
@@ -102,6 +103,8 @@ async function main(cfg: AgentConfig, sc: NonNullable<AgentConfig['scenario']>):
     tMs: nowMs(), steps: 0, heapUsedAfterGcBytes: heapStart, externalAfterGcBytes: externalStart, rssBytes: process.memoryUsage.rss(),
   };
   channel.send({ type: 'mark', label: 'measure-start', ...startMark });
+  // --alloc-sites: from the window's start (after memkit's GC), read at its end.
+  const allocSites = cfg.allocSites ? startAllocReporter(cfg.allocSites, (r) => channel.send(r), () => runCtx.steps) : undefined;
   // No warm-up asked for (or a zero one): it ends where the window starts.
   const warmupAsked = cfg.warmupMs !== undefined || cfg.warmupSteps !== undefined;
   const warmupZero = !cfg.warmupMs && !cfg.warmupSteps;
@@ -137,6 +140,7 @@ async function main(cfg: AgentConfig, sc: NonNullable<AgentConfig['scenario']>):
   });
 
   const endMs = nowMs();
+  allocSites?.finish((r) => channel.send(r), runCtx.steps);
   // The program's RSS at the window's end, before memkit's GC can give pages back.
   const rssEnd = process.memoryUsage.rss();
   collector?.flushLatency();

@@ -8,6 +8,7 @@ import type { AgentConfig, AgentIdentity, MarkMessage } from '../samples/protoco
 import { watchDescendants } from './descendant-watch.js';
 import { commandCheckpoints } from './command-checkpoints.js';
 import { answerParentRequests } from './command-snapshots.js';
+import { startAllocReporter } from './alloc-sampler.js';
 
 /**
  * The agent inside each process and worker thread of a user's command (preload.ts starts
@@ -27,6 +28,8 @@ export function startCommandAgent(config: AgentConfig, gc: GcRecorder, channel: 
   const mark = (label: 'measure-start' | 'measure-end' | 'program-start'): MarkMessage =>
     ({ type: 'mark', label, tMs: nowMs(), steps: 0, rssBytes: process.memoryUsage.rss() });
   channel.send(mark('measure-start'));
+  // --alloc-sites: the program's allocations from here on, read at its exit (and periodically, for a crash).
+  const allocSites = config.allocSites ? startAllocReporter(config.allocSites, (r) => channel.send(r), () => 0) : undefined;
   // mem-stress: forced-GC readings for the leak verdict (command-checkpoints.ts).
   const checkpoints = commandCheckpoints(config, gc);
   checkpoints?.start((m) => channel.send(m));
@@ -51,7 +54,10 @@ export function startCommandAgent(config: AgentConfig, gc: GcRecorder, channel: 
     const onSigterm = (): void => {
       if (process.listenerCount('SIGTERM') > 1) return; // the program shuts down its own way
       process.removeListener('SIGTERM', onSigterm);
-      if (!finishing) channel.sendSync(mark('measure-end'));
+      if (!finishing) {
+        allocSites?.finish((r) => channel.sendSync(r), 0);
+        channel.sendSync(mark('measure-end'));
+      }
       finishing = true;
       checkpoints?.stop();
       collector.finishSync();
@@ -72,6 +78,7 @@ export function startCommandAgent(config: AgentConfig, gc: GcRecorder, channel: 
     if (finishing) return;
     finishing = true;
     checkpoints?.stop();
+    allocSites?.finish((r) => channel.sendSync(r), 0);
     channel.sendSync(mark('measure-end'));
     collector.finishSync({ exitCode: typeof code === 'number' ? code : exitCodeNow() });
   });

@@ -12,12 +12,13 @@ import { portablePath } from './portable-path.js';
  * which is a new site indeed. The label (`parseTick (src/feed.js:41)`) keeps the line.
  */
 
-/** A frame as V8 reports it: line and column 0-based, of the function's start. */
+/** A frame as V8 reports it: line and column 0-based, of the function's start; script 0 for a builtin. */
 export interface RawFrame {
   functionName: string;
   url: string;
   lineNumber: number;
   columnNumber: number;
+  scriptId?: number;
 }
 
 export interface FrameRef {
@@ -30,16 +31,23 @@ export interface FrameRef {
   col: number;
   /** Through a source map (the original file and line). */
   mapped: boolean;
+  /**
+   * A function of a script V8 could no longer name when the profile was read (it had been
+   * collected): no file or line, but not a builtin either.
+   */
+  unnamedScript?: boolean;
 }
 
 export function frameRefOf(raw: RawFrame, cwd: string, mapped = false): FrameRef {
-  return {
+  const ref: FrameRef = {
     name: raw.functionName,
     file: portableSourcePath(raw.url, cwd),
     line: raw.lineNumber + 1,
     col: raw.columnNumber + 1,
     mapped,
   };
+  if (raw.url === '' && (raw.scriptId ?? 0) > 0) ref.unnamedScript = true;
+  return ref;
 }
 
 /**
@@ -57,10 +65,13 @@ export function portableSourcePath(url: string, cwd: string): string {
   return path;
 }
 
-/** What people read: `parseTick (src/feed.js:41)`, `(anonymous) (src/a.js:3)`, `(garbage collector)`. */
+/** What people read: `parseTick (src/feed.js:41)`, `(anonymous) (src/a.js:3)`, `(garbage collector)`, `Array.from`. */
 export function siteLabel(f: FrameRef): string {
   const name = f.name === '' ? '(anonymous)' : f.name;
-  return f.file === '' ? name : `${name} (${f.file}:${f.line})`;
+  if (f.unnamedScript) return `${name} (script unloaded)`;
+  if (f.file === '') return name;
+  // A url recovered from an earlier read comes without its line.
+  return f.line > 0 ? `${name} (${f.file}:${f.line})` : `${name} (${f.file})`;
 }
 
 /** Longer keys keep their start and end around a hash of the whole (a metric name stays readable). */
@@ -75,19 +86,22 @@ const MAX_KEY_LENGTH = 160;
  * become `_`.
  */
 export function siteKeys(frames: readonly FrameRef[]): string[] {
-  const base = frames.map((f) => `${f.name === '' ? '(anonymous)' : f.name}${f.file === '' ? '' : `@${f.file}`}`);
+  const base = frames.map((f) => `${f.name === '' ? '(anonymous)' : f.name}${f.unnamedScript ? '@?' : f.file === '' ? '' : `@${f.file}`}`);
   // Distinct start positions per base key, in source order.
   const positions = new Map<string, number[]>();
   frames.forEach((f, i) => {
-    const at = f.line * 1e6 + f.col;
     const list = positions.get(base[i]!) ?? [];
-    if (!list.includes(at)) list.push(at);
     positions.set(base[i]!, list);
+    // An unknown position (a url recovered without its line) is not another function.
+    if (f.line <= 0) return;
+    const at = f.line * 1e6 + f.col;
+    if (!list.includes(at)) list.push(at);
   });
   for (const list of positions.values()) list.sort((a, b) => a - b);
   return frames.map((f, i) => {
     const list = positions.get(base[i]!)!;
-    const key = list.length > 1 ? `${base[i]}#${list.indexOf(f.line * 1e6 + f.col) + 1}` : base[i]!;
+    const at = f.line * 1e6 + f.col;
+    const key = list.length <= 1 ? base[i]! : f.line <= 0 ? `${base[i]}#?` : `${base[i]}#${list.indexOf(at) + 1}`;
     return shorten(sanitiseKey(key));
   });
 }

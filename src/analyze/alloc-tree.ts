@@ -1,4 +1,7 @@
-import { frameRefOf, type FrameRef, type RawFrame } from './alloc-frames.js';
+import { encodeV8Profile, type AllocProfileRecord, type AllocView, type V8SamplingProfile } from '../samples/alloc-profile.js';
+import { frameRefOf, type FrameRef } from './alloc-frames.js';
+
+export type { AllocView, V8SamplingProfile } from '../samples/alloc-profile.js';
 
 /**
  * The stack tree of sampled allocations: one node per distinct stack (root first), each
@@ -10,8 +13,6 @@ import { frameRefOf, type FrameRef, type RawFrame } from './alloc-frames.js';
  * - allocated: everything sampled in the window, collected or not (what drives GC);
  * - in use: what was still alive when the profile was read (what leaks).
  */
-
-export type AllocView = 'allocated' | 'inuse';
 
 export interface AllocTree {
   frames: FrameRef[];
@@ -28,60 +29,42 @@ export interface AllocTree {
 }
 
 /**
- * V8's SamplingHeapProfile, as `HeapProfiler.getSamplingProfile` returns it and
- * `node --heap-prof` writes it: a tree of call frames with `selfSize` (bytes, already scaled
- * from the samples to an estimate of all allocations), and the samples themselves.
+ * The tree of one profile record, as its view. Frames are made portable with the run's
+ * working directory, and nodes whose stacks are then the same frames (V8 may split one
+ * function by script id, and different paths may normalise alike) are one node.
  */
-export interface V8SamplingProfile {
-  head: V8ProfileNode;
-  samples?: Array<{ size: number; nodeId: number; ordinal: number }>;
-}
-
-export interface V8ProfileNode {
-  callFrame: RawFrame & { scriptId?: string | number };
-  selfSize: number;
-  id: number;
-  children: V8ProfileNode[];
-}
-
-/**
- * The tree of one V8 profile, as one view. Nodes with the same stack of frames (same name,
- * file and position) are one node, whatever V8's ids. Objects are estimated the way V8
- * scales bytes: a sampled object of `size` bytes at interval I stands for
- * count = 1 / (1 - exp(-size / I)) allocations of that size. The profile's samples carry
- * size x count (the inspector multiplies them), so the object's size is recovered by
- * inverting that, and the sample adds `count` objects.
- */
-export function allocTreeFromV8Profile(profile: V8SamplingProfile, view: AllocView, opts: { cwd: string; intervalBytes: number }): AllocTree {
+export function allocTreeOf(record: AllocProfileRecord, cwd: string): AllocTree {
   const frames: FrameRef[] = [];
   const frameIndex = new Map<string, number>();
+  const frameOfRecord = record.frames.name.map((nameIndex, i) => {
+    const ref = frameRefOf(
+      {
+        functionName: record.strings[nameIndex]!,
+        url: record.strings[record.frames.url[i]!]!,
+        lineNumber: record.frames.line[i]!,
+        columnNumber: record.frames.col[i]!,
+        scriptId: record.frames.script?.[i] ?? 0,
+      },
+      cwd,
+    );
+    const key = `${ref.name}\u0000${ref.file}\u0000${ref.line}\u0000${ref.col}\u0000${ref.unnamedScript ? '?' : ''}`;
+    let f = frameIndex.get(key);
+    if (f === undefined) {
+      f = frames.length;
+      frames.push(ref);
+      frameIndex.set(key, f);
+    }
+    return f;
+  });
   const parent: number[] = [-1];
   const frame: number[] = [-1];
-  const bytes: number[] = [0];
-  const objects: number[] = [0];
+  const bytes: number[] = [record.nodes.bytes[0] ?? 0];
+  const objects: number[] = [record.nodes.objects[0] ?? 0];
   const childIndex = new Map<string, number>(); // `${parent}:${frame}` -> node
-  const nodeOfV8Id = new Map<number, number>();
-
-  const frameOf = (raw: RawFrame): number => {
-    const ref = frameRefOf(raw, opts.cwd);
-    const key = `${ref.name}\u0000${ref.file}\u0000${ref.line}\u0000${ref.col}`;
-    let i = frameIndex.get(key);
-    if (i === undefined) {
-      i = frames.length;
-      frames.push(ref);
-      frameIndex.set(key, i);
-    }
-    return i;
-  };
-
-  // Iterative walk: deep recursion in a user's program must not overflow ours.
-  const stack: Array<{ v8: V8ProfileNode; at: number }> = [];
-  nodeOfV8Id.set(profile.head.id, 0);
-  bytes[0] = profile.head.selfSize;
-  for (const c of profile.head.children) stack.push({ v8: c, at: 0 });
-  while (stack.length > 0) {
-    const { v8, at } = stack.pop()!;
-    const f = frameOf(v8.callFrame);
+  const nodeOf = new Int32Array(record.nodes.parent.length); // the record's node -> the tree's
+  for (let i = 1; i < record.nodes.parent.length; i++) {
+    const at = nodeOf[record.nodes.parent[i]!]!;
+    const f = frameOfRecord[record.nodes.frame[i]!]!;
     const key = `${at}:${f}`;
     let node = childIndex.get(key);
     if (node === undefined) {
@@ -92,51 +75,29 @@ export function allocTreeFromV8Profile(profile: V8SamplingProfile, view: AllocVi
       objects.push(0);
       childIndex.set(key, node);
     }
-    bytes[node]! += v8.selfSize;
-    nodeOfV8Id.set(v8.id, node);
-    for (const c of v8.children) stack.push({ v8: c, at: node });
+    nodeOf[i] = node;
+    bytes[node]! += record.nodes.bytes[i]!;
+    objects[node]! += record.nodes.objects[i]!;
   }
-  for (const s of profile.samples ?? []) {
-    const node = nodeOfV8Id.get(s.nodeId);
-    if (node !== undefined) objects[node]! += s.size / objectSizeOfSample(s.size, opts.intervalBytes);
-  }
-
   const n = parent.length;
   const zeros = () => new Float64Array(n);
+  const allocated = record.view === 'allocated';
   return {
     frames,
     parent: Int32Array.from(parent),
     frame: Int32Array.from(frame),
-    allocBytes: view === 'allocated' ? Float64Array.from(bytes) : zeros(),
-    allocObjects: view === 'allocated' ? Float64Array.from(objects) : zeros(),
-    inuseBytes: view === 'inuse' ? Float64Array.from(bytes) : zeros(),
-    inuseObjects: view === 'inuse' ? Float64Array.from(objects) : zeros(),
-    views: [view],
-    intervalBytes: opts.intervalBytes,
+    allocBytes: allocated ? Float64Array.from(bytes) : zeros(),
+    allocObjects: allocated ? Float64Array.from(objects) : zeros(),
+    inuseBytes: allocated ? zeros() : Float64Array.from(bytes),
+    inuseObjects: allocated ? zeros() : Float64Array.from(objects),
+    views: [record.view],
+    intervalBytes: record.intervalBytes,
   };
 }
 
-/** V8's SamplingHeapProfiler::ScaleSample: how many allocations of this size one sample stands for. */
-export function scaledCount(sizeBytes: number, intervalBytes: number): number {
-  if (!(sizeBytes > 0) || !(intervalBytes > 0)) return 1;
-  return 1 / (1 - Math.exp(-sizeBytes / intervalBytes));
-}
-
-/**
- * The object size s whose scaled sample s x scaledCount(s) is `scaledBytes`: that product
- * grows with s (from the interval at s -> 0), so bisection finds it. A value at or below
- * the interval cannot come from a scaled sample: taken as one object of that size.
- */
-export function objectSizeOfSample(scaledBytes: number, intervalBytes: number): number {
-  if (!(intervalBytes > 0) || !(scaledBytes > intervalBytes)) return scaledBytes;
-  let lo = 0;
-  let hi = scaledBytes;
-  for (let i = 0; i < 60; i++) {
-    const mid = (lo + hi) / 2;
-    if (mid * scaledCount(mid, intervalBytes) < scaledBytes) lo = mid;
-    else hi = mid;
-  }
-  return (lo + hi) / 2;
+/** A V8 profile (node --heap-prof's file, the inspector's answer) as a tree of one view. */
+export function allocTreeFromV8Profile(profile: V8SamplingProfile, view: AllocView, opts: { cwd: string; intervalBytes: number }): AllocTree {
+  return allocTreeOf(encodeV8Profile(profile, { tMs: 0, seq: 0, why: 'end', steps: 0, source: 'inspector', view, intervalBytes: opts.intervalBytes }), opts.cwd);
 }
 
 export interface AllocTotals {
@@ -161,4 +122,65 @@ function sum(a: Float64Array): number {
   let s = 0;
   for (const v of a) s += v;
   return s;
+}
+
+/**
+ * Several trees as one (the isolates of a command's selection; later, runs): frames
+ * matched by name, file and position, nodes by their stack. Views: those every part
+ * measured (a view some part did not measure would be partial, so it is not claimed).
+ */
+export function mergeAllocTrees(parts: readonly AllocTree[]): AllocTree {
+  if (parts.length === 1) return parts[0]!;
+  const frames: FrameRef[] = [];
+  const frameIndex = new Map<string, number>();
+  const parent: number[] = [-1];
+  const frame: number[] = [-1];
+  const values = { allocBytes: [0], allocObjects: [0], inuseBytes: [0], inuseObjects: [0] };
+  const childIndex = new Map<string, number>();
+  for (const t of parts) {
+    const frameOf = t.frames.map((ref) => {
+      const key = `${ref.name}\u0000${ref.file}\u0000${ref.line}\u0000${ref.col}\u0000${ref.unnamedScript ? '?' : ''}`;
+      let f = frameIndex.get(key);
+      if (f === undefined) {
+        f = frames.length;
+        frames.push(ref);
+        frameIndex.set(key, f);
+      }
+      return f;
+    });
+    const nodeOf = new Int32Array(t.parent.length);
+    for (let i = 0; i < t.parent.length; i++) {
+      let node = 0;
+      if (i > 0) {
+        const at = nodeOf[t.parent[i]!]!;
+        const f = frameOf[t.frame[i]!]!;
+        const key = `${at}:${f}`;
+        const known = childIndex.get(key);
+        if (known === undefined) {
+          node = parent.length;
+          parent.push(at);
+          frame.push(f);
+          for (const v of Object.values(values)) v.push(0);
+          childIndex.set(key, node);
+        } else node = known;
+      }
+      nodeOf[i] = node;
+      values.allocBytes[node]! += t.allocBytes[i]!;
+      values.allocObjects[node]! += t.allocObjects[i]!;
+      values.inuseBytes[node]! += t.inuseBytes[i]!;
+      values.inuseObjects[node]! += t.inuseObjects[i]!;
+    }
+  }
+  const views = (['allocated', 'inuse'] as const).filter((v) => parts.every((t) => t.views.includes(v)));
+  return {
+    frames,
+    parent: Int32Array.from(parent),
+    frame: Int32Array.from(frame),
+    allocBytes: Float64Array.from(values.allocBytes),
+    allocObjects: Float64Array.from(values.allocObjects),
+    inuseBytes: Float64Array.from(values.inuseBytes),
+    inuseObjects: Float64Array.from(values.inuseObjects),
+    views: [...views],
+    intervalBytes: parts[0]?.intervalBytes ?? 0,
+  };
 }

@@ -5,7 +5,8 @@
  */
 export function portablePath(path: string, cwd: string): string {
   let s = path;
-  if (cwd !== '/' && s.startsWith(`${cwd}/`)) s = s.slice(cwd.length + 1);
+  const dir = cwd.length > 1 ? cwd.replace(/\/+$/, '') : cwd;
+  if (dir !== '/' && s.startsWith(`${dir}/`)) s = s.slice(dir.length + 1);
   return s.replace(TMP_DIR, '$1<tmp>');
 }
 

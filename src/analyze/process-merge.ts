@@ -85,6 +85,8 @@ export function mergeSelection(data: RunData, plan: MergePlan): MergedRunData {
       : { progress: lead?.run.progress, progressSeries: lead?.run.progressSeries ?? { tMs: [], steps: [] }, latency: lead?.run.latency ?? data.latency }),
     done: lead?.run.done ? mergeDone(lead.run.done, isolates) : undefined,
     error: lead?.run.error,
+    // Each isolate's own profile: the site analysis merges their trees (frames match across isolates, V8 ids do not).
+    alloc: isolates.flatMap((i) => i.run.alloc),
     selection: {
       agentIds: isolates.map((i) => i.agentId),
       pids: plan.processes.map((p) => p.pid),

@@ -122,5 +122,6 @@ export function emptySelectionView(data: RunData): RunData {
     proc: { tMs: [], rssBytes: [], cpuPercent: [], cpuMs: [] },
     done: undefined,
     error: undefined,
+    alloc: [],
   };
 }

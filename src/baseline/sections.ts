@@ -211,14 +211,50 @@ export interface UnreachedRow {
   reason: string;
 }
 
+/** --alloc-sites: where the program allocated, per run (the whole profile is in the run's samples file). */
+export interface AllocSitesSection {
+  /** The sampler: V8's sampling heap profiler through node:inspector in each measured isolate. */
+  source: 'inspector';
+  intervalBytes: number;
+  /** The views measured: 'allocated' (everything sampled in the window, collected or not). */
+  views: string[];
+  runs: AllocSitesRun[];
+  notes: string[];
+}
+
+export interface AllocSitesRun {
+  /** Isolates whose profile this run has (0: none reported, see notes). */
+  profiles: number;
+  /** The window's sampled allocation, and the agent's own reads left out of it. */
+  sampledBytes: number;
+  ownBytes: number;
+  steps: number;
+  seconds: number;
+  /** The top sites by allocated bytes. */
+  top: AllocSiteRow[];
+}
+
+export interface AllocSiteRow {
+  key: string;
+  label: string;
+  allocBytes: number;
+  allocObjects: number;
+  /** Of the run's sampled allocated bytes. */
+  allocShare: number;
+  /** Its heaviest stack, root first (labels). */
+  stack: string[];
+}
+
 export interface GcProfileExtra {
   runs?: GcRunEntry[];
   processes?: ProcessesSection;
+  allocSites?: AllocSitesSection;
 }
 
 export interface MemStressExtra {
   runs?: Array<GcRunEntry & StressRunSection>;
   processes?: ProcessesSection;
+  allocSites?: AllocSitesSection;
   leak?: LeakSection;
   assertions?: AssertionSection[];
 }
@@ -391,6 +427,22 @@ function isUnreachedRow(r: unknown): r is UnreachedRow {
  * and hand edits have none: undefined). Every run must be whole; a bad row makes the
  * section unusable rather than a table that silently lacks a process.
  */
+export function allocSitesOf(b: Sections): AllocSitesSection | undefined {
+  const a = section(b, 'allocSites');
+  if (!isObject(a) || typeof a.intervalBytes !== 'number' || !isStrings(a.views) || !Array.isArray(a.runs) || !isStrings(a.notes)) return undefined;
+  const runs: AllocSitesRun[] = [];
+  for (const r of a.runs) {
+    if (!isObject(r) || typeof r.sampledBytes !== 'number' || typeof r.profiles !== 'number' || !Array.isArray(r.top)) return undefined;
+    const top = r.top.filter(
+      (row): row is AllocSiteRow =>
+        isObject(row) && typeof row.key === 'string' && typeof row.label === 'string' && typeof row.allocBytes === 'number' && typeof row.allocShare === 'number' && isStrings(row.stack),
+    );
+    if (top.length !== r.top.length) return undefined;
+    runs.push({ profiles: r.profiles, sampledBytes: r.sampledBytes, ownBytes: Number(r.ownBytes) || 0, steps: Number(r.steps) || 0, seconds: Number(r.seconds) || 0, top });
+  }
+  return { source: 'inspector', intervalBytes: a.intervalBytes, views: a.views, runs, notes: a.notes };
+}
+
 export function processesOf(b: Sections): ProcessesSection | undefined {
   const p = section(b, 'processes');
   if (!isObject(p) || typeof p.selection !== 'string' || !Array.isArray(p.runs)) return undefined;

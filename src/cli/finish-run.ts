@@ -27,6 +27,9 @@ export async function finishMeasurement(
   opts: {
     json: boolean;
     html: string | undefined;
+    /** --pprof / --folded: the first run's allocation sites in standard formats. */
+    pprof?: string;
+    folded?: string;
     prometheus: PrometheusSettings | undefined;
     render(baseline: Baseline, opts: { color: boolean }): string;
     /** Exit code for a run that ended normally (mem-stress: 1 when an assertion failed). */
@@ -40,6 +43,7 @@ export async function finishMeasurement(
     else process.stdout.write(opts.render(result.baseline, { color: colorEnabled() }) + '\n');
     process.stderr.write(`baseline written: ${result.baselinePath}\n`);
     await writeRunOutputs(result, { json: opts.json, html: opts.html, color: colorEnabled() });
+    if (opts.pprof !== undefined || opts.folded !== undefined) await writeAllocOutputs(result, opts.pprof, opts.folded);
   } finally {
     if (result.exporter) {
       const { finishExporter } = await import('../prometheus/attach.js');
@@ -69,5 +73,31 @@ async function writeRunOutputs(result: MeasuredResult, opts: { json: boolean; ht
     const { writeLiveHtmlReport } = await import('../report/html/write-report.js');
     writeLiveHtmlReport(opts.html, result.baselinePath, result.baseline, result.runs.map((r) => r.outcome));
     process.stderr.write(`report written: ${opts.html}\n`);
+  }
+}
+
+/**
+ * --pprof / --folded: the first run's sites (each run is its own profile; `go tool pprof`
+ * merges files given together). A run without a profile writes nothing and says so.
+ */
+async function writeAllocOutputs(result: MeasuredResult, pprofPath: string | undefined, foldedPath: string | undefined): Promise<void> {
+  const [{ allocSitesOfRun }, { writeFileAtomic }] = await Promise.all([import('../analyze/alloc-run.js'), import('../core/atomic-write.js')]);
+  const first = result.runs[0]?.outcome.data;
+  const sites = first ? allocSitesOfRun(first, process.cwd()) : undefined;
+  const which = result.runs.length > 1 ? ` (run 1 of ${result.runs.length})` : '';
+  if (!sites) {
+    process.stderr.write(`memkit: warning: no allocation profile in the run: ${[pprofPath, foldedPath].filter(Boolean).join(' and ')} not written\n`);
+    return;
+  }
+  if (pprofPath !== undefined) {
+    const { encodeAllocPprof } = await import('../report/alloc/pprof.js');
+    const startMs = first?.header?.startedAtMs ?? Date.now();
+    writeFileAtomic(pprofPath, await encodeAllocPprof(sites.tree, { startMs, durationMs: sites.seconds * 1000, defaultView: 'allocated' }));
+    process.stderr.write(`pprof profile written: ${pprofPath}${which}\n`);
+  }
+  if (foldedPath !== undefined) {
+    const { renderFolded } = await import('../report/alloc/folded.js');
+    writeFileAtomic(foldedPath, renderFolded(sites.tree, 'alloc-space'));
+    process.stderr.write(`collapsed stacks written: ${foldedPath}${which}\n`);
   }
 }

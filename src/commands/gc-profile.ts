@@ -63,7 +63,14 @@ Examples:
           import('../cli/progress.js'),
         ]);
         const result = await withProgress(settings.progress, undefined, (progress) => profileGc(settings, progress));
-        return finishMeasurement(result, { json: output.json, html: output.htmlPath, prometheus: settings.prometheus, render: renderGcProfile });
+        return finishMeasurement(result, {
+          json: output.json,
+          html: output.htmlPath,
+          pprof: output.pprofPath,
+          folded: output.foldedPath,
+          prometheus: settings.prometheus,
+          render: renderGcProfile,
+        });
       }),
     );
 }
@@ -72,7 +79,7 @@ export function parseGcProfileOptions(
   command: string[],
   raw: GcProfileRaw,
   argv: string[],
-): { settings: GcProfileSettings; output: { json: boolean; htmlPath?: string } } {
+): { settings: GcProfileSettings; output: ReturnType<typeof splitMeasureSettings>['output'] } {
   const { session, output } = splitMeasureSettings(parseMeasureOptions(raw, command));
   const durationMs = parseDurationOption(raw);
   const maxSteps = raw.steps !== undefined ? parseCount(raw.steps, { what: '--steps', allowZero: false }) : undefined;

@@ -93,6 +93,8 @@ Examples:
         return finishMeasurement(result, {
           json: output.json,
           html: output.htmlPath,
+          pprof: output.pprofPath,
+          folded: output.foldedPath,
           prometheus: settings.prometheus,
           render: renderMemStress,
           verdict: () => {
@@ -111,7 +113,7 @@ export async function parseMemStressOptions(
   command: string[],
   raw: MemStressRaw,
   argv: string[],
-): Promise<{ settings: MemStressSettings; output: { json: boolean; htmlPath?: string }; warnings: string[] }> {
+): Promise<{ settings: MemStressSettings; output: ReturnType<typeof splitMeasureSettings>['output']; warnings: string[] }> {
   const { parseAssertion } = await import('../analyze/assertions.js');
   const { session, output } = splitMeasureSettings(parseMeasureOptions(raw, command));
   const maxSteps = raw.signals !== undefined ? parseCount(raw.signals, { what: '--signals', allowZero: false }) : undefined;

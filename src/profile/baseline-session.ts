@@ -14,7 +14,8 @@ import { liveProgressText, plainProgressLine } from './progress-text.js';
 import { unmeasuredProcessesNote, workerBootstrapNote } from './unmeasured-processes.js';
 import { emptySelectionView, mergedView, ProcessSelectionMiss, type ProcessSelection } from '../analyze/process-selection.js';
 import { selectionFactsOf } from '../analyze/process-merge.js';
-import { processesExtra } from './run-extra.js';
+import { allocSitesExtra, processesExtra } from './run-extra.js';
+import type { AllocSitesConfig } from '../samples/protocol.js';
 import { openSession, runSeries, type AgentSettings, type CompanionFactory, type ProgressSink } from './session.js';
 import type { ResolvedTarget, TargetOptions } from './target.js';
 
@@ -48,6 +49,8 @@ export interface SessionSettings {
   process?: ProcessSelection;
   /** --memory-limit: a command's tree is killed when its RSS reaches it (run/tree-memory-guard.ts). */
   memoryLimitBytes?: number;
+  /** --alloc-sites: every agent samples its allocations (agent/alloc-sampler.ts). */
+  allocSites?: AllocSitesConfig;
 }
 
 export type MeasuredKind = 'gc-profile' | 'mem-stress';
@@ -146,7 +149,10 @@ export async function measureSession<K extends MeasuredKind, A extends RunAnalys
       runs,
       notes,
     });
-    const extra = hooks.extra(runs, draft.metrics);
+    const extra = {
+      ...hooks.extra(runs, draft.metrics),
+      ...(s.allocSites ? { allocSites: allocSitesExtra(runs, s.allocSites, process.cwd()) } : {}),
+    };
     return { ...draft, extra: isCommand ? { ...extra, processes: processesExtra(runs, selection, process.cwd(), hooks.rowLeak) } : extra };
   };
 

@@ -25,7 +25,7 @@ export function profileGc(s: GcProfileSettings, progress?: ProgressSink): Promis
         repeat: s.repeat,
         timeoutMs: s.timeoutMs ?? null,
       },
-      agent: { intervalMs: s.intervalMs, durationMs: s.durationMs, maxSteps: s.maxSteps },
+      agent: { intervalMs: s.intervalMs, durationMs: s.durationMs, maxSteps: s.maxSteps, allocSites: s.allocSites },
       analyze: (data) => analyzeRun(data),
       extra: (runs) => ({ runs: runs.map(gcRunExtra) }),
     },

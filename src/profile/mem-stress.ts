@@ -67,6 +67,7 @@ export async function stressScenario(s: MemStressSettings, progress?: ProgressSi
         warmupSteps: s.warmupSteps,
         gcCheckpointEveryMs: s.gcCheckpointEveryMs,
         settledCheckpoints: true,
+        allocSites: s.allocSites,
       },
       analyze: (data, measured) => {
         const a = analyzeStressRun(data, { phaseOrder: measured.definition?.phases, minLeakBytes: s.minLeakBytes });

@@ -1,5 +1,8 @@
 import type { MeasuredRun } from './measure.js';
-import type { GcRunEntry, ProcessesSection } from '../baseline/sections.js';
+import type { AllocSitesRun, AllocSitesSection, GcRunEntry, ProcessesSection } from '../baseline/sections.js';
+import { allocSitesOfRun } from '../analyze/alloc-run.js';
+import { totalsOf } from '../analyze/alloc-tree.js';
+import type { AllocSitesConfig } from '../samples/protocol.js';
 import { processRunSection } from '../analyze/process-table.js';
 import type { RunAnalysis } from '../analyze/run-metrics.js';
 import type { RunData } from '../samples/run-data.js';
@@ -40,4 +43,48 @@ export function processesExtra<A>(
     selection: selectionText(selection),
     runs: runs.map((r) => processRunSection(r.outcome.data, selection, { cwd, ...(rowLeak ? { leak: rowLeak } : {}) })),
   };
+}
+
+/** Sites listed per run in the baseline; the whole tree stays in the samples file. */
+const TOP_SITES = 20;
+
+/**
+ * `extra.allocSites` for --alloc-sites: per run, the top sites by allocated bytes with
+ * their heaviest stack, and what is missing said in a note (a run whose agents sent no
+ * profile: node:inspector unavailable, or a process killed before its first read).
+ */
+export function allocSitesExtra<A>(runs: MeasuredRun<A>[], config: AllocSitesConfig, cwd: string): AllocSitesSection {
+  const notes: string[] = [];
+  const out = runs.map((r, i): AllocSitesRun => {
+    const a = allocSitesOfRun(r.outcome.data, cwd);
+    if (!a) {
+      notes.push(`run ${i + 1}: no allocation profile reached memkit (no agent could start V8's sampling heap profiler, or none lived to its first read)`);
+      return { profiles: 0, sampledBytes: 0, ownBytes: 0, steps: 0, seconds: 0, top: [] };
+    }
+    return {
+      profiles: a.profiles,
+      sampledBytes: totalsOf(a.tree).allocBytes,
+      ownBytes: a.ownBytes,
+      steps: a.steps,
+      seconds: a.seconds,
+      top: a.sites.slice(0, TOP_SITES).map((s) => ({
+        key: s.key,
+        label: s.label,
+        allocBytes: s.allocBytes,
+        allocObjects: s.allocObjects,
+        allocShare: s.allocShare,
+        stack: s.topStacks[0]?.frames ?? [s.label],
+      })),
+    };
+  });
+  const unnamed = new Set(out.flatMap((r) => r.top.filter((t) => t.label.endsWith(' (script unloaded)')).map((t) => t.key)));
+  if (unnamed.size > 0) {
+    notes.push(
+      `${unnamed.size} site(s) are shown as "(script unloaded)", without file and line: V8 names a function's script when the profile is read, and theirs had been collected by then ` +
+        "(a main module's own functions once it has run); a run longer than one periodic read (10 s) keeps the names",
+    );
+  }
+  notes.push("V8 attributes the allocations of a function it inlined to its caller; run the program with --max-inlined-bytecode-size=0 to see every function (slower)");
+  notes.push('a site is where its function starts (V8 records the function, not the allocating line)');
+  return { source: 'inspector', intervalBytes: config.intervalBytes, views: ['allocated'], runs: out, notes };
 }

@@ -19,7 +19,8 @@ function isNodeBinary(cmd: string): boolean {
 }
 
 /** What mem-stress adds to a command's agents: forced-GC checkpoints (agent/command-checkpoints.ts). */
-export type CommandStressSettings = Pick<AgentConfig, 'gcCheckpointEveryMs' | 'settledCheckpoints' | 'warmupMs'>;
+/** What a command's agents take beyond sampling: mem-stress's checkpoints, --alloc-sites. */
+export type CommandStressSettings = Pick<AgentConfig, 'gcCheckpointEveryMs' | 'settledCheckpoints' | 'warmupMs' | 'allocSites'>;
 
 export function commandChild(argv: string[], intervalMs: number, nodeArgs: string[], stress: CommandStressSettings = {}): ChildKind {
   const [cmd, ...args] = argv;
@@ -39,6 +40,7 @@ export function commandChild(argv: string[], intervalMs: number, nodeArgs: strin
         ...(stress.gcCheckpointEveryMs !== undefined ? { gcCheckpointEveryMs: stress.gcCheckpointEveryMs } : {}),
         ...(stress.settledCheckpoints ? { settledCheckpoints: true } : {}),
         ...(stress.warmupMs !== undefined ? { warmupMs: stress.warmupMs } : {}),
+        ...(stress.allocSites ? { allocSites: stress.allocSites } : {}),
       };
       // --require, not --import: it runs in every worker thread too (docs/process-tree.md F2).
       const preload = `--require=${JSON.stringify(PRELOAD)}`;

@@ -1,3 +1,4 @@
+import type { AllocProfileRecord } from './alloc-profile.js';
 /** How a measured run ended, as the parent classified it. */
 export type RunStatus = 'complete' | 'interrupted' | 'crashed';
 
@@ -58,6 +59,15 @@ export interface AgentConfig {
    * external memory (Buffers) of objects it just freed; the second GC settles it.
    */
   settledCheckpoints?: boolean;
+  /** --alloc-sites: sample allocation sites with V8's sampling heap profiler (agent/alloc-sampler.ts). */
+  allocSites?: AllocSitesConfig;
+}
+
+export interface AllocSitesConfig {
+  /** One sample per this many bytes allocated, on average (V8's default 512 KiB). */
+  intervalBytes: number;
+  /** Read the profile this often besides at the end, so a crash keeps what was allocating. */
+  everyMs: number;
 }
 
 export interface HelloMessage {
@@ -319,7 +329,8 @@ export type ChildMessage =
   | HeapSnapshotDoneMessage
   | NearHeapLimitMessage
   | DoneMessage
-  | ErrorMessage;
+  | ErrorMessage
+  | AllocProfileRecord;
 
 export type ParentMessage =
   /** The run is over: memkit closes the connection on purpose (the process may go on). */

@@ -19,6 +19,7 @@ import type {
   RunStatus,
 } from './protocol.js';
 import { sparseQuantileMs } from './log-buckets.js';
+import type { AllocProfileRecord } from './alloc-profile.js';
 
 /**
  * Everything one measured run produced, in columns: the in-memory form of the run's
@@ -283,6 +284,8 @@ export interface RunData {
   nearHeapLimit?: NearHeapLimitMessage;
   /** --memory-limit: when the tree's RSS crossed 90 % and 100 % of it. */
   memoryLimit: MemoryLimitRecord[];
+  /** --alloc-sites: each agent's profile reads, each covering the time since its previous one (a merged view holds its isolates'). */
+  alloc: AllocProfileRecord[];
   /** Records of types this reducer does not know (later commands' own batches). */
   other: SampleRecord[];
 }
@@ -301,6 +304,7 @@ export function emptyRunData(): RunData {
     progressSeries: { tMs: [], steps: [] },
     jobPhases: [],
     isolates: new Map(),
+    alloc: [],
     descendants: [],
     processEnds: [],
     unreached: [],
@@ -413,6 +417,10 @@ function addOwnRecord(data: RunData, r: SampleRecord): void {
       break;
     case 'near-heap-limit':
       data.nearHeapLimit = r;
+      break;
+    case 'alloc-profile':
+      // Each read covers the time since the previous one: the run's profile is their sum (a crash keeps every periodic one).
+      data.alloc.push(r);
       break;
     case 'memory-limit':
       data.memoryLimit.push(r);

@@ -33,6 +33,12 @@ export const FLAGS = {
     'stop the child (run counts as crashed) if it has not finished by then (default: duration x 1.5 + 60s)',
   ),
 
+  // Allocation sites (V8's sampling heap profiler in the measured processes).
+  allocSites: flag<true | undefined>('--alloc-sites', 'sample where the program allocates (function and stack), with V8\'s sampling heap profiler in every measured process'),
+  allocInterval: flag<string | undefined>('--alloc-interval <size>', 'with --alloc-sites: one sample per this many bytes allocated, on average (default 512KiB, V8\'s own)'),
+  pprof: flag<string | undefined>('--pprof <file>', 'with --alloc-sites: also write the sites as a gzipped pprof profile (go tool pprof, Pyroscope, speedscope)'),
+  folded: flag<string | undefined>('--folded <file>', 'with --alloc-sites: also write collapsed stacks of the allocated bytes (flamegraph.pl, inferno, speedscope)'),
+
   // What is written and printed.
   out: flag<string | undefined>('-o, --out <file>', 'baseline file to write'),
   json: flag<true | undefined>('--json', 'print JSON on stdout instead of the tables (the baseline, where the command writes one)'),

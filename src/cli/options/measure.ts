@@ -5,6 +5,7 @@ import { addPrometheusOptions, parsePrometheusOptions, type PrometheusRaw } from
 import { addRunOptions, parseRunOptions, type RunRaw, type RunSettings } from './run.js';
 import { addMemoryLimitOption, parseMemoryLimit, type MemoryLimitRaw } from './memory-limit.js';
 import { parseTargetOptions, type TargetRaw } from './target.js';
+import { addAllocSitesOptions, parseAllocSitesOptions, type AllocSitesRaw, type AllocSitesSettings } from './alloc-sites.js';
 import type { TargetOptions } from '../../profile/target.js';
 import type { PrometheusSettings } from '../../prometheus/cli-options.js';
 import type { ProcessSelection } from '../../analyze/process-selector.js';
@@ -15,9 +16,9 @@ import type { ProcessSelection } from '../../analyze/process-selector.js';
  * first, before the command's own flags, and is added by the command.
  */
 
-export type MeasureRaw = TargetRaw & RunRaw & MemoryLimitRaw & ProcessRaw & OutputRaw & PrometheusRaw;
+export type MeasureRaw = TargetRaw & RunRaw & MemoryLimitRaw & ProcessRaw & AllocSitesRaw & OutputRaw & PrometheusRaw;
 
-export interface MeasureSettings extends RunSettings, OutputSettings {
+export interface MeasureSettings extends RunSettings, OutputSettings, AllocSitesSettings {
   target: TargetOptions;
   /** --process: the processes of a command's tree the metrics describe. */
   process: ProcessSelection;
@@ -30,6 +31,7 @@ export function addMeasureOptions(cmd: Command, defaultOut: string): Command {
   addRunOptions(cmd);
   addMemoryLimitOption(cmd);
   addProcessOption(cmd);
+  addAllocSitesOptions(cmd);
   addOutputOptions(cmd, defaultOut);
   return addPrometheusOptions(cmd);
 }
@@ -41,6 +43,7 @@ export function parseMeasureOptions(raw: MeasureRaw, command: string[]): Measure
     process: parseProcessOption(raw, target.command.length > 0),
     ...parseRunOptions(raw),
     memoryLimitBytes: parseMemoryLimit(raw, target.command.length > 0),
+    ...parseAllocSitesOptions(raw),
     ...parseOutputOptions(raw),
     prometheus: parsePrometheusOptions(raw),
   };
@@ -51,9 +54,9 @@ export function parseMeasureOptions(raw: MeasureRaw, command: string[]): Measure
  * session takes (its settings) and what the command itself writes (JSON or tables, --html).
  */
 export function splitMeasureSettings(m: MeasureSettings): {
-  session: Pick<MeasureSettings, 'target' | 'process' | 'intervalMs' | 'repeat' | 'nodeArgs' | 'outPath' | 'progress' | 'prometheus' | 'memoryLimitBytes'>;
-  output: { json: boolean; htmlPath?: string };
+  session: Pick<MeasureSettings, 'target' | 'process' | 'intervalMs' | 'repeat' | 'nodeArgs' | 'outPath' | 'progress' | 'prometheus' | 'memoryLimitBytes' | 'allocSites'>;
+  output: { json: boolean; htmlPath?: string; pprofPath?: string; foldedPath?: string };
 } {
-  const { json, htmlPath, ...session } = m;
-  return { session, output: { json, htmlPath } };
+  const { json, htmlPath, pprofPath, foldedPath, ...session } = m;
+  return { session, output: { json, htmlPath, pprofPath, foldedPath } };
 }

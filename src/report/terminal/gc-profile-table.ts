@@ -4,6 +4,7 @@ import { median } from '../../analyze/percentiles.js';
 import { formatBytes, formatCount, formatMs, formatPercent, formatRate } from '../../units/format.js';
 import { palette } from './color.js';
 import { renderProcessTable } from './process-table.js';
+import { renderAllocSites } from './alloc-sites-table.js';
 import { renderTable } from './table.js';
 
 const KINDS: Array<[GcKindName, string]> = [
@@ -79,6 +80,10 @@ export function renderGcProfile(b: Baseline, opts: { color: boolean }): string {
       }),
     );
   }
+
+  // --alloc-sites: where the allocation came from, right after what it cost in GC.
+  const sites = renderAllocSites(b, opts);
+  if (sites) out.push('', sites);
 
   const memRows: string[][] = [];
   const slope = (name: string) => cell(m(b, name), (v) => `${formatBytes(v, { signed: true })}/min`);

@@ -1,0 +1,49 @@
+import type { Baseline } from '../../baseline/schema.js';
+import { allocSitesOf } from '../../baseline/sections.js';
+import { formatBytes, formatCount, formatPercent } from '../../units/format.js';
+import { palette } from './color.js';
+import { renderTable } from './table.js';
+
+/** Rows of the sites table: enough to see where most bytes go, short enough to read. */
+const ROWS = 10;
+
+/**
+ * --alloc-sites: the top sites of the first run by allocated bytes, with their share, per
+ * step (a scenario) or per second, and the heaviest stack of the first; undefined when the
+ * baseline has no sites section.
+ */
+export function renderAllocSites(b: Baseline, opts: { color: boolean }): string | undefined {
+  const section = allocSitesOf(b);
+  if (!section) return undefined;
+  const c = palette(opts.color);
+  const run = section.runs[0];
+  const out: string[] = [];
+  const interval = formatBytes(section.intervalBytes);
+  if (!run || run.profiles === 0) {
+    out.push(`${c.bold('Allocation sites')}: ${c.red('no profile')} (see the notes)`);
+    return out.join('\n');
+  }
+  const perStep = run.steps > 0;
+  const rows = run.top.slice(0, ROWS).map((s, i) => [
+    String(i + 1),
+    formatPercent(s.allocShare, 1),
+    formatBytes(s.allocBytes),
+    perStep ? `${formatBytes(s.allocBytes / run.steps)}/op` : run.seconds > 0 ? `${formatBytes(s.allocBytes / run.seconds)}/s` : '–',
+    s.label,
+  ]);
+  const of = section.runs.length > 1 ? c.dim(` (run 1 of ${section.runs.length})`) : '';
+  const profiles = run.profiles > 1 ? `, ${run.profiles} isolates` : '';
+  out.push(
+    renderTable({
+      title: `Allocation sites: ${formatBytes(run.sampledBytes)} sampled, 1 sample per ${interval} on average${profiles}${of}`,
+      head: ['#', 'share', 'allocated', perStep ? 'per step' : 'per second', 'function (file:line where it starts)'],
+      rows,
+      alignRight: [0, 1, 2, 3],
+      color: opts.color,
+    }),
+  );
+  const top = run.top[0];
+  if (top && top.stack.length > 1) out.push(c.dim(`  heaviest stack of #1: ${top.stack.slice(-6).join(' → ')}`));
+  if (run.top.length > ROWS) out.push(c.dim(`  ${formatCount(run.top.length - ROWS)} more in the baseline (extra.allocSites), every stack in the samples file`));
+  return out.join('\n');
+}

@@ -1,0 +1,146 @@
+/**
+ * The wire and file form of a sampling heap profile (`--alloc-sites`): one record per read
+ * of an agent's sampler, covering the allocations since its previous read (the sampler
+ * restarts at each read; a run's profile is the sum of its records), self-contained, flat
+ * and with one string table, so a profile of thousands of stacks is one compact JSON line
+ * instead of V8's nested tree with a url per node.
+ *
+ * Frames are as V8 gives them (script url, 0-based start line and column of the
+ * function); the parent makes them portable (analyze/alloc-frames.ts) with the run's
+ * working directory.
+ */
+
+export type AllocView = 'allocated' | 'inuse';
+
+export interface AllocProfileRecord {
+  type: 'alloc-profile';
+  tMs: number;
+  /** 0, 1, 2 … per agent. */
+  seq: number;
+  /** Why it was read: at the window's end, periodically (what a crash leaves), at a mem-stress checkpoint. */
+  why: 'end' | 'periodic' | 'checkpoint';
+  /** Scenario steps at this read (0 for a command). */
+  steps: number;
+  /** Which sampler: node:inspector's HeapProfiler in the agent. */
+  source: 'inspector';
+  view: AllocView;
+  intervalBytes: number;
+  strings: string[];
+  /** Per frame: indices into strings, V8's 0-based start line and column, and its script id (0: a builtin). */
+  frames: { name: number[]; url: number[]; line: number[]; col: number[]; script: number[] };
+  /** Per node (node 0 the root, parents before children): its parent (-1 for the root), its frame (-1 for the root), and its self values. */
+  nodes: { parent: number[]; frame: number[]; bytes: number[]; objects: number[] };
+  /** Bytes sampled in the agent's own code, left out of the nodes (the agent reading and encoding its profile). */
+  ownBytes: number;
+}
+
+/** V8's SamplingHeapProfile, as `HeapProfiler.getSamplingProfile` returns it and `node --heap-prof` writes it. */
+export interface V8SamplingProfile {
+  head: V8ProfileNode;
+  samples?: Array<{ size: number; nodeId: number; ordinal: number }>;
+}
+
+export interface V8ProfileNode {
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number; scriptId?: string | number };
+  selfSize: number;
+  id: number;
+  children: V8ProfileNode[];
+}
+
+export type AllocProfileMeta = Pick<AllocProfileRecord, 'tMs' | 'seq' | 'why' | 'steps' | 'source' | 'view' | 'intervalBytes'>;
+
+/**
+ * V8's profile in the flat form. A node's bytes are V8's `selfSize` (already scaled from
+ * the samples to an estimate of every allocation). Its objects are estimated the same way:
+ * a sampled object of `size` bytes stands for count = 1 / (1 - exp(-size / interval))
+ * allocations; the profile's samples carry size x count, so each sample's object size is
+ * recovered by inverting that, and it adds `count`. Nodes whose function is in `ownCode`
+ * (url prefixes: the agent's files) keep their children but not their own values.
+ */
+export function encodeV8Profile(profile: V8SamplingProfile, meta: AllocProfileMeta, ownCode: readonly string[] = []): AllocProfileRecord {
+  const strings: string[] = [];
+  const stringIndex = new Map<string, number>();
+  const str = (s: string): number => {
+    let i = stringIndex.get(s);
+    if (i === undefined) {
+      i = strings.length;
+      strings.push(s);
+      stringIndex.set(s, i);
+    }
+    return i;
+  };
+  const frames = { name: [] as number[], url: [] as number[], line: [] as number[], col: [] as number[], script: [] as number[] };
+  const frameIndex = new Map<string, number>();
+  const frameOf = (cf: V8ProfileNode['callFrame']): number => {
+    const key = `${cf.functionName}\u0000${cf.url}\u0000${cf.lineNumber}\u0000${cf.columnNumber}\u0000${cf.scriptId}`;
+    let i = frameIndex.get(key);
+    if (i === undefined) {
+      i = frames.name.length;
+      frames.name.push(str(cf.functionName));
+      frames.url.push(str(cf.url));
+      frames.line.push(cf.lineNumber);
+      frames.col.push(cf.columnNumber);
+      frames.script.push(Number(cf.scriptId) || 0);
+      frameIndex.set(key, i);
+    }
+    return i;
+  };
+  const nodes = { parent: [-1], frame: [-1], bytes: [profile.head.selfSize], objects: [0] };
+  const nodeOfId = new Map<number, number>([[profile.head.id, 0]]);
+  let ownBytes = 0;
+  // Iterative: a deep recursion in the user's program must not overflow ours. `own`: the
+  // nearest frame of code (not Node's internals, not a builtin) above and at this node is
+  // the agent's — its reads, its batches; the user's code under memkit's wrappers is not.
+  const pending: Array<{ v8: V8ProfileNode; parent: number; own: boolean }> = profile.head.children.map((v8) => ({ v8, parent: 0, own: false }));
+  while (pending.length > 0) {
+    const { v8, parent, own: ownAbove } = pending.pop()!;
+    const node = nodes.parent.length;
+    const own = ownCode.length > 0 && isCode(v8.callFrame) ? ownCode.some((prefix) => v8.callFrame.url.startsWith(prefix)) : ownAbove;
+    nodes.parent.push(parent);
+    nodes.frame.push(frameOf(v8.callFrame));
+    nodes.bytes.push(own ? 0 : v8.selfSize);
+    nodes.objects.push(0);
+    if (own) ownBytes += v8.selfSize;
+    else nodeOfId.set(v8.id, node);
+    for (const c of v8.children) pending.push({ v8: c, parent: node, own });
+  }
+  for (const s of profile.samples ?? []) {
+    const node = nodeOfId.get(s.nodeId);
+    if (node !== undefined) nodes.objects[node]! += s.size / objectSizeOfSample(s.size, meta.intervalBytes);
+  }
+  return { type: 'alloc-profile', ...meta, strings, frames, nodes, ownBytes };
+}
+
+/**
+ * A frame of someone's code: a script that is not Node's own (`node:`), and not a builtin
+ * (script 0, no url). A function whose script V8 could not name any more (url '', a real
+ * script id) is the program's.
+ */
+function isCode(frame: V8ProfileNode['callFrame']): boolean {
+  if (frame.url.startsWith('node:')) return false;
+  if (frame.url === '') return frame.scriptId !== undefined && String(frame.scriptId) !== '0';
+  return true;
+}
+
+/** V8's SamplingHeapProfiler::ScaleSample: how many allocations of this size one sample stands for. */
+export function scaledCount(sizeBytes: number, intervalBytes: number): number {
+  if (!(sizeBytes > 0) || !(intervalBytes > 0)) return 1;
+  return 1 / (1 - Math.exp(-sizeBytes / intervalBytes));
+}
+
+/**
+ * The object size s whose scaled sample s x scaledCount(s) is `scaledBytes`: that product
+ * grows with s (from the interval at s -> 0), so bisection finds it. A value at or below
+ * the interval cannot come from a scaled sample: taken as one object of that size.
+ */
+export function objectSizeOfSample(scaledBytes: number, intervalBytes: number): number {
+  if (!(intervalBytes > 0) || !(scaledBytes > intervalBytes)) return scaledBytes;
+  let lo = 0;
+  let hi = scaledBytes;
+  for (let i = 0; i < 60; i++) {
+    const mid = (lo + hi) / 2;
+    if (mid * scaledCount(mid, intervalBytes) < scaledBytes) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}

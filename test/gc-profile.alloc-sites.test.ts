@@ -1,0 +1,140 @@
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allocSites } from '../src/analyze/alloc-sites.js';
+import { allocTreeFromV8Profile } from '../src/analyze/alloc-tree.js';
+import { FIXTURES, ROOT, runCli, tempDir, type CliResult } from './helpers/cli.js';
+
+/*
+ * Issue 15: `--alloc-sites` on a plain program whose allocation is known (allocA: three
+ * 64-element arrays a call, allocB: one of the same shape), and on a built-in scenario.
+ * V8's sampling heap profiler runs in the measured process; memkit names the sites.
+ */
+
+const FIXTURE = join(FIXTURES, 'alloc', 'ab-command.js');
+
+interface SiteRow {
+  key: string;
+  label: string;
+  allocBytes: number;
+  allocShare: number;
+  stack: string[];
+}
+
+describe('gc-profile --alloc-sites -- node program.js', () => {
+  const dir = tempDir('memkit-alloc-sites-');
+  afterAll(() => dir.cleanup());
+  const out = join(dir.path, 'b.json');
+  const folded = join(dir.path, 'ab.folded');
+  const pprof = join(dir.path, 'ab.pb.gz');
+  let r: CliResult;
+  let baseline: { metrics: Record<string, { value: number }>; extra: { allocSites: { runs: Array<{ sampledBytes: number; seconds: number; profiles: number; top: SiteRow[] }>; notes: string[] } } };
+  beforeAll(async () => {
+    // 32 KiB: ~14,000 samples of the program's ~450 MB, so the sampler's randomness is ~2 % of the A/B ratio (bound 15 %).
+    // Inlining off: V8 gives an inlined callee's allocations to its caller (the notes say so).
+    r = await runCli(
+      ['gc-profile', '--alloc-sites', '--alloc-interval', '32KiB', '--folded', folded, '--pprof', pprof, '--out', out, '--no-progress', '--', process.execPath, '--max-inlined-bytecode-size=0', FIXTURE],
+      { env: { AB_CALLS: '200000' } },
+    );
+    baseline = JSON.parse(readFileSync(out, 'utf8'));
+  }, 120_000);
+
+  it('names allocA and allocB, in that order, at their lines, 3 : 1 within 15 %', () => {
+    expect(r.code, r.stderr).toBe(0);
+    const run = baseline.extra.allocSites.runs[0]!;
+    expect(run.profiles).toBe(1);
+    const [a, b] = run.top;
+    expect(a!.label).toBe('allocA (test/fixtures/alloc/ab-command.js:7)');
+    expect(a!.key).toBe('allocA@test/fixtures/alloc/ab-command.js');
+    expect(b!.label).toBe('allocB (test/fixtures/alloc/ab-command.js:10)');
+    expect(a!.allocBytes / b!.allocBytes).toBeGreaterThan(3 * 0.85);
+    expect(a!.allocBytes / b!.allocBytes).toBeLessThan(3 * 1.15);
+    expect(a!.stack.at(-1)).toBe(a!.label);
+    expect(r.stdout).toMatch(/Allocation sites: .* sampled, 1 sample per 32\.77 KB/);
+    expect(r.stdout).toMatch(/1 │ +7\d\.\d% │ .* │ allocA \(test\/fixtures\/alloc\/ab-command\.js:7\)/);
+  });
+
+  it("the sites' sum per second is within 20 % of the run's GC-derived allocation rate", () => {
+    const run = baseline.extra.allocSites.runs[0]!;
+    const ratio = run.sampledBytes / run.seconds / baseline.metrics['alloc.rate_bytes_per_s']!.value;
+    expect(ratio).toBeGreaterThan(0.8);
+    expect(ratio).toBeLessThan(1.2);
+  });
+
+  it("keeps the agent's own reads out, and says how inlining and start lines shape the sites", () => {
+    const labels = baseline.extra.allocSites.runs[0]!.top.map((s) => s.label).join('\n');
+    expect(labels).not.toMatch(/tree-agent|alloc-sampler|encodeV8Profile/);
+    expect(baseline.extra.allocSites.notes.join('\n')).toMatch(/inlined .* --max-inlined-bytecode-size=0/);
+  });
+
+  it('--pprof decodes with four sample types whose alloc_space totals the sampled bytes; --folded adds up the same', async () => {
+    const { Profile } = await import('pprof-format');
+    const p = Profile.decode(gunzipSync(readFileSync(pprof)));
+    const str = (i: unknown) => p.stringTable.strings[Number(i)];
+    expect(p.sampleType.map((t) => str(t.type))).toEqual(['alloc_objects', 'alloc_space', 'inuse_objects', 'inuse_space']);
+    const space = p.sample.reduce((s, x) => s + Number(x.value[1]), 0);
+    const sampled = baseline.extra.allocSites.runs[0]!.sampledBytes;
+    // Each stack's value is rounded to an integer once.
+    expect(Math.abs(space - sampled)).toBeLessThanOrEqual(p.sample.length);
+    const lines = readFileSync(folded, 'utf8').trimEnd().split('\n');
+    expect(lines.reduce((s, l) => s + Number(l.slice(l.lastIndexOf(' ') + 1)), 0)).toBe(space);
+    expect(lines.some((l) => l.endsWith(`allocA (test/fixtures/alloc/ab-command.js:7) ${l.slice(l.lastIndexOf(' ') + 1)}`))).toBe(true);
+  });
+});
+
+describe("the same program's sites from memkit and from V8's own node --heap-prof", () => {
+  it('name the same top two functions, in the same order', async () => {
+    const dir = tempDir('memkit-alloc-sites-');
+    try {
+      // ab-retain.js keeps everything it allocates, so V8's file (what is alive at exit) holds it too.
+      const fixture = join(FIXTURES, 'alloc', 'ab-retain.js');
+      const env = { AB_CALLS: '20000' };
+      const out = join(dir.path, 'b.json');
+      const r = await runCli(['gc-profile', '--alloc-sites', '--alloc-interval', '8KiB', '--out', out, '--no-progress', '--', process.execPath, '--max-inlined-bytecode-size=0', fixture], { env });
+      expect(r.code, r.stderr).toBe(0);
+      const memkitTop = JSON.parse(readFileSync(out, 'utf8')).extra.allocSites.runs[0].top.slice(0, 2).map((t: SiteRow) => t.key);
+      const v8 = spawnSync(process.execPath, ['--heap-prof', `--heap-prof-dir=${dir.path}`, '--heap-prof-interval=8192', '--max-inlined-bytecode-size=0', fixture], {
+        env: { ...process.env, ...env, NODE_OPTIONS: '' },
+        encoding: 'utf8',
+      });
+      expect(v8.status, v8.stderr).toBe(0);
+      const file = readdirSync(dir.path).find((f) => f.endsWith('.heapprofile'))!;
+      const tree = allocTreeFromV8Profile(JSON.parse(readFileSync(join(dir.path, file), 'utf8')), 'inuse', { cwd: ROOT, intervalBytes: 8192 });
+      const v8Top = allocSites(tree).slice(0, 2).map((s) => s.key);
+      expect(memkitTop).toEqual(['allocA@test/fixtures/alloc/ab-retain.js', 'allocB@test/fixtures/alloc/ab-retain.js']);
+      expect(v8Top).toEqual(memkitTop);
+    } finally {
+      dir.cleanup();
+    }
+  }, 60_000);
+});
+
+describe('gc-profile --alloc-sites on a scenario', () => {
+  it('sites of the scenario module, per step', async () => {
+    const dir = tempDir('memkit-alloc-sites-');
+    try {
+      const out = join(dir.path, 'b.json');
+      const r = await runCli(['gc-profile', '--scenario', 'small-objects', '--alloc-sites', '--steps', '20', '--duration', '10s', '--out', out, '--no-progress']);
+      expect(r.code, r.stderr).toBe(0);
+      const run = JSON.parse(readFileSync(out, 'utf8')).extra.allocSites.runs[0];
+      expect(run.steps).toBe(20);
+      expect(run.top[0].label).toMatch(/ \(dist\/scenarios\/small-objects\.js:\d+\)$/);
+      expect(r.stdout).toMatch(/per step/);
+    } finally {
+      dir.cleanup();
+    }
+  }, 60_000);
+});
+
+describe('--alloc-sites options', () => {
+  it('its outputs need it, and a bad interval is one line, exit 2', async () => {
+    const noSites = await runCli(['gc-profile', '--pprof', 'x.pb.gz', '--scenario', 'small-objects', '--steps', '1']);
+    expect(noSites.code).toBe(2);
+    expect(noSites.stderr.trim().split('\n')).toEqual(['memkit: error: --pprof: needs --alloc-sites (the sites are what it writes)']);
+    const tiny = await runCli(['gc-profile', '--alloc-sites', '--alloc-interval', '10', '--scenario', 'small-objects', '--steps', '1']);
+    expect(tiny.code).toBe(2);
+    expect(tiny.stderr).toMatch(/^memkit: error: --alloc-interval: 10 is outside 1KiB\.\.64MiB/);
+  });
+});
