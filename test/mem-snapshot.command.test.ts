@@ -94,7 +94,9 @@ describe('a plain program that runs out of V8 heap', () => {
     expect(n.limitBytes).toBe(48 * 2 ** 20);
     expect(n.initialLimitBytes).toBe(48 * 2 ** 20);
     expect(n.raisedLimitBytes).toBe(n.limitBytes + 16 * 2 ** 20);
-    expect(n.usedHeapBytes).toBeLessThanOrEqual(n.limitBytes);
+    // Used heap counts the young generation too, which the old generation's limit does not: it can be a little above
+    // that limit (52.6 MB against 48 MiB was seen), never above the raised one.
+    expect(n.usedHeapBytes).toBeLessThanOrEqual(n.raisedLimitBytes);
     expect(n.usedHeapBytes).toBeGreaterThan(0.7 * n.limitBytes);
     // The raise let the agent send batches after the callback: a heap past the old limit.
     const heapUsed = records.filter((x) => x.type === 'mem' && x.agentId === n.agentId).flatMap((x) => x.heapUsed as number[]);
