@@ -32,11 +32,11 @@ describe('gc-profile --alloc-sites -- node program.js', () => {
   let r: CliResult;
   let baseline: { metrics: Record<string, { value: number }>; extra: { allocSites: { runs: Array<{ sampledBytes: number; seconds: number; profiles: number; top: SiteRow[] }>; notes: string[] } } };
   beforeAll(async () => {
-    // 32 KiB: ~14,000 samples of the program's ~450 MB, so the sampler's randomness is ~2 % of the A/B ratio (bound 15 %).
+    // 32 KiB: ~7,000 samples of the program's ~225 MB, so the sampler's randomness is ~2.5 % of the A/B ratio (bound 15 %).
     // Inlining off: V8 gives an inlined callee's allocations to its caller (the notes say so).
     r = await runCli(
       ['gc-profile', '--alloc-sites', '--alloc-interval', '32KiB', '--folded', folded, '--pprof', pprof, '--out', out, '--no-progress', '--', process.execPath, '--max-inlined-bytecode-size=0', FIXTURE],
-      { env: { AB_CALLS: '200000' } },
+      { env: { AB_CALLS: '100000' } },
     );
     baseline = JSON.parse(readFileSync(out, 'utf8'));
   }, 120_000);
@@ -48,7 +48,7 @@ describe('gc-profile --alloc-sites -- node program.js', () => {
     const [a, b] = run.top;
     expect(a!.label).toBe('allocA (test/fixtures/alloc/ab-command.js:7)');
     expect(a!.key).toBe('allocA@test/fixtures/alloc/ab-command.js');
-    expect(b!.label).toBe('allocB (test/fixtures/alloc/ab-command.js:10)');
+    expect(b!.label).toBe('allocB (test/fixtures/alloc/ab-command.js:12)');
     expect(a!.allocBytes / b!.allocBytes).toBeGreaterThan(3 * 0.85);
     expect(a!.allocBytes / b!.allocBytes).toBeLessThan(3 * 1.15);
     expect(a!.stack.at(-1)).toBe(a!.label);
@@ -136,5 +136,46 @@ describe('--alloc-sites options', () => {
     const tiny = await runCli(['gc-profile', '--alloc-sites', '--alloc-interval', '10', '--scenario', 'small-objects', '--steps', '1']);
     expect(tiny.code).toBe(2);
     expect(tiny.stderr).toMatch(/^memkit: error: --alloc-interval: 10 is outside 1KiB\.\.64MiB/);
+  });
+});
+
+describe('memkit diff compares allocation sites', () => {
+  const dir = tempDir('memkit-alloc-diff-');
+  afterAll(() => dir.cleanup());
+  const profile = (name: string, env: Record<string, string>) =>
+    runCli(
+      ['gc-profile', '--alloc-sites', '--alloc-interval', '32KiB', '--repeat', '5', '--out', join(dir.path, name), '--no-progress', '--', process.execPath, '--max-inlined-bytecode-size=0', FIXTURE],
+      { env: { AB_CALLS: '30000', ...env } },
+    );
+  beforeAll(async () => {
+    for (const [name, env] of [['base.json', {}], ['same.json', {}], ['b-twice.json', { B_FACTOR: '2' }]] as const) {
+      const r = await profile(name, env);
+      if (r.code !== 0) throw new Error(`gc-profile ${name}: ${r.stderr}`);
+    }
+  }, 180_000);
+  const diff = (a: string, b: string) => runCli(['diff', join(dir.path, a), join(dir.path, b), '--no-config', '--format', 'json']);
+
+  it('per run and site: one value per --repeat run, the share beside it', () => {
+    const b = JSON.parse(readFileSync(join(dir.path, 'base.json'), 'utf8'));
+    const a = b.metrics['alloc.site.allocA@test/fixtures/alloc/ab-command.js.bytes'];
+    expect(a.values).toHaveLength(5);
+    expect(b.metrics['alloc.site.allocA@test/fixtures/alloc/ab-command.js.share'].value).toBeGreaterThan(0.6);
+  });
+
+  it('allocB allocating twice as much: exit 1, allocB regressed, allocA unchanged', async () => {
+    const r = await diff('base.json', 'b-twice.json');
+    expect(r.code, r.stderr).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    const verdict = (name: string) => doc.metrics.find((m: { name: string }) => m.name === name)?.verdict;
+    expect(verdict('alloc.site.allocB@test/fixtures/alloc/ab-command.js.bytes')).toBe('regressed');
+    expect(verdict('alloc.site.allocA@test/fixtures/alloc/ab-command.js.bytes')).toBe('unchanged');
+  });
+
+  it('the same code on both sides, either way round: exit 0', async () => {
+    for (const [a, b] of [['base.json', 'same.json'], ['same.json', 'base.json']] as const) {
+      const r = await diff(a, b);
+      const doc = JSON.parse(r.stdout);
+      expect(r.code, doc.metrics.filter((m: { verdict: string }) => m.verdict === 'regressed').map((m: { name: string }) => m.name).join(', ')).toBe(0);
+    }
   });
 });

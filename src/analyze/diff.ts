@@ -5,6 +5,7 @@ import { thresholdTest, type DirectedTest } from './threshold-test.js';
 import { medianWithCi } from './median-ci.js';
 import { adjustPValues, taroneFamily, type Correction } from './multiple-testing.js';
 import { hodgesLehmann } from './hodges-lehmann.js';
+import { belowShareFloor, completeSiteMetrics } from './alloc-site-diff.js';
 import { detectableChanges, type DetectableChange } from './diff-advice.js';
 import {
   isGlob,
@@ -152,7 +153,8 @@ export interface DiffResult {
   warnings: string[];
 }
 
-export function diffSides(base: Side, current: Side, policy: DiffPolicy): DiffResult {
+export function diffSides(baseIn: Side, currentIn: Side, policy: DiffPolicy): DiffResult {
+  const [base, current] = completeSiteMetrics(baseIn, currentIn);
   const names = [...new Set([...base.metrics.keys(), ...current.metrics.keys()])].sort();
   checkNamedMetricsPresent(policy, base, current);
   const metrics = names.map((name) => diffMetric(name, base, current, policy));
@@ -247,7 +249,7 @@ function diffMetric(name: string, base: Side, current: Side, policy: DiffPolicy)
   const c = current.metrics.get(name);
   const spec = lookupMetric(name);
   const unit = (c ?? b)!.unit;
-  const byDefault = spec?.notDecidingByDefault;
+  const byDefault = spec?.notDecidingByDefault ?? belowShareFloor(name, base, current);
   const selected = policy.metrics === undefined ? byDefault === undefined : policy.metrics.some((p) => metricMatches(p, name));
   const threshold = resolveThreshold(name, unit, policy.thresholds);
   const bounds = resolveBounds(name, unit, policy.bounds);

@@ -175,6 +175,7 @@ const ALLOC_SITE_FIGURES: ReadonlyArray<[suffix: string, unit: Unit, notDeciding
   ['.objects_per_op', 'count', 'the same samples as bytes_per_op: another test, no new information', 'objects the site allocated per step (sampled estimate)'],
   ['.inuse_bytes', 'bytes', 'the live set is sampled sparsely (live heap / interval samples); the leak verdict decides leaks', 'bytes from the site still alive at the end (after a forced GC; sampled)'],
   ['.bytes', 'bytes', undefined, 'bytes the site allocated in the run (sampled; a command that ended on its own)'],
+  ['.share', 'ratio', "a share moves when any other site moves; the diff's share floor reads it, bytes_per_op decides", "the site's share of the run's sampled allocated bytes"],
 ];
 
 function allocSiteSpec(name: string): MetricSpec | undefined {

@@ -15,6 +15,8 @@ import { unmeasuredProcessesNote, workerBootstrapNote } from './unmeasured-proce
 import { emptySelectionView, mergedView, ProcessSelectionMiss, type ProcessSelection } from '../analyze/process-selection.js';
 import { selectionFactsOf } from '../analyze/process-merge.js';
 import { allocSitesExtra, processesExtra } from './run-extra.js';
+import { allocSiteMetrics } from '../analyze/alloc-site-metrics.js';
+import { allocSitesOfRun } from '../analyze/alloc-run.js';
 import type { AllocSitesConfig } from '../samples/protocol.js';
 import { openSession, runSeries, type AgentSettings, type CompanionFactory, type ProgressSink } from './session.js';
 import type { ResolvedTarget, TargetOptions } from './target.js';
@@ -26,6 +28,15 @@ import type { ResolvedTarget, TargetOptions } from './target.js';
  * command, GC desync, where GC heap figures came from, partial file); a command adds
  * its own notes and its sections of the baseline.
  */
+
+/**
+ * --alloc-sites: each run's sites as metrics (analyze/alloc-site-metrics.ts), added to its
+ * own before the runs are folded, so every site's values[] has one entry per run.
+ */
+function withSiteMetrics<A extends RunAnalysis>(runs: MeasuredRun<A>[], selfEnded: boolean): MeasuredRun<A>[] {
+  const perRun = allocSiteMetrics(runs.map((r) => ({ sites: allocSitesOfRun(r.outcome.data, process.cwd()), selfEnded })));
+  return runs.map((r, i) => ({ ...r, analysis: { ...r.analysis, metrics: { ...r.analysis.metrics, ...perRun[i] } } }));
+}
 
 /** What the command parsed: the target, the child, the series, the outputs. */
 export interface SessionSettings {
@@ -115,7 +126,7 @@ export async function measureSession<K extends MeasuredKind, A extends RunAnalys
   const nodeFlags = resolved.target.type === 'scenario' ? ['--expose-gc', ...s.nodeArgs] : s.nodeArgs;
 
   const build = (measured: MeasuredRun<A>[], partial: boolean): BaselineOf<K> => {
-    const runs = viewed(measured);
+    const runs = s.allocSites ? withSiteMetrics(viewed(measured), isCommand && s.durationMs === undefined) : viewed(measured);
     const target = resolved.target.type === 'command' ? { ...resolved.target, instrumented: runs.some((r) => r.outcome.instrumented) } : resolved.target;
     const first = runs[0]?.outcome.data.hello;
     const notes = partial ? [PARTIAL_NOTE] : [];
