@@ -56,6 +56,12 @@ const POOLS = {
   'cmd-base': { command: { ALLOC_OBJECTS: '1000' }, what: 'command bench/diff-pool-app.cjs ALLOC_OBJECTS=1000' },
   'cmd-plus10': { command: { ALLOC_OBJECTS: '1100' }, what: 'command, ALLOC_OBJECTS=1100 (+10 %)' },
   'cmd-plus20': { command: { ALLOC_OBJECTS: '1200' }, what: 'command, ALLOC_OBJECTS=1200 (+20 %)' },
+  // The same with allocation sites measured (--alloc-sites): every site above 1 % of the
+  // sampled bytes joins the compared metrics, which is what the correction must absorb.
+  'so-base-sites': { args: [...SO, '--param', 'chunk=40'], sites: true, what: 'small-objects chunk=40, --alloc-sites' },
+  'so-plus20-sites': { args: [...SO, '--param', 'chunk=48'], sites: true, what: 'small-objects chunk=48, --alloc-sites' },
+  'cmd-base-sites': { command: { ALLOC_OBJECTS: '1000' }, sites: true, what: 'command ALLOC_OBJECTS=1000, --alloc-sites' },
+  'cmd-plus20-sites': { command: { ALLOC_OBJECTS: '1200' }, sites: true, what: 'command ALLOC_OBJECTS=1200, --alloc-sites' },
 };
 // Rows of the table: [label, base pool, current pool]; same pool twice = false alarms.
 const ROWS = [
@@ -67,6 +73,10 @@ const ROWS = [
   ['injected: small-objects +20 % alloc/step', 'so-base', 'so-plus20'],
   ['injected: command +10 % alloc', 'cmd-base', 'cmd-plus10'],
   ['injected: command +20 % alloc', 'cmd-base', 'cmd-plus20'],
+  ['same vs same, with sites: small-objects', 'so-base-sites', 'so-base-sites'],
+  ['same vs same, with sites: command', 'cmd-base-sites', 'cmd-base-sites'],
+  ['injected, with sites: small-objects +20 % alloc/step', 'so-base-sites', 'so-plus20-sites'],
+  ['injected, with sites: command +20 % alloc', 'cmd-base-sites', 'cmd-plus20-sites'],
 ];
 const wanted = process.env.POOLS ? new Set(process.env.POOLS.split(',')) : new Set(Object.keys(POOLS));
 for (const p of wanted) if (!POOLS[p]) throw new Error(`POOLS: unknown pool ${p} (one of ${Object.keys(POOLS).join(', ')})`);
@@ -75,7 +85,7 @@ const runFile = (pool, i) => join(root, pool, `run-${String(i).padStart(3, '0')}
 
 function profileArgs(pool, out) {
   const p = POOLS[pool];
-  const common = ['gc-profile', '--repeat', '1', '--out', out, '--no-progress'];
+  const common = ['gc-profile', '--repeat', '1', '--out', out, '--no-progress', ...(p.sites ? ['--alloc-sites'] : [])];
   if (p.command) return [bin, ...common, '--', process.execPath, app];
   return [bin, ...common, ...p.args, '--duration', CAP];
 }

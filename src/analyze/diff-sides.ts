@@ -59,7 +59,10 @@ export function poolSide(name: SideName, loaded: readonly LoadedBaseline[]): Sid
     selections: [],
     warnings: [],
   };
+  const siteFiles: Array<{ names: Set<string>; runs: number }> = [];
   for (const { path, baseline } of loaded) {
+    const sampled = baseline.metrics['alloc.sites.sampled_bytes'];
+    if (sampled) siteFiles.push({ names: new Set(Object.keys(baseline.metrics)), runs: sampled.values.length });
     if (baseline.kind !== side.kind) {
       throw new UsageError(
         `cannot pool ${name} files of different kinds: ${first.path} is ${article(side.kind)} run, ${path} is ${article(baseline.kind)} run`,
@@ -87,6 +90,7 @@ export function poolSide(name: SideName, loaded: readonly LoadedBaseline[]): Sid
     }
   }
   if (loaded.length > 1) {
+    zeroFillSites(side, siteFiles);
     for (const [metric, pooled] of side.metrics) {
       if (pooled.files < loaded.length) {
         side.warnings.push(`metric ${metric} is in only ${pooled.files} of the ${loaded.length} ${name} files`);
@@ -96,6 +100,23 @@ export function poolSide(name: SideName, loaded: readonly LoadedBaseline[]): Sid
     if (described.size > 1) side.warnings.push(`the ${name} files ran different targets: ${[...described].join('; ')}`);
   }
   return side;
+}
+
+/**
+ * Allocation sites across a side's files: a file that measured sites writes every site
+ * above 0.1 % of its runs, so one it lacks was below that in each of its runs: 0, one value
+ * per run, as within a file (analyze/alloc-site-metrics.ts). Without this, a site that one
+ * run of five did not sample would be tested on four values.
+ */
+function zeroFillSites(side: Side, siteFiles: ReadonlyArray<{ names: Set<string>; runs: number }>): void {
+  for (const [metric, pooled] of side.metrics) {
+    if (!metric.startsWith('alloc.site.')) continue;
+    for (const file of siteFiles) {
+      if (file.names.has(metric)) continue;
+      for (let i = 0; i < file.runs; i++) pooled.values.push(0);
+      pooled.files++;
+    }
+  }
 }
 
 /** The two sides must be the same kind of run: a heap summary has nothing in common with a GC profile. */
