@@ -11,7 +11,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { rng } from './seeded-random.mjs';
+import { seededUniform as rng } from '../test/fixtures/seeded-random.mjs';
 
 const SPLITS = Number(process.env.SPLITS ?? 400);
 const RUNS = Number(process.env.RUNS ?? 5);

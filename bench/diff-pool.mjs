@@ -28,7 +28,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { rng } from './seeded-random.mjs';
+import { seededUniform as rng } from '../test/fixtures/seeded-random.mjs';
 
 const N = Number(process.env.N ?? 40);
 const JOBS = Number(process.env.JOBS ?? 2);

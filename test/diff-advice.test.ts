@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { detectableChanges } from '../src/analyze/diff-advice.js';
 import { thresholdTest } from '../src/analyze/threshold-test.js';
-import { seededNormal } from './helpers/seeded-random.js';
+import { seededNormal } from './fixtures/seeded-random.mjs';
 
 /*
  * The advice "n runs per side detect a change of >= d" claims about 80 % power for the

@@ -8,7 +8,7 @@ import { poolSide, type LoadedBaseline } from '../src/analyze/diff-sides.js';
 import { parseThresholdRule } from '../src/analyze/thresholds.js';
 import type { Baseline } from '../src/baseline/schema.js';
 import { makeBaseline, writeFixture } from './fixtures/baselines/builder.mjs';
-import { seededNormal } from './helpers/seeded-random.js';
+import { seededNormal } from './fixtures/seeded-random.mjs';
 
 /*
  * Issue 17: the diff as a whole. Error control across every deciding metric, the

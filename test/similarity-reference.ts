@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { npyHeader } from '../dist/src/similarity/npy.js';
-import { seededUniform } from './helpers/seeded-random.js';
+import { seededUniform } from './fixtures/seeded-random.mjs';
 
 /**
  * Ground truth for the similarity tests: brute-force float64 weighted cosine top-K

@@ -29,70 +29,88 @@ export interface AllocTree {
 }
 
 /**
+ * Builds a tree by adding stacks: frames interned by name, file and position, nodes by
+ * (parent, frame), values summed. One builder for a record and for a merge of trees.
+ */
+class TreeBuilder {
+  readonly frames: FrameRef[] = [];
+  private readonly frameIndex = new Map<string, number>();
+  readonly parent: number[] = [-1];
+  readonly frame: number[] = [-1];
+  readonly values = { allocBytes: [0], allocObjects: [0], inuseBytes: [0], inuseObjects: [0] };
+  private readonly childIndex = new Map<string, number>();
+
+  internFrame(ref: FrameRef): number {
+    const key = `${ref.name}\u0000${ref.file}\u0000${ref.line}\u0000${ref.col}\u0000${ref.unnamedScript ? '?' : ''}`;
+    let f = this.frameIndex.get(key);
+    if (f === undefined) {
+      f = this.frames.length;
+      this.frames.push(ref);
+      this.frameIndex.set(key, f);
+    }
+    return f;
+  }
+
+  child(at: number, f: number): number {
+    const key = `${at}:${f}`;
+    let node = this.childIndex.get(key);
+    if (node === undefined) {
+      node = this.parent.length;
+      this.parent.push(at);
+      this.frame.push(f);
+      for (const v of Object.values(this.values)) v.push(0);
+      this.childIndex.set(key, node);
+    }
+    return node;
+  }
+
+  build(views: AllocView[], intervalBytes: number): AllocTree {
+    return {
+      frames: this.frames,
+      parent: Int32Array.from(this.parent),
+      frame: Int32Array.from(this.frame),
+      allocBytes: Float64Array.from(this.values.allocBytes),
+      allocObjects: Float64Array.from(this.values.allocObjects),
+      inuseBytes: Float64Array.from(this.values.inuseBytes),
+      inuseObjects: Float64Array.from(this.values.inuseObjects),
+      views,
+      intervalBytes,
+    };
+  }
+}
+
+/**
  * The tree of one profile record, as its view. Frames are made portable with the run's
  * working directory, and nodes whose stacks are then the same frames (V8 may split one
  * function by script id, and different paths may normalise alike) are one node.
  */
 export function allocTreeOf(record: AllocProfileRecord, cwd: string): AllocTree {
-  const frames: FrameRef[] = [];
-  const frameIndex = new Map<string, number>();
-  const frameOfRecord = record.frames.name.map((nameIndex, i) => {
-    const ref = frameRefOf(
-      {
-        functionName: record.strings[nameIndex]!,
-        url: record.strings[record.frames.url[i]!]!,
-        lineNumber: record.frames.line[i]!,
-        columnNumber: record.frames.col[i]!,
-        scriptId: record.frames.script?.[i] ?? 0,
-      },
-      cwd,
-    );
-    const key = `${ref.name}\u0000${ref.file}\u0000${ref.line}\u0000${ref.col}\u0000${ref.unnamedScript ? '?' : ''}`;
-    let f = frameIndex.get(key);
-    if (f === undefined) {
-      f = frames.length;
-      frames.push(ref);
-      frameIndex.set(key, f);
-    }
-    return f;
-  });
-  const parent: number[] = [-1];
-  const frame: number[] = [-1];
-  const bytes: number[] = [record.nodes.bytes[0] ?? 0];
-  const objects: number[] = [record.nodes.objects[0] ?? 0];
-  const childIndex = new Map<string, number>(); // `${parent}:${frame}` -> node
+  const t = new TreeBuilder();
+  const frameOfRecord = record.frames.name.map((nameIndex, i) =>
+    t.internFrame(
+      frameRefOf(
+        {
+          functionName: record.strings[nameIndex]!,
+          url: record.strings[record.frames.url[i]!]!,
+          lineNumber: record.frames.line[i]!,
+          columnNumber: record.frames.col[i]!,
+          scriptId: record.frames.script?.[i] ?? 0,
+        },
+        cwd,
+      ),
+    ),
+  );
+  const [bytes, objects] = record.view === 'allocated' ? [t.values.allocBytes, t.values.allocObjects] : [t.values.inuseBytes, t.values.inuseObjects];
+  bytes[0] = record.nodes.bytes[0] ?? 0;
+  objects[0] = record.nodes.objects[0] ?? 0;
   const nodeOf = new Int32Array(record.nodes.parent.length); // the record's node -> the tree's
   for (let i = 1; i < record.nodes.parent.length; i++) {
-    const at = nodeOf[record.nodes.parent[i]!]!;
-    const f = frameOfRecord[record.nodes.frame[i]!]!;
-    const key = `${at}:${f}`;
-    let node = childIndex.get(key);
-    if (node === undefined) {
-      node = parent.length;
-      parent.push(at);
-      frame.push(f);
-      bytes.push(0);
-      objects.push(0);
-      childIndex.set(key, node);
-    }
+    const node = t.child(nodeOf[record.nodes.parent[i]!]!, frameOfRecord[record.nodes.frame[i]!]!);
     nodeOf[i] = node;
     bytes[node]! += record.nodes.bytes[i]!;
     objects[node]! += record.nodes.objects[i]!;
   }
-  const n = parent.length;
-  const zeros = () => new Float64Array(n);
-  const allocated = record.view === 'allocated';
-  return {
-    frames,
-    parent: Int32Array.from(parent),
-    frame: Int32Array.from(frame),
-    allocBytes: allocated ? Float64Array.from(bytes) : zeros(),
-    allocObjects: allocated ? Float64Array.from(objects) : zeros(),
-    inuseBytes: allocated ? zeros() : Float64Array.from(bytes),
-    inuseObjects: allocated ? zeros() : Float64Array.from(objects),
-    views: [record.view],
-    intervalBytes: record.intervalBytes,
-  };
+  return t.build([record.view], record.intervalBytes);
 }
 
 /** A V8 profile (node --heap-prof's file, the inspector's answer) as a tree of one view. */
@@ -131,56 +149,19 @@ function sum(a: Float64Array): number {
  */
 export function mergeAllocTrees(parts: readonly AllocTree[]): AllocTree {
   if (parts.length === 1) return parts[0]!;
-  const frames: FrameRef[] = [];
-  const frameIndex = new Map<string, number>();
-  const parent: number[] = [-1];
-  const frame: number[] = [-1];
-  const values = { allocBytes: [0], allocObjects: [0], inuseBytes: [0], inuseObjects: [0] };
-  const childIndex = new Map<string, number>();
-  for (const t of parts) {
-    const frameOf = t.frames.map((ref) => {
-      const key = `${ref.name}\u0000${ref.file}\u0000${ref.line}\u0000${ref.col}\u0000${ref.unnamedScript ? '?' : ''}`;
-      let f = frameIndex.get(key);
-      if (f === undefined) {
-        f = frames.length;
-        frames.push(ref);
-        frameIndex.set(key, f);
-      }
-      return f;
-    });
-    const nodeOf = new Int32Array(t.parent.length);
-    for (let i = 0; i < t.parent.length; i++) {
-      let node = 0;
-      if (i > 0) {
-        const at = nodeOf[t.parent[i]!]!;
-        const f = frameOf[t.frame[i]!]!;
-        const key = `${at}:${f}`;
-        const known = childIndex.get(key);
-        if (known === undefined) {
-          node = parent.length;
-          parent.push(at);
-          frame.push(f);
-          for (const v of Object.values(values)) v.push(0);
-          childIndex.set(key, node);
-        } else node = known;
-      }
+  const t = new TreeBuilder();
+  for (const part of parts) {
+    const frameOf = part.frames.map((ref) => t.internFrame(ref));
+    const nodeOf = new Int32Array(part.parent.length);
+    for (let i = 0; i < part.parent.length; i++) {
+      const node = i === 0 ? 0 : t.child(nodeOf[part.parent[i]!]!, frameOf[part.frame[i]!]!);
       nodeOf[i] = node;
-      values.allocBytes[node]! += t.allocBytes[i]!;
-      values.allocObjects[node]! += t.allocObjects[i]!;
-      values.inuseBytes[node]! += t.inuseBytes[i]!;
-      values.inuseObjects[node]! += t.inuseObjects[i]!;
+      t.values.allocBytes[node]! += part.allocBytes[i]!;
+      t.values.allocObjects[node]! += part.allocObjects[i]!;
+      t.values.inuseBytes[node]! += part.inuseBytes[i]!;
+      t.values.inuseObjects[node]! += part.inuseObjects[i]!;
     }
   }
-  const views = (['allocated', 'inuse'] as const).filter((v) => parts.every((t) => t.views.includes(v)));
-  return {
-    frames,
-    parent: Int32Array.from(parent),
-    frame: Int32Array.from(frame),
-    allocBytes: Float64Array.from(values.allocBytes),
-    allocObjects: Float64Array.from(values.allocObjects),
-    inuseBytes: Float64Array.from(values.inuseBytes),
-    inuseObjects: Float64Array.from(values.inuseObjects),
-    views: [...views],
-    intervalBytes: parts[0]?.intervalBytes ?? 0,
-  };
+  const views = (['allocated', 'inuse'] as const).filter((v) => parts.every((p) => p.views.includes(v)));
+  return t.build([...views], parts[0]?.intervalBytes ?? 0);
 }

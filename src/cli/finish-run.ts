@@ -22,6 +22,16 @@ export interface FinishedMeasurement extends MeasuredResult {
   exporter?: MetricsExporter;
 }
 
+/** What a measuring command's output options ask finishMeasurement to write. */
+export function measuredOutputs(output: { json: boolean; htmlPath?: string; pprofPath?: string; foldedPath?: string }): {
+  json: boolean;
+  html: string | undefined;
+  pprof?: string;
+  folded?: string;
+} {
+  return { json: output.json, html: output.htmlPath, pprof: output.pprofPath, folded: output.foldedPath };
+}
+
 export async function finishMeasurement(
   result: FinishedMeasurement,
   opts: {

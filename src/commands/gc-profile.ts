@@ -56,21 +56,14 @@ Examples:
           return ExitCode.Ok;
         }
         const { settings, output } = parseGcProfileOptions(command, opts, process.argv.slice(2));
-        const [{ profileGc }, { renderGcProfile }, { finishMeasurement }, { withProgress }] = await Promise.all([
+        const [{ profileGc }, { renderGcProfile }, { finishMeasurement, measuredOutputs }, { withProgress }] = await Promise.all([
           import('../profile/gc-profile.js'),
           import('../report/terminal/gc-profile-table.js'),
           import('../cli/finish-run.js'),
           import('../cli/progress.js'),
         ]);
         const result = await withProgress(settings.progress, undefined, (progress) => profileGc(settings, progress));
-        return finishMeasurement(result, {
-          json: output.json,
-          html: output.htmlPath,
-          pprof: output.pprofPath,
-          folded: output.foldedPath,
-          prometheus: settings.prometheus,
-          render: renderGcProfile,
-        });
+        return finishMeasurement(result, { ...measuredOutputs(output), prometheus: settings.prometheus, render: renderGcProfile });
       }),
     );
 }

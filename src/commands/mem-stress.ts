@@ -74,7 +74,7 @@ Examples:
       action(async (command: string[], opts: MemStressRaw) => {
         const { settings, output, warnings } = await parseMemStressOptions(command, opts, process.argv.slice(2));
         for (const w of warnings) process.stderr.write(`${w}\n`);
-        const [{ stressScenario, plainProgressEveryMs }, { renderMemStress }, { finishMeasurement }, { withProgress }, { LoadStartError }] = await Promise.all([
+        const [{ stressScenario, plainProgressEveryMs }, { renderMemStress }, { finishMeasurement, measuredOutputs }, { withProgress }, { LoadStartError }] = await Promise.all([
           import('../profile/mem-stress.js'),
           import('../report/terminal/mem-stress-table.js'),
           import('../cli/finish-run.js'),
@@ -91,10 +91,7 @@ Examples:
           return ExitCode.ChildCrashed;
         }
         return finishMeasurement(result, {
-          json: output.json,
-          html: output.htmlPath,
-          pprof: output.pprofPath,
-          folded: output.foldedPath,
+          ...measuredOutputs(output),
           prometheus: settings.prometheus,
           render: renderMemStress,
           verdict: () => {
