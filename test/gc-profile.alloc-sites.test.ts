@@ -116,11 +116,11 @@ describe('gc-profile --alloc-sites on a scenario', () => {
     const dir = tempDir('memkit-alloc-sites-');
     try {
       const out = join(dir.path, 'b.json');
-      const r = await runCli(['gc-profile', '--scenario', 'small-objects', '--alloc-sites', '--steps', '20', '--duration', '10s', '--out', out, '--no-progress']);
+      const r = await runCli(['gc-profile', '--scenario', 'lru-cache', '--alloc-sites', '--steps', '20000', '--duration', '10s', '--out', out, '--no-progress']);
       expect(r.code, r.stderr).toBe(0);
       const run = JSON.parse(readFileSync(out, 'utf8')).extra.allocSites.runs[0];
-      expect(run.steps).toBe(20);
-      expect(run.top[0].label).toMatch(/ \(dist\/scenarios\/small-objects\.js:\d+\)$/);
+      expect(run.steps).toBe(20000);
+      expect(run.top[0].label).toMatch(/ \(dist\/scenarios\/lru-cache\.js:\d+\)$/);
       expect(r.stdout).toMatch(/per step/);
     } finally {
       dir.cleanup();
