@@ -16,7 +16,7 @@ import { emptySelectionView, mergedView, ProcessSelectionMiss, type ProcessSelec
 import { selectionFactsOf } from '../analyze/process-merge.js';
 import { allocSitesExtra, processesExtra } from './run-extra.js';
 import { allocSiteMetrics } from '../analyze/alloc-site-metrics.js';
-import { allocSitesOfRun } from '../analyze/alloc-run.js';
+import { allocSitesOfRun, type RunAllocSites } from '../analyze/alloc-run.js';
 import type { AllocSitesConfig } from '../samples/protocol.js';
 import { openSession, runSeries, type AgentSettings, type CompanionFactory, type ProgressSink } from './session.js';
 import type { ResolvedTarget, TargetOptions } from './target.js';
@@ -33,8 +33,8 @@ import type { ResolvedTarget, TargetOptions } from './target.js';
  * --alloc-sites: each run's sites as metrics (analyze/alloc-site-metrics.ts), added to its
  * own before the runs are folded, so every site's values[] has one entry per run.
  */
-function withSiteMetrics<A extends RunAnalysis>(runs: MeasuredRun<A>[], selfEnded: boolean): MeasuredRun<A>[] {
-  const perRun = allocSiteMetrics(runs.map((r) => ({ sites: allocSitesOfRun(r.outcome.data, process.cwd()), selfEnded })));
+function withSiteMetrics<A extends RunAnalysis>(runs: MeasuredRun<A>[], sites: readonly (RunAllocSites | undefined)[], selfEnded: boolean): MeasuredRun<A>[] {
+  const perRun = allocSiteMetrics(sites.map((a) => ({ sites: a, selfEnded })));
   return runs.map((r, i) => ({ ...r, analysis: { ...r.analysis, metrics: { ...r.analysis.metrics, ...perRun[i] } } }));
 }
 
@@ -126,7 +126,10 @@ export async function measureSession<K extends MeasuredKind, A extends RunAnalys
   const nodeFlags = resolved.target.type === 'scenario' ? ['--expose-gc', ...s.nodeArgs] : s.nodeArgs;
 
   const build = (measured: MeasuredRun<A>[], partial: boolean): BaselineOf<K> => {
-    const runs = s.allocSites ? withSiteMetrics(viewed(measured), isCommand && s.durationMs === undefined) : viewed(measured);
+    const viewedRuns = viewed(measured);
+    // --alloc-sites: each run's sites, once, for its metrics and for the baseline's section.
+    const sites = s.allocSites ? viewedRuns.map((r) => allocSitesOfRun(r.outcome.data, process.cwd())) : undefined;
+    const runs = sites ? withSiteMetrics(viewedRuns, sites, isCommand && s.durationMs === undefined) : viewedRuns;
     const target = resolved.target.type === 'command' ? { ...resolved.target, instrumented: runs.some((r) => r.outcome.instrumented) } : resolved.target;
     const first = runs[0]?.outcome.data.hello;
     const notes = partial ? [PARTIAL_NOTE] : [];
@@ -162,7 +165,7 @@ export async function measureSession<K extends MeasuredKind, A extends RunAnalys
     });
     const extra = {
       ...hooks.extra(runs, draft.metrics),
-      ...(s.allocSites ? { allocSites: allocSitesExtra(runs, s.allocSites, process.cwd()) } : {}),
+      ...(s.allocSites && sites ? { allocSites: allocSitesExtra(sites, s.allocSites) } : {}),
     };
     return { ...draft, extra: isCommand ? { ...extra, processes: processesExtra(runs, selection, process.cwd(), hooks.rowLeak) } : extra };
   };

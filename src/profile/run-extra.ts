@@ -1,6 +1,6 @@
 import type { MeasuredRun } from './measure.js';
 import type { AllocSitesRun, AllocSitesSection, GcRunEntry, ProcessesSection } from '../baseline/sections.js';
-import { allocSitesOfRun } from '../analyze/alloc-run.js';
+import type { RunAllocSites } from '../analyze/alloc-run.js';
 import { totalsOf } from '../analyze/alloc-tree.js';
 import type { AllocSitesConfig } from '../samples/protocol.js';
 import { processRunSection } from '../analyze/process-table.js';
@@ -53,10 +53,9 @@ const TOP_SITES = 20;
  * their heaviest stack, and what is missing said in a note (a run whose agents sent no
  * profile: node:inspector unavailable, or a process killed before its first read).
  */
-export function allocSitesExtra<A>(runs: MeasuredRun<A>[], config: AllocSitesConfig, cwd: string): AllocSitesSection {
+export function allocSitesExtra(sites: readonly (RunAllocSites | undefined)[], config: AllocSitesConfig): AllocSitesSection {
   const notes: string[] = [];
-  const out = runs.map((r, i): AllocSitesRun => {
-    const a = allocSitesOfRun(r.outcome.data, cwd);
+  const out = sites.map((a, i): AllocSitesRun => {
     if (!a) {
       notes.push(`run ${i + 1}: no allocation profile reached memkit (no agent could start V8's sampling heap profiler, or none lived to its first read)`);
       return { profiles: 0, sampledBytes: 0, ownBytes: 0, steps: 0, seconds: 0, top: [] };
