@@ -169,6 +169,10 @@ describe('memkit diff compares allocation sites', () => {
     const verdict = (name: string) => doc.metrics.find((m: { name: string }) => m.name === name)?.verdict;
     expect(verdict('alloc.site.allocB@test/fixtures/alloc/ab-command.js.bytes')).toBe('regressed');
     expect(verdict('alloc.site.allocA@test/fixtures/alloc/ab-command.js.bytes')).toBe('unchanged');
+    // Named as people read it: the label from the baselines' extra.allocSites, at the head of the reason.
+    const b = doc.metrics.find((m: { name: string }) => m.name === 'alloc.site.allocB@test/fixtures/alloc/ab-command.js.bytes');
+    expect(b.siteLabel).toBe('allocB (test/fixtures/alloc/ab-command.js:12)');
+    expect(b.reason).toMatch(/^allocB \(test\/fixtures\/alloc\/ab-command\.js:12\): p=0\.004, bh [\d.]+ <= 0\.025; shift \+\d+\.\d%/);
   });
 
   it('the same code on both sides, either way round: exit 0', async () => {

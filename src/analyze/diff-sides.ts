@@ -1,7 +1,7 @@
 import { UsageError } from '../core/errors.js';
 import type { Baseline, BaselineKind, Environment, RunStatus, Target } from '../baseline/schema.js';
 import type { Unit } from '../metrics/registry.js';
-import { processesOf } from '../baseline/sections.js';
+import { allocSitesOf, processesOf } from '../baseline/sections.js';
 
 /**
  * One side of a diff (the baseline or the current run) as the union of its files: every
@@ -38,6 +38,8 @@ export interface Side {
   targets: Array<{ path: string; target: Target }>;
   /** A command's `--process` as each file recorded it; undefined: no process table (older memkit). */
   selections: Array<{ path: string; selection: string | undefined }>;
+  /** Allocation sites' labels by key (`parseTick (src/feed.js:41)`), from the files' extra.allocSites. */
+  siteLabels: Map<string, string>;
   warnings: string[];
 }
 
@@ -57,6 +59,7 @@ export function poolSide(name: SideName, loaded: readonly LoadedBaseline[]): Sid
     environments: [],
     targets: [],
     selections: [],
+    siteLabels: new Map(),
     warnings: [],
   };
   const siteFiles: Array<{ names: Set<string>; runs: number }> = [];
@@ -76,6 +79,7 @@ export function poolSide(name: SideName, loaded: readonly LoadedBaseline[]): Sid
     side.environments.push({ path, environment: baseline.environment });
     side.targets.push({ path, target: baseline.target });
     if (baseline.target.type === 'command') side.selections.push({ path, selection: processesOf(baseline)?.selection });
+    for (const run of allocSitesOf(baseline)?.runs ?? []) for (const t of run.top) side.siteLabels.set(t.key, t.label);
     for (const [metric, entry] of Object.entries(baseline.metrics)) {
       const pooled = side.metrics.get(metric);
       if (!pooled) {

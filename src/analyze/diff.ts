@@ -124,6 +124,8 @@ export interface MetricDiff {
   intervalBeyond?: 'bad' | 'good' | false;
   /** Shown but not deciding by default (registry), with the reason; --metrics makes it decide. */
   notDecidingByDefault?: string;
+  /** An allocation site's label (`parseTick (src/feed.js:41)`), where a file's extra.allocSites names it. */
+  siteLabel?: string;
   limits: LimitOutcome[];
 }
 
@@ -266,6 +268,8 @@ function diffMetric(name: string, base: Side, current: Side, policy: DiffPolicy)
     limits: [],
   };
   if (byDefault !== undefined && policy.metrics === undefined) out.notDecidingByDefault = byDefault;
+  const label = siteLabelOf(name, current, base);
+  if (label) out.siteLabel = label;
   if (b) out.base = sideStats(b.values, policy.alpha);
   if (c) out.current = sideStats(c.values, policy.alpha);
   if (out.current) out.limits = bounds.map((bound) => ({ ...bound, broken: breaks(bound, out.current!.median) }));
@@ -320,6 +324,13 @@ function diffMetric(name: string, base: Side, current: Side, policy: DiffPolicy)
     out.verdict = out.beyondThreshold === 'bad' ? 'regressed' : out.beyondThreshold === 'good' ? 'improved' : 'unchanged';
   }
   return out;
+}
+
+/** `alloc.site.<key>.<figure>`: the label the current side (else the base) gives the key. */
+function siteLabelOf(name: string, current: Side, base: Side): string | undefined {
+  if (!name.startsWith('alloc.site.')) return undefined;
+  const key = name.slice('alloc.site.'.length, name.lastIndexOf('.'));
+  return current.siteLabels.get(key) ?? base.siteLabels.get(key);
 }
 
 /** The verdict of a tested metric, once its tests have been adjusted across their families. */

@@ -54,6 +54,7 @@ function metricJson(m: MetricDiff, alpha: number) {
     shift: m.shift ?? null,
     intervalBeyond: m.intervalBeyond ?? null,
     notDecidingByDefault: m.notDecidingByDefault ?? null,
+    siteLabel: m.siteLabel ?? null,
     limits: m.limits,
     reason: describeReason(m, alpha),
   };

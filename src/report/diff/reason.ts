@@ -6,7 +6,8 @@ import { formatLevel, formatP, formatRelative, formatThreshold, formatValue } fr
  * Markdown comment and the JUnit failure say the same thing.
  */
 export function describeReason(m: MetricDiff, alpha: number): string {
-  const reason = baseReason(m, alpha);
+  // An allocation site is named as people read it; the metric's name carries only its key.
+  const reason = m.siteLabel ? `${m.siteLabel}: ${baseReason(m, alpha)}` : baseReason(m, alpha);
   if (!m.gating && (m.verdict === 'regressed' || m.verdict === 'improved')) {
     return `${reason} (not deciding: ${m.notDecidingByDefault !== undefined ? 'not by default, name it in --metrics' : 'outside --metrics'})`;
   }
