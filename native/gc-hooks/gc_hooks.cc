@@ -37,6 +37,8 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 namespace {
 
@@ -64,8 +66,12 @@ thread_local Hooks* hooks = nullptr;
 // (its require cache cleared) would otherwise make.
 thread_local bool cleanup_registered = false;
 
+void HarvestIfSampling(v8::Isolate* isolate);
+
 void Before(v8::Isolate* isolate, v8::GCType type, v8::GCCallbackFlags, void* data) {
   Hooks* h = static_cast<Hooks*>(data);
+  // Before the GC's start is read: the pause figures leave the sampler's work out.
+  HarvestIfSampling(isolate);
   if (h->open_type != 0) return;
   v8::HeapStatistics s;
   isolate->GetHeapStatistics(&s);
@@ -145,6 +151,256 @@ void IsolateAddress(const v8::FunctionCallbackInfo<v8::Value>& args) {
   std::snprintf(text, sizeof text, "%p", static_cast<void*>(isolate));
   args.GetReturnValue().Set(v8::String::NewFromUtf8(isolate, text).ToLocalChecked());
 }
+
+// ---- Allocation sampling (--alloc-sites) -------------------------------------------------
+// V8's sampling heap profiler keeps a sample only while its object lives (no flags): what
+// is alive is there at any time, the in-use view. What was allocated and died is gone after
+// the GC that collected it, so every GC's prologue harvests the samples taken since the
+// previous GC (sample ids only grow) into a tally per stack: the allocated view. Both views
+// from one sampler, in the same run. (node:inspector's sampler keeps one view per run: it
+// either keeps every sample for good, or only live ones.)
+//
+// V8 prunes a profile node once its samples are dead, so stacks are kept here: a trie of
+// (parent, frame) with frames interned by name, script and position, joined to V8's node
+// ids as they appear (V8 never reuses an id). Its strings are copied once, when first seen.
+// Reads return what is new in the tables since the previous read, plus the values.
+
+struct AllocFrame {
+  int name, url, line, col, script;
+};
+
+struct AllocState {
+  bool on = false;
+  bool own_callback = false;  // harvesting from a prologue of its own (no GC ring installed)
+  uint64_t watermark = 0;
+  std::vector<std::string> strings;
+  std::unordered_map<std::string, int> string_index;
+  size_t strings_sent = 0;
+  std::vector<AllocFrame> frames;
+  std::unordered_map<std::string, int> frame_index;
+  size_t frames_sent = 0;
+  std::vector<int> parent{-1};
+  std::vector<int> frame{-1};
+  size_t nodes_sent = 1;
+  std::unordered_map<uint64_t, int> child_index;
+  std::unordered_map<uint32_t, int> of_v8;
+  std::vector<double> bytes{0};
+  std::vector<double> objects{0};
+  uint64_t harvests = 0;
+  uint64_t harvest_ns = 0;
+};
+thread_local AllocState* alloc = nullptr;
+
+int InternString(AllocState* a, const std::string& s) {
+  auto it = a->string_index.find(s);
+  if (it != a->string_index.end()) return it->second;
+  int i = static_cast<int>(a->strings.size());
+  a->strings.push_back(s);
+  a->string_index.emplace(s, i);
+  return i;
+}
+
+std::string Utf8(v8::Isolate* isolate, v8::Local<v8::String> s) {
+  if (s.IsEmpty()) return std::string();
+  v8::String::Utf8Value v(isolate, s);
+  return *v ? std::string(*v, v.length()) : std::string();
+}
+
+int InternFrame(v8::Isolate* isolate, AllocState* a, const v8::AllocationProfile::Node* n) {
+  std::string name = Utf8(isolate, n->name);
+  std::string url = Utf8(isolate, n->script_name);
+  // V8's positions are 1-based, 0 for none; the inspector's (and the record's) 0-based.
+  int line = n->line_number - 1;
+  int col = n->column_number - 1;
+  std::string key = name + '\0' + url + '\0' + std::to_string(line) + ':' + std::to_string(col) + ':' + std::to_string(n->script_id);
+  auto it = a->frame_index.find(key);
+  if (it != a->frame_index.end()) return it->second;
+  int i = static_cast<int>(a->frames.size());
+  a->frames.push_back({InternString(a, name), InternString(a, url), line, col, n->script_id});
+  a->frame_index.emplace(key, i);
+  return i;
+}
+
+int Child(AllocState* a, int at, int f) {
+  uint64_t key = (static_cast<uint64_t>(static_cast<uint32_t>(at)) << 32) | static_cast<uint32_t>(f);
+  auto it = a->child_index.find(key);
+  if (it != a->child_index.end()) return it->second;
+  int node = static_cast<int>(a->parent.size());
+  a->parent.push_back(at);
+  a->frame.push_back(f);
+  a->bytes.push_back(0);
+  a->objects.push_back(0);
+  a->child_index.emplace(key, node);
+  return node;
+}
+
+// Joins every V8 node not yet known to the trie (parents before children).
+void MapNodes(v8::Isolate* isolate, AllocState* a, v8::AllocationProfile::Node* root) {
+  a->of_v8[root->node_id] = 0;
+  std::vector<std::pair<v8::AllocationProfile::Node*, int>> pending;
+  for (auto* c : root->children) pending.emplace_back(c, 0);
+  while (!pending.empty()) {
+    auto [n, p] = pending.back();
+    pending.pop_back();
+    int ours;
+    auto it = a->of_v8.find(n->node_id);
+    if (it != a->of_v8.end()) {
+      ours = it->second;
+    } else {
+      ours = Child(a, p, InternFrame(isolate, a, n));
+      a->of_v8.emplace(n->node_id, ours);
+    }
+    for (auto* c : n->children) pending.emplace_back(c, ours);
+  }
+}
+
+bool KnowsAll(const AllocState* a, const std::vector<v8::AllocationProfile::Sample>& samples) {
+  for (const auto& s : samples)
+    if (s.sample_id > a->watermark && a->of_v8.find(s.node_id) == a->of_v8.end()) return false;
+  return true;
+}
+
+// Adds the samples taken since the last harvest to the allocated tally. With `inuse`, also
+// returns every live sample's node and values (node, bytes, objects triples).
+void Harvest(v8::Isolate* isolate, AllocState* a, std::vector<double>* inuse) {
+  uint64_t t0 = uv_hrtime();
+  v8::HandleScope scope(isolate);
+  std::unique_ptr<v8::AllocationProfile> profile(isolate->GetHeapProfiler()->GetAllocationProfile());
+  if (!profile) return;
+  const auto& samples = profile->GetSamples();
+  if (inuse != nullptr || !KnowsAll(a, samples)) MapNodes(isolate, a, profile->GetRootNode());
+  uint64_t high = a->watermark;
+  std::unordered_map<int, std::pair<double, double>> live;
+  for (const auto& s : samples) {
+    auto it = a->of_v8.find(s.node_id);
+    if (it == a->of_v8.end()) continue;  // cannot happen after MapNodes; never index blindly
+    double b = static_cast<double>(s.size) * s.count;
+    if (s.sample_id > a->watermark) {
+      a->bytes[it->second] += b;
+      a->objects[it->second] += s.count;
+      if (s.sample_id > high) high = s.sample_id;
+    }
+    if (inuse != nullptr) {
+      auto& v = live[it->second];
+      v.first += b;
+      v.second += s.count;
+    }
+  }
+  a->watermark = high;
+  if (inuse != nullptr) {
+    for (const auto& [node, v] : live) {
+      inuse->push_back(node);
+      inuse->push_back(v.first);
+      inuse->push_back(v.second);
+    }
+  }
+  a->harvests++;
+  a->harvest_ns += uv_hrtime() - t0;
+}
+
+void HarvestIfSampling(v8::Isolate* isolate) {
+  if (alloc != nullptr && alloc->on) Harvest(isolate, alloc, nullptr);
+}
+
+void AllocBefore(v8::Isolate* isolate, v8::GCType, v8::GCCallbackFlags, void*) { HarvestIfSampling(isolate); }
+
+void StopAllocSampling(v8::Isolate* isolate) {
+  if (alloc == nullptr) return;
+  if (alloc->on) isolate->GetHeapProfiler()->StopSamplingHeapProfiler();
+  if (alloc->own_callback) isolate->RemoveGCPrologueCallback(AllocBefore, nullptr);
+  delete alloc;
+  alloc = nullptr;
+}
+
+// allocStart(intervalBytes, stackDepth): starts V8's sampler on this isolate (no flags: live
+// samples only) and the harvest at each GC. Returns false if a sampler was running already
+// (V8 has one per isolate: the user's own, or an inspector's).
+void AllocStart(const v8::FunctionCallbackInfo<v8::Value>& args) {
+  v8::Isolate* isolate = args.GetIsolate();
+  if (args.Length() < 2 || !args[0]->IsNumber() || !args[1]->IsNumber()) {
+    isolate->ThrowException(v8::Exception::TypeError(
+        v8::String::NewFromUtf8Literal(isolate, "allocStart(intervalBytes, stackDepth): numbers expected")));
+    return;
+  }
+  StopAllocSampling(isolate);
+  uint64_t interval = static_cast<uint64_t>(args[0].As<v8::Number>()->Value());
+  int depth = static_cast<int>(args[1].As<v8::Number>()->Value());
+  bool started = isolate->GetHeapProfiler()->StartSamplingHeapProfiler(interval, depth, v8::HeapProfiler::kSamplingNoFlags);
+  if (!started) {
+    args.GetReturnValue().Set(false);
+    return;
+  }
+  alloc = new AllocState();
+  alloc->on = true;
+  // Where the GC ring is installed, its prologue harvests first (so GC pauses leave the
+  // harvest out); otherwise one of its own.
+  if (hooks == nullptr || !hooks->installed) {
+    isolate->AddGCPrologueCallback(AllocBefore, nullptr);
+    alloc->own_callback = true;
+  }
+  args.GetReturnValue().Set(true);
+}
+
+v8::Local<v8::Float64Array> Doubles(v8::Isolate* isolate, const double* data, size_t n) {
+  auto buffer = v8::ArrayBuffer::New(isolate, n * sizeof(double));
+  if (n > 0) std::memcpy(buffer->GetBackingStore()->Data(), data, n * sizeof(double));
+  return v8::Float64Array::New(buffer, 0, n);
+}
+
+// allocRead(inuse): a harvest now, then what is new since the previous read:
+// { strings: string[], frames: Float64Array (name, url, line, col, script per frame),
+//   nodes: Float64Array (parent, frame per node), allocated: Float64Array (node, bytes,
+//   objects per node allocated since the previous read), inuse?: same for what is alive,
+//   harvests, harvestMs (since start) }. Undefined when not sampling.
+void AllocRead(const v8::FunctionCallbackInfo<v8::Value>& args) {
+  v8::Isolate* isolate = args.GetIsolate();
+  if (alloc == nullptr || !alloc->on) return;
+  AllocState* a = alloc;
+  bool want_inuse = args.Length() > 0 && args[0]->IsTrue();
+  std::vector<double> inuse;
+  Harvest(isolate, a, want_inuse ? &inuse : nullptr);
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  v8::Local<v8::Object> out = v8::Object::New(isolate);
+  auto set = [&](const char* key, v8::Local<v8::Value> value) {
+    out->Set(context, v8::String::NewFromUtf8(isolate, key).ToLocalChecked(), value).Check();
+  };
+  v8::Local<v8::Array> strings = v8::Array::New(isolate, static_cast<int>(a->strings.size() - a->strings_sent));
+  for (size_t i = a->strings_sent; i < a->strings.size(); i++) {
+    const std::string& s = a->strings[i];
+    strings->Set(context, static_cast<uint32_t>(i - a->strings_sent),
+                 v8::String::NewFromUtf8(isolate, s.data(), v8::NewStringType::kNormal, static_cast<int>(s.size())).ToLocalChecked()).Check();
+  }
+  a->strings_sent = a->strings.size();
+  set("strings", strings);
+  std::vector<double> frames;
+  for (size_t i = a->frames_sent; i < a->frames.size(); i++) {
+    const AllocFrame& f = a->frames[i];
+    frames.insert(frames.end(), {double(f.name), double(f.url), double(f.line), double(f.col), double(f.script)});
+  }
+  a->frames_sent = a->frames.size();
+  set("frames", Doubles(isolate, frames.data(), frames.size()));
+  std::vector<double> nodes;
+  for (size_t i = a->nodes_sent; i < a->parent.size(); i++) {
+    nodes.push_back(a->parent[i]);
+    nodes.push_back(a->frame[i]);
+  }
+  a->nodes_sent = a->parent.size();
+  set("nodes", Doubles(isolate, nodes.data(), nodes.size()));
+  std::vector<double> allocated;
+  for (size_t i = 0; i < a->bytes.size(); i++) {
+    if (a->bytes[i] == 0 && a->objects[i] == 0) continue;
+    allocated.insert(allocated.end(), {double(i), a->bytes[i], a->objects[i]});
+    a->bytes[i] = 0;
+    a->objects[i] = 0;
+  }
+  set("allocated", Doubles(isolate, allocated.data(), allocated.size()));
+  if (want_inuse) set("inuse", Doubles(isolate, inuse.data(), inuse.size()));
+  set("harvests", v8::Number::New(isolate, static_cast<double>(a->harvests)));
+  set("harvestMs", v8::Number::New(isolate, static_cast<double>(a->harvest_ns) / 1e6));
+  args.GetReturnValue().Set(out);
+}
+
+void AllocStop(const v8::FunctionCallbackInfo<v8::Value>& args) { StopAllocSampling(args.GetIsolate()); }
 
 // ---- Near the heap limit ---------------------------------------------------------------
 // V8 calls the NearHeapLimitCallback when its heap is about to hit the limit, after its
@@ -358,6 +614,7 @@ void DisarmNearHeapLimit(v8::Isolate* isolate) {
 // At the isolate's teardown (process exit, or a worker thread's end): a worker thread's
 // Hooks would otherwise outlive it, one per worker a pool ever started.
 void Cleanup(void* arg) {
+  StopAllocSampling(static_cast<v8::Isolate*>(arg));
   Uninstall(static_cast<v8::Isolate*>(arg));
   DisarmNearHeapLimit(static_cast<v8::Isolate*>(arg));
   delete hooks;
@@ -373,6 +630,9 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   NODE_SET_METHOD(exports, "uninstall", UninstallJs);
   NODE_SET_METHOD(exports, "isolateAddress", IsolateAddress);
   NODE_SET_METHOD(exports, "armNearHeapLimit", ArmNearHeapLimit);
+  NODE_SET_METHOD(exports, "allocStart", AllocStart);
+  NODE_SET_METHOD(exports, "allocRead", AllocRead);
+  NODE_SET_METHOD(exports, "allocStop", AllocStop);
   if (!cleanup_registered) {
     node::AddEnvironmentCleanupHook(isolate, Cleanup, isolate);
     cleanup_registered = true;

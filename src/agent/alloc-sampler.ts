@@ -2,28 +2,34 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type * as Inspector from 'node:inspector';
 import type { Session } from 'node:inspector';
-import { encodeV8Profile, type AllocProfileRecord, type V8ProfileNode, type V8SamplingProfile } from '../samples/alloc-profile.js';
+import { addSamplerNode, encodeSamplerRead, encodeV8Profile, type AllocProfileRecord, type SamplerTables, type V8ProfileNode, type V8SamplingProfile } from '../samples/alloc-profile.js';
 import type { AllocSitesConfig } from '../samples/protocol.js';
 import { nowMs } from './clock.js';
+import { loadGcHooks, type GcHooksAddon } from './gc-hooks-addon.js';
 
 /**
- * --alloc-sites in the measured isolate: V8's sampling heap profiler through an in-process
- * node:inspector session (it works in worker threads too, each in its own isolate). Every
- * allocation of about `intervalBytes` is sampled with its stack, and samples of objects
- * the GC collected are kept (`includeObjectsCollectedBy…`): the "allocated" view, what
- * drives GC. `read` returns the profile since the previous read (the parent adds them
- * up), synchronously (an in-process session answers within `post`), so it works in an
- * 'exit' handler.
+ * --alloc-sites in the measured isolate: V8's sampling heap profiler. Every allocation of
+ * about `intervalBytes` is sampled with its stack.
+ *
+ * Two samplers, the better first:
+ *  - memkit's gc-hooks addon keeps V8's sampler in its live-samples mode and harvests the
+ *    samples at every GC's prologue, before the GC can drop the dead ones: both views,
+ *    allocated (everything sampled) and in use (what is alive at a read), in one run;
+ *  - without the addon, an in-process node:inspector session keeps every sample
+ *    (`includeObjectsCollectedBy…`): the allocated view only. The in-use view is then
+ *    reported as not measured.
+ * Both answer synchronously, so a read works in an 'exit' handler.
  *
  * The agent's own allocations stay out: a node whose function is memkit's own code keeps
  * its children (a scenario's step runs under memkit's step loop) but not its own bytes.
  * Reading allocates (the profile object, its encoding), so without this the agent would
  * show up in every later read.
  *
- * node:inspector is loaded only here, and only by runs that ask for sites.
+ * node:inspector is loaded only by the fallback, and only by runs that ask for sites.
  */
 export interface AllocSampler {
-  read(why: AllocProfileRecord['why'], steps: number): AllocProfileRecord | undefined;
+  /** The allocated view since the previous read, and with `inuse` what is alive now (when this sampler sees it). */
+  read(why: AllocProfileRecord['why'], steps: number, inuse: boolean): AllocProfileRecord[];
 }
 
 /**
@@ -33,7 +39,45 @@ export interface AllocSampler {
  */
 const OWN_CODE = [new URL('.', import.meta.url), new URL('../samples/', import.meta.url)].flatMap((u) => [u.href, fileURLToPath(u)]);
 
+/** Frames kept per sample (V8 cuts deeper stacks at the root end); node --heap-prof's default. */
+const STACK_DEPTH = 128;
+
 export function startAllocSampler(config: AllocSitesConfig): AllocSampler | { error: string } {
+  const addon = loadGcHooks();
+  if (addon?.allocStart && addon.allocRead) {
+    if (!addon.allocStart(config.intervalBytes, STACK_DEPTH)) {
+      return { error: "V8's sampling heap profiler is already running in this isolate (the program's own, or an inspector's)" };
+    }
+    return nativeSampler(addon.allocRead.bind(addon), config);
+  }
+  return inspectorSampler(config);
+}
+
+function nativeSampler(allocRead: NonNullable<GcHooksAddon['allocRead']>, config: AllocSitesConfig): AllocSampler {
+  const tables: SamplerTables = { strings: [], frames: { name: [], url: [], line: [], col: [], script: [] }, parent: [-1], frame: [-1], own: [false] };
+  let seq = 0;
+  return {
+    read(why, steps, inuse) {
+      const r = allocRead(inuse);
+      if (!r) return [];
+      for (const s of r.strings) tables.strings.push(s);
+      for (let i = 0; i + 4 < r.frames.length; i += 5) {
+        tables.frames.name.push(r.frames[i]!);
+        tables.frames.url.push(r.frames[i + 1]!);
+        tables.frames.line.push(r.frames[i + 2]!);
+        tables.frames.col.push(r.frames[i + 3]!);
+        tables.frames.script.push(r.frames[i + 4]!);
+      }
+      for (let i = 0; i + 1 < r.nodes.length; i += 2) addSamplerNode(tables, r.nodes[i]!, r.nodes[i + 1]!, OWN_CODE);
+      const meta = { tMs: nowMs(), why, steps, source: 'gc-hooks' as const, intervalBytes: config.intervalBytes, harvestMs: r.harvestMs, harvests: r.harvests };
+      const out = [encodeSamplerRead(tables, r.allocated, { ...meta, seq: seq++, view: 'allocated' })];
+      if (r.inuse) out.push(encodeSamplerRead(tables, r.inuse, { ...meta, seq: seq++, view: 'inuse' }));
+      return out;
+    },
+  };
+}
+
+function inspectorSampler(config: AllocSitesConfig): AllocSampler | { error: string } {
   let session: Session;
   try {
     const { Session: InspectorSession } = createRequire(import.meta.url)('node:inspector') as typeof Inspector;
@@ -42,11 +86,8 @@ export function startAllocSampler(config: AllocSitesConfig): AllocSampler | { er
   } catch (err) {
     return { error: `node:inspector is not available here: ${err instanceof Error ? err.message : String(err)}` };
   }
-  const started = post(session, 'HeapProfiler.startSampling', {
-    samplingInterval: config.intervalBytes,
-    includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
-  });
+  const params = { samplingInterval: config.intervalBytes, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true };
+  const started = post(session, 'HeapProfiler.startSampling', params);
   if (started.error) return { error: `HeapProfiler.startSampling failed: ${started.error}` };
   let seq = 0;
   // V8 names a frame's script when the profile is read, from the scripts still in the heap:
@@ -54,7 +95,6 @@ export function startAllocSampler(config: AllocSitesConfig): AllocSampler | { er
   // has run) comes back without url. Script ids are stable in an isolate, so a url seen in
   // an earlier read names it again (its line is not known then).
   const urlOfScript = new Map<string, string>();
-  const params = { samplingInterval: config.intervalBytes, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true };
   return {
     read(why, steps) {
       // Each read takes the profile since the last one and starts afresh: with collected
@@ -63,9 +103,9 @@ export function startAllocSampler(config: AllocSitesConfig): AllocSampler | { er
       const r = post(session, 'HeapProfiler.stopSampling', {});
       post(session, 'HeapProfiler.startSampling', params);
       const profile = (r.result as { profile?: V8SamplingProfile } | undefined)?.profile;
-      if (!profile) return undefined;
+      if (!profile) return [];
       restoreUrls(profile.head, urlOfScript);
-      return encodeV8Profile(profile, { tMs: nowMs(), seq: seq++, why, steps, source: 'inspector', view: 'allocated', intervalBytes: config.intervalBytes }, OWN_CODE);
+      return [encodeV8Profile(profile, { tMs: nowMs(), seq: seq++, why, steps, source: 'inspector', view: 'allocated', intervalBytes: config.intervalBytes }, OWN_CODE)];
     },
   };
 }
@@ -96,29 +136,35 @@ function post(session: Session, method: string, params: object): { result?: unkn
 
 /**
  * The sampler's reads over a run: every `everyMs` (unref'd: a program's exit is its own)
- * so that a crash leaves the last profile, and once at the end of the window. Undefined
- * when the sampler could not start: the parent then says the run has no profile.
+ * so that a crash leaves the last profile, at each of memkit's forced-GC checkpoints
+ * (mem-stress: the in-use view right after that GC is what is really alive, the leak
+ * sites' evidence), and once at the end of the window. Undefined when the sampler could
+ * not start: the parent then says the run has no profile.
  */
-export function startAllocReporter(
-  config: AllocSitesConfig,
-  send: (r: AllocProfileRecord) => void,
-  stepsNow: () => number,
-): { finish(sendNow: (r: AllocProfileRecord) => void, steps: number): void } | undefined {
+export interface AllocReporter {
+  /** Right after memkit's forced GC. */
+  checkpoint(steps: number): void;
+  finish(sendNow: (r: AllocProfileRecord) => void, steps: number): void;
+}
+
+export function startAllocReporter(config: AllocSitesConfig, send: (r: AllocProfileRecord) => void, stepsNow: () => number): AllocReporter | undefined {
   const sampler = startAllocSampler(config);
   if ('error' in sampler) return undefined;
   const timer = setInterval(() => {
-    const r = sampler.read('periodic', stepsNow());
-    if (r) send(r);
+    for (const r of sampler.read('periodic', stepsNow(), true)) send(r);
   }, config.everyMs);
   timer.unref();
   let finished = false;
   return {
+    checkpoint(steps) {
+      if (finished) return;
+      for (const r of sampler.read('checkpoint', steps, true)) send(r);
+    },
     finish(sendNow, steps) {
       if (finished) return;
       finished = true;
       clearInterval(timer);
-      const r = sampler.read('end', steps);
-      if (r) sendNow(r);
+      for (const r of sampler.read('end', steps, true)) sendNow(r);
     },
   };
 }

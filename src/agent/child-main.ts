@@ -103,7 +103,8 @@ async function main(cfg: AgentConfig, sc: NonNullable<AgentConfig['scenario']>):
     tMs: nowMs(), steps: 0, heapUsedAfterGcBytes: heapStart, externalAfterGcBytes: externalStart, rssBytes: process.memoryUsage.rss(),
   };
   channel.send({ type: 'mark', label: 'measure-start', ...startMark });
-  // --alloc-sites: from the window's start (after memkit's GC), read at its end.
+  // --alloc-sites: from the window's start (after memkit's GC), read at each forced-GC
+  // checkpoint and at its end.
   const allocSites = cfg.allocSites ? startAllocReporter(cfg.allocSites, (r) => channel.send(r), () => runCtx.steps) : undefined;
   // No warm-up asked for (or a zero one): it ends where the window starts.
   const warmupAsked = cfg.warmupMs !== undefined || cfg.warmupSteps !== undefined;
@@ -119,6 +120,7 @@ async function main(cfg: AgentConfig, sc: NonNullable<AgentConfig['scenario']>):
       type: 'mark', label, tMs: nowMs(), steps: runCtx.steps,
       heapUsedAfterGcBytes: heap, externalAfterGcBytes: external, rssBytes: process.memoryUsage.rss(),
     });
+    allocSites?.checkpoint(runCtx.steps);
   };
   const tracksWarmup = warmupAsked && !warmupZero;
   const reason = await runStepLoop(def, state, runCtx, {
@@ -140,12 +142,14 @@ async function main(cfg: AgentConfig, sc: NonNullable<AgentConfig['scenario']>):
   });
 
   const endMs = nowMs();
-  allocSites?.finish((r) => channel.send(r), runCtx.steps);
   // The program's RSS at the window's end, before memkit's GC can give pages back.
   const rssEnd = process.memoryUsage.rss();
   collector?.flushLatency();
   const heapEnd = collector && reason !== 'stopped' ? collector.gc.forceCheckpointGc(gc, gcTimes) : undefined;
   const externalEnd = heapEnd !== undefined ? process.memoryUsage().external : undefined;
+  // After memkit's GC: the in-use view is what is really alive (a Ctrl-C'd run, with no GC,
+  // still counts the garbage not yet collected). What this GC allocated is memkit's own.
+  allocSites?.finish((r) => channel.send(r), runCtx.steps);
   channel.send({
     type: 'mark', label: 'measure-end', tMs: endMs, steps: runCtx.steps,
     heapUsedAfterGcBytes: heapEnd, externalAfterGcBytes: externalEnd, rssBytes: rssEnd,

@@ -9,6 +9,7 @@ import { watchDescendants } from './descendant-watch.js';
 import { commandCheckpoints } from './command-checkpoints.js';
 import { answerParentRequests } from './command-snapshots.js';
 import { startAllocReporter } from './alloc-sampler.js';
+import { getGc } from './expose-gc.js';
 
 /**
  * The agent inside each process and worker thread of a user's command (preload.ts starts
@@ -32,10 +33,24 @@ export function startCommandAgent(config: AgentConfig, gc: GcRecorder, channel: 
   const allocSites = config.allocSites ? startAllocReporter(config.allocSites, (r) => channel.send(r), () => 0) : undefined;
   // mem-stress: forced-GC readings for the leak verdict (command-checkpoints.ts).
   const checkpoints = commandCheckpoints(config, gc);
-  checkpoints?.start((m) => channel.send(m));
+  checkpoints?.start((m) => {
+    channel.send(m);
+    allocSites?.checkpoint(0); // right after the checkpoint's GC: what is really alive
+  });
   onProgramStart(() => channel.send(mark('program-start')));
   watchDescendants((m) => channel.send(m));
   let finishing = false;
+  // The window's end, then (with --alloc-sites) the last profile read after a GC of
+  // memkit's, tagged as such and past the window: the in-use view is then what is really
+  // alive, not the garbage of the program's last moments.
+  const finishAllocSites = (): void => {
+    const end = mark('measure-end');
+    if (allocSites) {
+      gc.forceCheckpointGc(getGc(), 1);
+      allocSites.finish((r) => channel.sendSync(r), 0);
+    }
+    channel.sendSync(end);
+  };
   process.on('uncaughtExceptionMonitor', (err: unknown, origin: string) => {
     const message = err instanceof Error ? err.message : String(err);
     channel.sendSync({ type: 'error', phase: 'uncaught', origin, message: message.split('\n')[0] ?? '' });
@@ -54,10 +69,7 @@ export function startCommandAgent(config: AgentConfig, gc: GcRecorder, channel: 
     const onSigterm = (): void => {
       if (process.listenerCount('SIGTERM') > 1) return; // the program shuts down its own way
       process.removeListener('SIGTERM', onSigterm);
-      if (!finishing) {
-        allocSites?.finish((r) => channel.sendSync(r), 0);
-        channel.sendSync(mark('measure-end'));
-      }
+      if (!finishing) finishAllocSites();
       finishing = true;
       checkpoints?.stop();
       collector.finishSync();
@@ -78,8 +90,7 @@ export function startCommandAgent(config: AgentConfig, gc: GcRecorder, channel: 
     if (finishing) return;
     finishing = true;
     checkpoints?.stop();
-    allocSites?.finish((r) => channel.sendSync(r), 0);
-    channel.sendSync(mark('measure-end'));
+    finishAllocSites();
     collector.finishSync({ exitCode: typeof code === 'number' ? code : exitCodeNow() });
   });
 }

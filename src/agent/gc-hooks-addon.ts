@@ -22,6 +22,29 @@ export interface GcHooksAddon {
    * addon built before it existed.
    */
   armNearHeapLimit?(fd: number, snapshotPath?: string, maxHeapBytes?: number): void;
+  /**
+   * --alloc-sites: starts V8's sampling heap profiler on this isolate, harvested at each GC
+   * (native/gc-hooks/gc_hooks.cc); false when a sampler runs already. Missing from an addon
+   * built before it existed.
+   */
+  allocStart?(intervalBytes: number, stackDepth: number): boolean;
+  /** What is new since the previous read: see AllocRead in gc_hooks.cc. */
+  allocRead?(inuse: boolean): NativeAllocRead | undefined;
+  allocStop?(): void;
+}
+
+export interface NativeAllocRead {
+  strings: string[];
+  /** Per new frame: name, url (string indices), 0-based line, col, script id. */
+  frames: Float64Array;
+  /** Per new node: parent, frame. */
+  nodes: Float64Array;
+  /** (node, bytes, objects) allocated since the previous read. */
+  allocated: Float64Array;
+  /** (node, bytes, objects) alive now, when asked for. */
+  inuse?: Float64Array;
+  harvests: number;
+  harvestMs: number;
 }
 
 /** The addon and the ring it is writing into, installed by `installGcHooks`. */

@@ -143,12 +143,13 @@ function sum(a: Float64Array): number {
 }
 
 /**
- * Several trees as one (the isolates of a command's selection; later, runs): frames
+ * Several trees as one (the isolates of a command's selection; a run's reads): frames
  * matched by name, file and position, nodes by their stack. Views: those every part
- * measured (a view some part did not measure would be partial, so it is not claimed).
+ * measured (a view some part did not measure would be partial, so it is not claimed),
+ * unless the caller, who knows which parts make up each view, says.
  */
-export function mergeAllocTrees(parts: readonly AllocTree[]): AllocTree {
-  if (parts.length === 1) return parts[0]!;
+export function mergeAllocTrees(parts: readonly AllocTree[], views?: readonly AllocView[]): AllocTree {
+  if (parts.length === 1 && views === undefined) return parts[0]!;
   const t = new TreeBuilder();
   for (const part of parts) {
     const frameOf = part.frames.map((ref) => t.internFrame(ref));
@@ -162,6 +163,6 @@ export function mergeAllocTrees(parts: readonly AllocTree[]): AllocTree {
       t.values.inuseObjects[node]! += part.inuseObjects[i]!;
     }
   }
-  const views = (['allocated', 'inuse'] as const).filter((v) => parts.every((p) => p.views.includes(v)));
-  return t.build([...views], parts[0]?.intervalBytes ?? 0);
+  const measured = views ?? (['allocated', 'inuse'] as const).filter((v) => parts.every((p) => p.views.includes(v)));
+  return t.build([...measured], parts[0]?.intervalBytes ?? 0);
 }

@@ -213,10 +213,17 @@ export interface UnreachedRow {
 
 /** --alloc-sites: where the program allocated, per run (the whole profile is in the run's samples file). */
 export interface AllocSitesSection {
-  /** The sampler: V8's sampling heap profiler through node:inspector in each measured isolate. */
-  source: 'inspector';
+  /**
+   * The sampler, V8's sampling heap profiler in each measured isolate: harvested at each GC
+   * by memkit's gc-hooks addon (both views), or through node:inspector (allocated only).
+   */
+  source: 'gc-hooks' | 'inspector';
   intervalBytes: number;
-  /** The views measured: 'allocated' (everything sampled in the window, collected or not). */
+  /**
+   * The views measured: 'allocated' (everything sampled in the window, collected or not),
+   * 'inuse' (what was alive at the end, after memkit's GC). A view not listed was not
+   * measured: its figures are absent, never zero.
+   */
   views: string[];
   runs: AllocSitesRun[];
   notes: string[];
@@ -232,6 +239,22 @@ export interface AllocSitesRun {
   seconds: number;
   /** The top sites by allocated bytes. */
   top: AllocSiteRow[];
+  /** In-use view: the sampled live bytes at the end, and the top sites by them. */
+  inuseBytes?: number;
+  topInuse?: AllocInuseRow[];
+  /** gc-hooks: the sampler's harvests in GC prologues, their number and time (its cost, measured). */
+  harvests?: number;
+  harvestMs?: number;
+}
+
+export interface AllocInuseRow {
+  key: string;
+  label: string;
+  inuseBytes: number;
+  inuseObjects: number;
+  /** Of the run's sampled in-use bytes. */
+  inuseShare: number;
+  stack: string[];
 }
 
 export interface AllocSiteRow {
@@ -438,9 +461,20 @@ export function allocSitesOf(b: Sections): AllocSitesSection | undefined {
         isObject(row) && typeof row.key === 'string' && typeof row.label === 'string' && typeof row.allocBytes === 'number' && typeof row.allocShare === 'number' && isStrings(row.stack),
     );
     if (top.length !== r.top.length) return undefined;
-    runs.push({ profiles: r.profiles, sampledBytes: r.sampledBytes, ownBytes: Number(r.ownBytes) || 0, steps: Number(r.steps) || 0, seconds: Number(r.seconds) || 0, top });
+    const topInuse = Array.isArray(r.topInuse)
+      ? r.topInuse.filter(
+          (row): row is AllocInuseRow =>
+            isObject(row) && typeof row.key === 'string' && typeof row.label === 'string' && typeof row.inuseBytes === 'number' && typeof row.inuseShare === 'number' && isStrings(row.stack),
+        )
+      : undefined;
+    if (topInuse && topInuse.length !== (r.topInuse as unknown[]).length) return undefined;
+    runs.push({
+      profiles: r.profiles, sampledBytes: r.sampledBytes, ownBytes: Number(r.ownBytes) || 0, steps: Number(r.steps) || 0, seconds: Number(r.seconds) || 0, top,
+      ...(topInuse && typeof r.inuseBytes === 'number' ? { topInuse, inuseBytes: r.inuseBytes } : {}),
+      ...(typeof r.harvestMs === 'number' && typeof r.harvests === 'number' ? { harvestMs: r.harvestMs, harvests: r.harvests } : {}),
+    });
   }
-  return { source: 'inspector', intervalBytes: a.intervalBytes, views: a.views, runs, notes: a.notes };
+  return { source: a.source === 'gc-hooks' ? 'gc-hooks' : 'inspector', intervalBytes: a.intervalBytes, views: a.views, runs, notes: a.notes };
 }
 
 export function processesOf(b: Sections): ProcessesSection | undefined {

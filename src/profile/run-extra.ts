@@ -1,7 +1,8 @@
 import type { MeasuredRun } from './measure.js';
 import type { AllocSitesRun, AllocSitesSection, GcRunEntry, ProcessesSection } from '../baseline/sections.js';
 import type { RunAllocSites } from '../analyze/alloc-run.js';
-import { totalsOf } from '../analyze/alloc-tree.js';
+import { stackOf, totalsOf } from '../analyze/alloc-tree.js';
+import { siteKeys, siteLabel } from '../analyze/alloc-frames.js';
 import type { AllocSitesConfig } from '../samples/protocol.js';
 import { processRunSection } from '../analyze/process-table.js';
 import type { RunAnalysis } from '../analyze/run-metrics.js';
@@ -60,9 +61,12 @@ export function allocSitesExtra(sites: readonly (RunAllocSites | undefined)[], c
       notes.push(`run ${i + 1}: no allocation profile reached memkit (no agent could start V8's sampling heap profiler, or none lived to its first read)`);
       return { profiles: 0, sampledBytes: 0, ownBytes: 0, steps: 0, seconds: 0, top: [] };
     }
+    const totals = totalsOf(a.tree);
+    const inuse = a.tree.views.includes('inuse');
+    const keys = inuse ? siteKeys(a.tree.frames) : [];
     return {
       profiles: a.profiles,
-      sampledBytes: totalsOf(a.tree).allocBytes,
+      sampledBytes: totals.allocBytes,
       ownBytes: a.ownBytes,
       steps: a.steps,
       seconds: a.seconds,
@@ -74,8 +78,31 @@ export function allocSitesExtra(sites: readonly (RunAllocSites | undefined)[], c
         allocShare: s.allocShare,
         stack: s.topStacks[0]?.frames ?? [s.label],
       })),
+      ...(inuse
+        ? {
+            inuseBytes: totals.inuseBytes,
+            topInuse: [...a.sites]
+              .filter((s) => s.inuseBytes > 0)
+              .sort((x, y) => y.inuseBytes - x.inuseBytes)
+              .slice(0, TOP_SITES)
+              .map((s) => ({ key: s.key, label: s.label, inuseBytes: s.inuseBytes, inuseObjects: s.inuseObjects, inuseShare: s.inuseShare, stack: inuseStackOf(a, keys, s.key) ?? [s.label] })),
+          }
+        : {}),
+      ...(a.source === 'gc-hooks' ? { harvests: a.harvests, harvestMs: a.harvestMs } : {}),
     };
   });
+  const source = sites.some((a) => a?.source === 'inspector') ? 'inspector' : 'gc-hooks';
+  const measured = sites.filter((a): a is RunAllocSites => a !== undefined);
+  const views = measured.length > 0 && measured.every((a) => a.tree.views.includes('inuse')) ? ['allocated', 'inuse'] : ['allocated'];
+  if (!views.includes('inuse')) {
+    notes.push(
+      source === 'inspector'
+        ? "in-use view not measured: it needs memkit's gc-hooks addon (not built here), which harvests V8's sampler at each GC; node:inspector's sampler gives one view per run"
+        : 'in-use view not measured in every run (a process ended before its first read)',
+    );
+  }
+  const periodic = measured.filter((a) => a.inuseAt.some((w) => w === 'periodic')).length;
+  if (periodic > 0) notes.push(`${periodic} run(s): the in-use view of a process that did not reach its end is its last periodic read, garbage not yet collected included`);
   const unnamed = new Set(out.flatMap((r) => r.top.filter((t) => t.label.endsWith(' (script unloaded)')).map((t) => t.key)));
   if (unnamed.size > 0) {
     notes.push(
@@ -85,5 +112,18 @@ export function allocSitesExtra(sites: readonly (RunAllocSites | undefined)[], c
   }
   notes.push("V8 attributes the allocations of a function it inlined to its caller; run the program with --max-inlined-bytecode-size=0 to see every function (slower)");
   notes.push('a site is where its function starts (V8 records the function, not the allocating line)');
-  return { source: 'inspector', intervalBytes: config.intervalBytes, views: ['allocated'], runs: out, notes };
+  return { source, intervalBytes: config.intervalBytes, views, runs: out, notes };
+}
+
+/** The heaviest in-use stack through a site, as labels. */
+function inuseStackOf(a: RunAllocSites, keys: readonly string[], key: string): string[] | undefined {
+  // topStacks are ranked by the allocated view; the in-use one is ranked here.
+  let best = -1;
+  let bestBytes = 0;
+  for (let node = 1; node < a.tree.parent.length; node++) {
+    if (keys[a.tree.frame[node]!] !== key || a.tree.inuseBytes[node]! <= bestBytes) continue;
+    best = node;
+    bestBytes = a.tree.inuseBytes[node]!;
+  }
+  return best < 0 ? undefined : stackOf(a.tree, best).map((f) => siteLabel(a.tree.frames[f]!));
 }

@@ -1,9 +1,11 @@
 /**
  * The wire and file form of a sampling heap profile (`--alloc-sites`): one record per read
- * of an agent's sampler, covering the allocations since its previous read (the sampler
- * restarts at each read; a run's profile is the sum of its records), self-contained, flat
- * and with one string table, so a profile of thousands of stacks is one compact JSON line
- * instead of V8's nested tree with a url per node.
+ * of an agent's sampler and view, self-contained, flat and with one string table, so a
+ * profile of thousands of stacks is one compact JSON line instead of V8's nested tree
+ * with a url per node.
+ *  - allocated: what was sampled since the agent's previous read (a run's allocated
+ *    profile is the sum of its records);
+ *  - in use: what was alive at the read (a snapshot: the latest one stands).
  *
  * Frames are as V8 gives them (script url, 0-based start line and column of the
  * function); the parent makes them portable (analyze/alloc-frames.ts) with the run's
@@ -21,8 +23,11 @@ export interface AllocProfileRecord {
   why: 'end' | 'periodic' | 'checkpoint';
   /** Scenario steps at this read (0 for a command). */
   steps: number;
-  /** Which sampler: node:inspector's HeapProfiler in the agent. */
-  source: 'inspector';
+  /**
+   * Which sampler: memkit's gc-hooks addon (V8's sampler harvested at each GC: both views),
+   * or node:inspector's HeapProfiler (the allocated view only).
+   */
+  source: AllocSource;
   view: AllocView;
   intervalBytes: number;
   strings: string[];
@@ -32,7 +37,12 @@ export interface AllocProfileRecord {
   nodes: { parent: number[]; frame: number[]; bytes: number[]; objects: number[] };
   /** Bytes sampled in the agent's own code, left out of the nodes (the agent reading and encoding its profile). */
   ownBytes: number;
+  /** gc-hooks: the sampler's time in GC prologues so far (harvests), and their number: its cost, measured. */
+  harvestMs?: number;
+  harvests?: number;
 }
+
+export type AllocSource = 'gc-hooks' | 'inspector';
 
 /** V8's SamplingHeapProfile, as `HeapProfiler.getSamplingProfile` returns it and `node --heap-prof` writes it. */
 export interface V8SamplingProfile {
@@ -47,7 +57,7 @@ export interface V8ProfileNode {
   children: V8ProfileNode[];
 }
 
-export type AllocProfileMeta = Pick<AllocProfileRecord, 'tMs' | 'seq' | 'why' | 'steps' | 'source' | 'view' | 'intervalBytes'>;
+export type AllocProfileMeta = Pick<AllocProfileRecord, 'tMs' | 'seq' | 'why' | 'steps' | 'source' | 'view' | 'intervalBytes' | 'harvestMs' | 'harvests'>;
 
 /**
  * V8's profile in the flat form. A node's bytes are V8's `selfSize` (already scaled from
@@ -143,4 +153,84 @@ export function objectSizeOfSample(scaledBytes: number, intervalBytes: number): 
     else hi = mid;
   }
   return (lo + hi) / 2;
+}
+
+/**
+ * The gc-hooks addon's sampler tables as an agent keeps them: append-only, node 0 the
+ * root, parents before children (frames as in the record: string indices, 0-based start
+ * line and column, script id). `own[node]`: the node's nearest code frame is the agent's.
+ */
+export interface SamplerTables {
+  strings: string[];
+  frames: AllocProfileRecord['frames'];
+  parent: number[];
+  frame: number[];
+  own: boolean[];
+}
+
+/** Adds a node to the tables: its own-code flag follows the nearest code frame, as encodeV8Profile's does. */
+export function addSamplerNode(t: SamplerTables, parent: number, frame: number, ownCode: readonly string[]): void {
+  const url = t.strings[t.frames.url[frame]!] ?? '';
+  const callFrame = { functionName: '', url, lineNumber: 0, columnNumber: 0, scriptId: t.frames.script[frame] };
+  t.parent.push(parent);
+  t.frame.push(frame);
+  t.own.push(ownCode.length > 0 && isCode(callFrame) ? ownCode.some((prefix) => url.startsWith(prefix)) : (t.own[parent] ?? false));
+}
+
+/**
+ * One view's values over the tables as a record: only the nodes with values and their
+ * ancestors, and the strings and frames they use. `values`: (node, bytes, objects) triples.
+ */
+export function encodeSamplerRead(t: SamplerTables, values: ArrayLike<number>, meta: AllocProfileMeta): AllocProfileRecord {
+  const bytesOf = new Map<number, number>();
+  const objectsOf = new Map<number, number>();
+  let ownBytes = 0;
+  for (let i = 0; i + 2 < values.length; i += 3) {
+    const node = values[i]!;
+    if (t.own[node]) {
+      ownBytes += values[i + 1]!;
+      continue;
+    }
+    bytesOf.set(node, (bytesOf.get(node) ?? 0) + values[i + 1]!);
+    objectsOf.set(node, (objectsOf.get(node) ?? 0) + values[i + 2]!);
+  }
+  const wanted = new Set<number>([0]);
+  for (const node of bytesOf.keys()) for (let m = node; m > 0 && !wanted.has(m); m = t.parent[m]!) wanted.add(m);
+  // Ascending ids keep parents before children (the tables append a parent first).
+  const order = [...wanted].sort((a, b) => a - b);
+  const index = new Map(order.map((node, i) => [node, i]));
+  const strings: string[] = [];
+  const stringIndex = new Map<number, number>();
+  const str = (i: number): number => {
+    let j = stringIndex.get(i);
+    if (j === undefined) {
+      j = strings.length;
+      strings.push(t.strings[i] ?? '');
+      stringIndex.set(i, j);
+    }
+    return j;
+  };
+  const frames = { name: [] as number[], url: [] as number[], line: [] as number[], col: [] as number[], script: [] as number[] };
+  const frameIndex = new Map<number, number>();
+  const frameOf = (f: number): number => {
+    let j = frameIndex.get(f);
+    if (j === undefined) {
+      j = frames.name.length;
+      frames.name.push(str(t.frames.name[f]!));
+      frames.url.push(str(t.frames.url[f]!));
+      frames.line.push(t.frames.line[f]!);
+      frames.col.push(t.frames.col[f]!);
+      frames.script.push(t.frames.script[f]!);
+      frameIndex.set(f, j);
+    }
+    return j;
+  };
+  const nodes = { parent: [] as number[], frame: [] as number[], bytes: [] as number[], objects: [] as number[] };
+  for (const node of order) {
+    nodes.parent.push(node === 0 ? -1 : index.get(t.parent[node]!)!);
+    nodes.frame.push(node === 0 ? -1 : frameOf(t.frame[node]!));
+    nodes.bytes.push(bytesOf.get(node) ?? 0);
+    nodes.objects.push(objectsOf.get(node) ?? 0);
+  }
+  return { type: 'alloc-profile', ...meta, strings, frames, nodes, ownBytes };
 }

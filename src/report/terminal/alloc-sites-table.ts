@@ -45,5 +45,21 @@ export function renderAllocSites(b: Baseline, opts: { color: boolean }): string 
   const top = run.top[0];
   if (top && top.stack.length > 1) out.push(c.dim(`  heaviest stack of #1: ${top.stack.slice(-6).join(' → ')}`));
   if (run.top.length > ROWS) out.push(c.dim(`  ${formatCount(run.top.length - ROWS)} more in the baseline (extra.allocSites), every stack in the samples file`));
+  if (run.topInuse && run.inuseBytes !== undefined) {
+    out.push(
+      renderTable({
+        title: `In use at the end (after memkit's GC): ${formatBytes(run.inuseBytes)} sampled`,
+        head: ['#', 'share', 'in use', 'objects', 'function (file:line where it starts)'],
+        rows: run.topInuse.slice(0, ROWS).map((s, i) => [String(i + 1), formatPercent(s.inuseShare, 1), formatBytes(s.inuseBytes), formatCount(Math.round(s.inuseObjects)), s.label]),
+        alignRight: [0, 1, 2, 3],
+        color: opts.color,
+      }),
+    );
+  } else {
+    out.push(c.dim('  in-use view: not measured (see the notes)'));
+  }
+  if (run.harvestMs !== undefined && run.harvests !== undefined && run.seconds > 0) {
+    out.push(c.dim(`  sampler cost: ${formatCount(run.harvests)} harvests at GC, ${run.harvestMs.toFixed(1)} ms (${formatPercent(run.harvestMs / 1000 / run.seconds, 2)} of the window)`));
+  }
   return out.join('\n');
 }
