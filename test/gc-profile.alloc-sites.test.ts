@@ -69,6 +69,19 @@ describe('gc-profile --alloc-sites -- node program.js', () => {
     expect(baseline.extra.allocSites.notes.join('\n')).toMatch(/inlined .* --max-inlined-bytecode-size=0/);
   });
 
+  it('without the gc-hooks addon (node:inspector), the allocated view only: the in-use view is said not measured', async () => {
+    const fallback = join(dir.path, 'inspector.json');
+    const f = await runCli(['gc-profile', '--alloc-sites', '--out', fallback, '--no-progress', '--', process.execPath, FIXTURE], { env: { AB_CALLS: '20000', MEMKIT_GC_HOOKS: '0' } });
+    expect(f.code, f.stderr).toBe(0);
+    const section = JSON.parse(readFileSync(fallback, 'utf8')).extra.allocSites;
+    expect(section.source).toBe('inspector');
+    expect(section.views).toEqual(['allocated']);
+    expect(section.runs[0].top[0].key).toMatch(/^alloc[AB]@/);
+    expect(section.runs[0].topInuse).toBeUndefined();
+    expect(section.notes.join('\n')).toMatch(/in-use view not measured: it needs memkit's gc-hooks addon/);
+    expect(f.stdout).toMatch(/in-use view: not measured/);
+  }, 60_000);
+
   it('--pprof decodes with four sample types whose alloc_space totals the sampled bytes; --folded adds up the same', async () => {
     const { Profile } = await import('pprof-format');
     const p = Profile.decode(gunzipSync(readFileSync(pprof)));
@@ -78,6 +91,10 @@ describe('gc-profile --alloc-sites -- node program.js', () => {
     const sampled = baseline.extra.allocSites.runs[0]!.sampledBytes;
     // Each stack's value is rounded to an integer once.
     expect(Math.abs(space - sampled)).toBeLessThanOrEqual(p.sample.length);
+    const inuse = p.sample.reduce((s, x) => s + Number(x.value[3]), 0);
+    const run = baseline.extra.allocSites.runs[0]! as unknown as { inuseBytes: number };
+    expect(run.inuseBytes).toBeGreaterThan(0);
+    expect(Math.abs(inuse - run.inuseBytes)).toBeLessThanOrEqual(p.sample.length);
     const lines = readFileSync(folded, 'utf8').trimEnd().split('\n');
     expect(lines.reduce((s, l) => s + Number(l.slice(l.lastIndexOf(' ') + 1)), 0)).toBe(space);
     expect(lines.some((l) => l.endsWith(`allocA (test/fixtures/alloc/ab-command.js:7) ${l.slice(l.lastIndexOf(' ') + 1)}`))).toBe(true);
@@ -94,7 +111,10 @@ describe("the same program's sites from memkit and from V8's own node --heap-pro
       const out = join(dir.path, 'b.json');
       const r = await runCli(['gc-profile', '--alloc-sites', '--alloc-interval', '8KiB', '--out', out, '--no-progress', '--', process.execPath, '--max-inlined-bytecode-size=0', fixture], { env });
       expect(r.code, r.stderr).toBe(0);
-      const memkitTop = JSON.parse(readFileSync(out, 'utf8')).extra.allocSites.runs[0].top.slice(0, 2).map((t: SiteRow) => t.key);
+      const run = JSON.parse(readFileSync(out, 'utf8')).extra.allocSites.runs[0];
+      const memkitTop = run.top.slice(0, 2).map((t: SiteRow) => t.key);
+      // Everything is kept: the in-use view at exit (after memkit's GC) is V8's file's view.
+      const inuseTop = run.topInuse.slice(0, 2);
       const v8 = spawnSync(process.execPath, ['--heap-prof', `--heap-prof-dir=${dir.path}`, '--heap-prof-interval=8192', '--max-inlined-bytecode-size=0', fixture], {
         env: { ...process.env, ...env, NODE_OPTIONS: '' },
         encoding: 'utf8',
@@ -102,9 +122,19 @@ describe("the same program's sites from memkit and from V8's own node --heap-pro
       expect(v8.status, v8.stderr).toBe(0);
       const file = readdirSync(dir.path).find((f) => f.endsWith('.heapprofile'))!;
       const tree = allocTreeFromV8Profile(JSON.parse(readFileSync(join(dir.path, file), 'utf8')), 'inuse', { cwd: ROOT, intervalBytes: 8192 });
-      const v8Top = allocSites(tree).slice(0, 2).map((s) => s.key);
+      const v8Sites = allocSites(tree);
+      const v8Top = v8Sites.slice(0, 2).map((s) => s.key);
       expect(memkitTop).toEqual(['allocA@test/fixtures/alloc/ab-retain.js', 'allocB@test/fixtures/alloc/ab-retain.js']);
       expect(v8Top).toEqual(memkitTop);
+      expect(inuseTop.map((t: { key: string }) => t.key)).toEqual(memkitTop);
+      // Two independent samplings of the same retained arrays (~10,000 samples each at 8 KiB): within 10 %.
+      for (const i of [0, 1]) {
+        const ratio = inuseTop[i].inuseBytes / v8Sites[i]!.inuseBytes;
+        expect(ratio).toBeGreaterThan(0.9);
+        expect(ratio).toBeLessThan(1.1);
+      }
+      expect(inuseTop[0].inuseBytes / inuseTop[1].inuseBytes).toBeGreaterThan(3 * 0.85);
+      expect(inuseTop[0].inuseBytes / inuseTop[1].inuseBytes).toBeLessThan(3 * 1.15);
     } finally {
       dir.cleanup();
     }

@@ -8,7 +8,10 @@ import type { RunAllocSites } from './alloc-run.js';
  * - `alloc.site.<key>.bytes`: a command that ended on its own (a fixed amount of work);
  * - `alloc.site.<key>.bytes_per_s`: always; shown, not deciding (it follows the machine);
  * - `alloc.site.<key>.share`: of the run's sampled bytes; what the diff's share floor reads;
- * - `alloc.sites.sampled_bytes` (and `_per_op`): the run's total, the denominator.
+ * - `alloc.site.<key>.inuse_bytes`: what it holds at the end (after memkit's GC), where the
+ *   in-use view was measured; shown, not deciding (the leak verdict decides leaks);
+ * - `alloc.sites.sampled_bytes` (and `_per_op`), `alloc.sites.inuse_bytes`: the run's
+ *   totals, the denominators.
  *
  * A series of runs gets one set of sites: every site at or above `cutShare` in any run,
  * and in each run a value for each of them, 0 where the run sampled none (so every
@@ -32,7 +35,8 @@ export function allocSiteMetrics(runs: readonly SiteMetricsInput[]): Array<Recor
   const best = new Map<string, number>(); // key -> highest share in any run
   for (const r of runs) {
     for (const s of r.sites?.sites ?? []) {
-      if (s.allocShare >= SITE_CUT_SHARE) best.set(s.key, Math.max(best.get(s.key) ?? 0, s.allocShare));
+      const share = Math.max(s.allocShare, s.inuseShare);
+      if (share >= SITE_CUT_SHARE) best.set(s.key, Math.max(best.get(s.key) ?? 0, share));
     }
   }
   const keys = [...best.entries()]
@@ -43,9 +47,12 @@ export function allocSiteMetrics(runs: readonly SiteMetricsInput[]): Array<Recor
     const out: Record<string, number> = {};
     const a = r.sites;
     if (!a) return out; // no profile: the run has no site figures at all (not zeros)
-    const total = totalsOf(a.tree).allocBytes;
+    const totals = totalsOf(a.tree);
+    const total = totals.allocBytes;
     const bytes = new Map(a.sites.map((s) => [s.key, s.allocBytes]));
+    const inuse = a.tree.views.includes('inuse') ? new Map(a.sites.map((s) => [s.key, s.inuseBytes])) : undefined;
     out['alloc.sites.sampled_bytes'] = total;
+    if (inuse) out['alloc.sites.inuse_bytes'] = totals.inuseBytes;
     if (a.steps > 0) out['alloc.sites.sampled_bytes_per_op'] = total / a.steps;
     for (const key of keys) {
       const b = bytes.get(key) ?? 0;
@@ -54,6 +61,7 @@ export function allocSiteMetrics(runs: readonly SiteMetricsInput[]): Array<Recor
       if (a.steps > 0) out[`${name}.bytes_per_op`] = b / a.steps;
       else if (r.selfEnded) out[`${name}.bytes`] = b;
       if (a.seconds > 0) out[`${name}.bytes_per_s`] = b / a.seconds;
+      if (inuse) out[`${name}.inuse_bytes`] = inuse.get(key) ?? 0;
     }
     return out;
   });

@@ -7,6 +7,7 @@ import { analyzeRun, type RunAnalysis } from './run-metrics.js';
 import { summarizeBuckets, type LatencySummary } from './latency-stats.js';
 import { inWindow, type Window } from './window.js';
 import { rssAtEdges } from './memory-stats.js';
+import { growingSites } from './alloc-leak-sites.js';
 
 /**
  * A mem-stress run: everything gc-profile measures over the window, plus what a soak test
@@ -29,7 +30,7 @@ const PER_MIN = 60_000;
 
 export { livePointsAfterWarmup, programLivePoints } from './live-points.js';
 
-export function analyzeStressRun(data: RunData, opts: { phaseOrder?: string[]; minLeakBytes?: number } = {}): StressAnalysis {
+export function analyzeStressRun(data: RunData, opts: { phaseOrder?: string[]; minLeakBytes?: number; cwd?: string } = {}): StressAnalysis {
   const base = analyzeRun(data);
   // A command's tree: its isolates' checkpoints added up (live-points.ts); its top-level
   // marks are only the window's edges, and it has no steps of its own.
@@ -90,7 +91,8 @@ export function analyzeStressRun(data: RunData, opts: { phaseOrder?: string[]; m
     m[`phase.${p.name}.share_ratio`] = p.share;
   }
 
-  const leak = judgeLeak(livePoints, rssSlope, { minEffectBytes: opts.minLeakBytes, startRssBytes: rssEdges?.startBytes });
+  const verdict = judgeLeak(livePoints, rssSlope, { minEffectBytes: opts.minLeakBytes, startRssBytes: rssEdges?.startBytes });
+  const leak = withLeakSites(verdict, data, { fromMs: steady.startMs, cwd: opts.cwd ?? '', startLiveBytes: livePoints[0]?.liveBytes ?? 0 });
   return { ...base, metrics: m, steady, steadySteps, latency, rssSlope, liveSlope, livePoints, leak, phases };
 }
 
@@ -112,4 +114,23 @@ export function isolateLeak(
   for (let i = 0; i < (rss?.tMs.length ?? 0); i++) if (rss!.tMs[i]! >= fromMs) idx.push(i);
   const rssSlope = rss ? fitSlope(idx.map((i) => rss.tMs[i]!), idx.map((i) => rss.rssBytes[i]!)) : undefined;
   return judgeLeak(points, rssSlope, { minEffectBytes: opts.minEffectBytes, startRssBytes: idx.length ? rss!.rssBytes[idx[0]!] : undefined });
+}
+
+/** Sites named: at most this many in the reason (all of them in `sites`). */
+const REASON_SITES = 3;
+
+/**
+ * --alloc-sites: the sites whose in-use bytes climb over the checkpoints, as the verdict's
+ * evidence (`sites`), and named in its reason when it says "leak". The smallest growth
+ * worth naming: four samples' worth, and 1 % of the live memory at the start.
+ */
+function withLeakSites(v: LeakVerdict, data: RunData, o: { fromMs: number; cwd: string; startLiveBytes: number }): LeakVerdict {
+  const intervalBytes = data.alloc.find((r) => r.view === 'inuse')?.intervalBytes;
+  if (intervalBytes === undefined) return v;
+  const sites = growingSites(data.alloc, { fromMs: o.fromMs, cwd: o.cwd, minGrowthBytes: Math.max(4 * intervalBytes, 0.01 * o.startLiveBytes) });
+  const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
+  const named = sites.slice(0, REASON_SITES).map((s) => `${s.label} +${mb(s.slopeBytesPerMin)}/min`);
+  const more = sites.length > REASON_SITES ? ` and ${sites.length - REASON_SITES} more` : '';
+  const reason = v.verdict === 'leak' && named.length > 0 ? `${v.reason}; growing in use: ${named.join(', ')}${more}` : v.reason;
+  return { ...v, reason, sites: sites.map((s) => ({ ...s })) };
 }

@@ -74,6 +74,20 @@ export interface RunLeakSection {
   rssSlopeHalfWidthBytesPerMin?: number;
   minEffectBytes: number;
   spanMs: number;
+  /**
+   * --alloc-sites: the sites whose sampled in-use bytes climb over the checkpoints (slope
+   * above zero, corrected over the sites, and a growth worth naming), steepest first.
+   */
+  sites?: LeakSiteRow[];
+}
+
+export interface LeakSiteRow {
+  key: string;
+  label: string;
+  slopeBytesPerMin: number;
+  halfWidthBytesPerMin: number;
+  growthBytes: number;
+  points: number;
 }
 
 /** The verdict over all runs (`extra.leak`). */

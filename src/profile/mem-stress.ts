@@ -70,7 +70,7 @@ export async function stressScenario(s: MemStressSettings, progress?: ProgressSi
         allocSites: s.allocSites,
       },
       analyze: (data, measured) => {
-        const a = analyzeStressRun(data, { phaseOrder: measured.definition?.phases, minLeakBytes: s.minLeakBytes });
+        const a = analyzeStressRun(data, { phaseOrder: measured.definition?.phases, minLeakBytes: s.minLeakBytes, cwd: process.cwd() });
         return s.load?.http ? { ...a, metrics: httpLoadMetrics(a.metrics, data, a.steady.startMs) } : a;
       },
       beside: s.load ? loadDriver(s.load) : undefined,
