@@ -45,7 +45,9 @@ export function renderAllocSites(b: Baseline, opts: { color: boolean }): string 
   const top = run.top[0];
   if (top && top.stack.length > 1) out.push(c.dim(`  heaviest stack of #1: ${top.stack.slice(-6).join(' → ')}`));
   if (run.top.length > ROWS) out.push(c.dim(`  ${formatCount(run.top.length - ROWS)} more in the baseline (extra.allocSites), every stack in the samples file`));
-  if (run.topInuse && run.inuseBytes !== undefined) {
+  if (run.topInuse && run.inuseBytes !== undefined && run.topInuse.length === 0) {
+    out.push(c.dim(`  in use at the end: nothing sampled (what is alive is under about one sample per ${interval})`));
+  } else if (run.topInuse && run.inuseBytes !== undefined) {
     out.push(
       renderTable({
         title: `In use at the end (after memkit's GC): ${formatBytes(run.inuseBytes)} sampled`,
