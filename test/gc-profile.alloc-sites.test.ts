@@ -66,7 +66,7 @@ describe('gc-profile --alloc-sites -- node program.js', () => {
   it("keeps the agent's own reads out, and says how inlining and start lines shape the sites", () => {
     const labels = baseline.extra.allocSites.runs[0]!.top.map((s) => s.label).join('\n');
     expect(labels).not.toMatch(/tree-agent|alloc-sampler|encodeV8Profile/);
-    expect(baseline.extra.allocSites.notes.join('\n')).toMatch(/inlined .* --max-inlined-bytecode-size=0/);
+    expect(baseline.extra.allocSites.notes.join('\n')).toMatch(/inlined .* --alloc-no-inline \(or node --max-inlined-bytecode-size=0\)/);
   });
 
   it('without the gc-hooks addon (node:inspector), the allocated view only: the in-use view is said not measured', async () => {
@@ -152,6 +152,28 @@ describe('gc-profile --alloc-sites on a scenario', () => {
       expect(run.steps).toBe(20000);
       expect(run.top[0].label).toMatch(/ \(dist\/scenarios\/lru-cache\.js:\d+\)$/);
       expect(r.stdout).toMatch(/per step/);
+    } finally {
+      dir.cleanup();
+    }
+  }, 60_000);
+});
+
+describe('--alloc-no-inline', () => {
+  it("turns V8's inlining off from the agent: the program run without node's flag still has allocA and allocB as sites, 3 : 1", async () => {
+    const dir = tempDir('memkit-alloc-sites-');
+    try {
+      const out = join(dir.path, 'b.json');
+      // Inlined (no flag at all), the main module's loop takes most of both functions' bytes.
+      const r = await runCli(['gc-profile', '--alloc-sites', '--alloc-no-inline', '--alloc-interval', '32KiB', '--out', out, '--no-progress', '--', process.execPath, FIXTURE], {
+        env: { AB_CALLS: '30000' },
+      });
+      expect(r.code, r.stderr).toBe(0);
+      const section = JSON.parse(readFileSync(out, 'utf8')).extra.allocSites;
+      const [a, b] = section.runs[0].top as SiteRow[];
+      expect([a!.key, b!.key]).toEqual(['allocA@test/fixtures/alloc/ab-command.js', 'allocB@test/fixtures/alloc/ab-command.js']);
+      expect(a!.allocBytes / b!.allocBytes).toBeGreaterThan(3 * 0.85);
+      expect(a!.allocBytes / b!.allocBytes).toBeLessThan(3 * 1.15);
+      expect(section.notes.join('\n')).toMatch(/inlining was off \(--alloc-no-inline\)/);
     } finally {
       dir.cleanup();
     }

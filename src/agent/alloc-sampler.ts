@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { setFlagsFromString } from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import type * as Inspector from 'node:inspector';
 import type { Session } from 'node:inspector';
@@ -43,6 +44,8 @@ const OWN_CODE = [new URL('.', import.meta.url), new URL('../samples/', import.m
 const STACK_DEPTH = 128;
 
 export function startAllocSampler(config: AllocSitesConfig): AllocSampler | { error: string } {
+  // Inlining is decided when a function is optimised, which comes later than this.
+  if (config.noInline) setFlagsFromString('--max-inlined-bytecode-size=0');
   const addon = loadGcHooks();
   if (addon?.allocStart && addon.allocRead) {
     if (!addon.allocStart(config.intervalBytes, STACK_DEPTH)) {

@@ -110,7 +110,11 @@ export function allocSitesExtra(sites: readonly (RunAllocSites | undefined)[], c
         "(a main module's own functions once it has run); a run longer than one periodic read (10 s) keeps the names",
     );
   }
-  notes.push("V8 attributes the allocations of a function it inlined to its caller; run the program with --max-inlined-bytecode-size=0 to see every function (slower)");
+  notes.push(
+    config.noInline
+      ? "V8's inlining was off (--alloc-no-inline): every function is its own site, and the program ran slower than it does normally"
+      : 'V8 attributes the allocations of a function it inlined to its caller; --alloc-no-inline (or node --max-inlined-bytecode-size=0) shows every function (slower)',
+  );
   notes.push('a site is where its function starts (V8 records the function, not the allocating line)');
   return { source, intervalBytes: config.intervalBytes, views, runs: out, notes };
 }

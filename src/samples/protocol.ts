@@ -68,6 +68,11 @@ export interface AllocSitesConfig {
   intervalBytes: number;
   /** Read the profile this often besides at the end, so a crash keeps what was allocating. */
   everyMs: number;
+  /**
+   * Turn V8's inlining off in the isolate (--alloc-no-inline): V8 gives an inlined callee's
+   * allocations to its caller. Set at run time, before the program's functions are optimised.
+   */
+  noInline?: boolean;
 }
 
 export interface HelloMessage {
