@@ -1,6 +1,7 @@
 import type { RunData } from '../samples/run-data.js';
 import { allocSites, type AllocSite } from './alloc-sites.js';
 import { allocTreeOf, mergeAllocTrees, type AllocTree } from './alloc-tree.js';
+import { originalPositionsOf } from './alloc-source-map.js';
 
 /**
  * A run's allocation sites: every profile read of each isolate in the view (one agent for
@@ -19,11 +20,14 @@ export interface RunAllocSites {
   ownBytes: number;
   steps: number;
   seconds: number;
+  /** Scripts of the sampled frames with a source map (their frames at the original position) and without. */
+  sourceMaps: { scriptsMapped: number; scriptsWithoutMap: number };
 }
 
 export function allocSitesOfRun(data: RunData, cwd: string): RunAllocSites | undefined {
   if (data.alloc.length === 0) return undefined;
-  const tree = mergeAllocTrees(data.alloc.map((r) => allocTreeOf(r, cwd)));
+  const original = originalPositionsOf(data.allocSourceMap);
+  const tree = mergeAllocTrees(data.alloc.map((r) => allocTreeOf(r, cwd, original)));
   const start = data.marks.find((m) => m.label === 'measure-start')?.tMs;
   const end = data.marks.find((m) => m.label === 'measure-end')?.tMs ?? Math.max(...data.alloc.map((r) => r.tMs));
   return {
@@ -35,5 +39,6 @@ export function allocSitesOfRun(data: RunData, cwd: string): RunAllocSites | und
     // Steps at each read are the agent's count so far (a scenario has one agent).
     steps: Math.max(0, ...data.alloc.map((r) => r.steps)),
     seconds: start !== undefined && end > start ? (end - start) / 1000 : 0,
+    sourceMaps: { scriptsMapped: original.scriptsMapped, scriptsWithoutMap: original.scriptsWithoutMap },
   };
 }

@@ -83,7 +83,28 @@ export function allocSitesExtra(sites: readonly (RunAllocSites | undefined)[], c
         "(a main module's own functions once it has run); a run longer than one periodic read (10 s) keeps the names",
     );
   }
+  notes.push(...sourceMapNotes(sites));
   notes.push("V8 attributes the allocations of a function it inlined to its caller; run the program with --max-inlined-bytecode-size=0 to see every function (slower)");
   notes.push('a site is where its function starts (V8 records the function, not the allocating line)');
   return { source: 'inspector', intervalBytes: config.intervalBytes, views: ['allocated'], runs: out, notes };
+}
+
+/**
+ * What the source maps did, once when every run says the same: how many frames are shown
+ * at their original (TypeScript) position, and how many scripts had no map (their frames
+ * keep the compiled position). Silent when no script had a map: plain JavaScript.
+ */
+function sourceMapNotes(sites: readonly (RunAllocSites | undefined)[]): string[] {
+  const texts = sites.map((a) => {
+    if (!a || a.sourceMaps.scriptsMapped === 0) return undefined;
+    const frames = a.tree.frames.filter((f) => f.mapped).length;
+    const without = a.sourceMaps.scriptsWithoutMap;
+    return (
+      `source maps: ${frames} frame(s) of ${a.sourceMaps.scriptsMapped} script(s) shown at their original file and line (the function's declaration)` +
+      (without > 0 ? `; ${without} script(s) had no source map (their frames keep the compiled position)` : '')
+    );
+  });
+  if (texts.every((t) => t === undefined)) return [];
+  if (texts.every((t) => t === texts[0])) return [texts[0]!];
+  return texts.flatMap((t, i) => (t === undefined ? [] : [`run ${i + 1}: ${t}`]));
 }
