@@ -38,14 +38,25 @@ export interface FrameRef {
   unnamedScript?: boolean;
 }
 
-export function frameRefOf(raw: RawFrame, cwd: string, mapped = false): FrameRef {
-  const ref: FrameRef = {
-    name: raw.functionName,
-    file: portableSourcePath(raw.url, cwd),
-    line: raw.lineNumber + 1,
-    col: raw.columnNumber + 1,
-    mapped,
-  };
+/** Where a generated position comes from, through its script's source map: file (absolute path or the map's url), 1-based line and column. */
+export interface OriginalPosition {
+  file: string;
+  line: number;
+  col: number;
+  /** The map's name at that position; not the frame's name (see frameRefOf). */
+  name: string | null;
+}
+
+/**
+ * A frame made portable; with its original position (a source map's), the original file
+ * and line, so the site is `parseTick (src/feed.ts:18)` and its key `parseTick@src/feed.ts`.
+ * The name stays V8's: a map's name at a function's start is that of the nearest token the
+ * compiler marked (for an anonymous callback, often the method it is passed to).
+ */
+export function frameRefOf(raw: RawFrame, cwd: string, original?: OriginalPosition): FrameRef {
+  const ref: FrameRef = original
+    ? { name: raw.functionName, file: portableSourcePath(original.file, cwd), line: original.line, col: original.col, mapped: true }
+    : { name: raw.functionName, file: portableSourcePath(raw.url, cwd), line: raw.lineNumber + 1, col: raw.columnNumber + 1, mapped: false };
   if (raw.url === '' && (raw.scriptId ?? 0) > 0) ref.unnamedScript = true;
   return ref;
 }

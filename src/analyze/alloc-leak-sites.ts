@@ -1,5 +1,6 @@
 import type { AllocProfileRecord } from '../samples/alloc-profile.js';
 import { agentOf } from './alloc-run.js';
+import type { OriginalPositions } from './alloc-source-map.js';
 import { allocSites } from './alloc-sites.js';
 import { allocTreeOf } from './alloc-tree.js';
 import { fitSlope } from './regression.js';
@@ -36,6 +37,8 @@ export interface GrowingSitesOptions {
   /** Checkpoints from here on (the end of the warm-up). */
   fromMs: number;
   cwd: string;
+  /** The run's source maps: sites at their original position, keyed as the run's other sites. */
+  original?: OriginalPositions;
   minGrowthBytes: number;
   /** Family-wise error over the sites tested. */
   alpha?: number;
@@ -62,7 +65,7 @@ export function growingSites(records: readonly AllocProfileRecord[], opts: Growi
       tMs: list.map((r) => r.tMs),
       bytes: list.map((r) => {
         const m = new Map<string, number>();
-        for (const s of allocSites(allocTreeOf(r, opts.cwd))) {
+        for (const s of allocSites(allocTreeOf(r, opts.cwd, opts.original))) {
           m.set(s.key, s.inuseBytes);
           labels.set(s.key, s.label);
         }

@@ -2,6 +2,7 @@ import type { AllocProfileRecord, AllocSource, AllocView } from '../samples/allo
 import type { RunData } from '../samples/run-data.js';
 import { allocSites, type AllocSite } from './alloc-sites.js';
 import { allocTreeOf, mergeAllocTrees, type AllocTree } from './alloc-tree.js';
+import { originalPositionsOf } from './alloc-source-map.js';
 
 /**
  * A run's allocation sites, both views:
@@ -28,6 +29,8 @@ export interface RunAllocSites {
   harvests: number;
   steps: number;
   seconds: number;
+  /** Scripts of the sampled frames with a source map (their frames at the original position) and without. */
+  sourceMaps: { scriptsMapped: number; scriptsWithoutMap: number };
 }
 
 export const agentOf = (r: AllocProfileRecord): number => (r as { agentId?: number }).agentId ?? 0;
@@ -50,8 +53,9 @@ export function allocSitesOfRun(data: RunData, cwd: string): RunAllocSites | und
   const inuse = latestInuse(data.alloc);
   const inuseComplete = [...agents].every((a) => inuse.has(a));
   const views: AllocView[] = inuseComplete ? ['allocated', 'inuse'] : ['allocated'];
-  const parts = allocated.map((r) => allocTreeOf(r, cwd));
-  if (inuseComplete) for (const r of inuse.values()) parts.push(allocTreeOf(r, cwd));
+  const original = originalPositionsOf(data.allocSourceMap);
+  const parts = allocated.map((r) => allocTreeOf(r, cwd, original));
+  if (inuseComplete) for (const r of inuse.values()) parts.push(allocTreeOf(r, cwd, original));
   const tree = mergeAllocTrees(parts, views);
   const start = data.marks.find((m) => m.label === 'measure-start')?.tMs;
   const end = data.marks.find((m) => m.label === 'measure-end')?.tMs ?? Math.max(...allocated.map((r) => r.tMs));
@@ -72,5 +76,6 @@ export function allocSitesOfRun(data: RunData, cwd: string): RunAllocSites | und
     // Steps at each read are the agent's count so far (a scenario has one agent).
     steps: Math.max(0, ...allocated.map((r) => r.steps)),
     seconds: start !== undefined && end > start ? (end - start) / 1000 : 0,
+    sourceMaps: { scriptsMapped: original.scriptsMapped, scriptsWithoutMap: original.scriptsWithoutMap },
   };
 }

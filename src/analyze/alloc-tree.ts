@@ -1,5 +1,6 @@
 import { encodeV8Profile, type AllocProfileRecord, type AllocView, type V8SamplingProfile } from '../samples/alloc-profile.js';
 import { frameRefOf, type FrameRef } from './alloc-frames.js';
+import { NO_ORIGINAL_POSITIONS, type OriginalPositions } from './alloc-source-map.js';
 
 export type { AllocView, V8SamplingProfile } from '../samples/alloc-profile.js';
 
@@ -81,25 +82,19 @@ class TreeBuilder {
 
 /**
  * The tree of one profile record, as its view. Frames are made portable with the run's
- * working directory, and nodes whose stacks are then the same frames (V8 may split one
+ * working directory (and, where the run's source-map record has them, moved to their
+ * original file and line), and nodes whose stacks are then the same frames (V8 may split one
  * function by script id, and different paths may normalise alike) are one node.
  */
-export function allocTreeOf(record: AllocProfileRecord, cwd: string): AllocTree {
+export function allocTreeOf(record: AllocProfileRecord, cwd: string, original: OriginalPositions = NO_ORIGINAL_POSITIONS): AllocTree {
   const t = new TreeBuilder();
-  const frameOfRecord = record.frames.name.map((nameIndex, i) =>
-    t.internFrame(
-      frameRefOf(
-        {
-          functionName: record.strings[nameIndex]!,
-          url: record.strings[record.frames.url[i]!]!,
-          lineNumber: record.frames.line[i]!,
-          columnNumber: record.frames.col[i]!,
-          scriptId: record.frames.script?.[i] ?? 0,
-        },
-        cwd,
-      ),
-    ),
-  );
+  const frameOfRecord = record.frames.name.map((nameIndex, i) => {
+    const url = record.strings[record.frames.url[i]!]!;
+    const lineNumber = record.frames.line[i]!;
+    const columnNumber = record.frames.col[i]!;
+    const raw = { functionName: record.strings[nameIndex]!, url, lineNumber, columnNumber, scriptId: record.frames.script?.[i] ?? 0 };
+    return t.internFrame(frameRefOf(raw, cwd, original.of(url, lineNumber, columnNumber)));
+  });
   const [bytes, objects] = record.view === 'allocated' ? [t.values.allocBytes, t.values.allocObjects] : [t.values.inuseBytes, t.values.inuseObjects];
   bytes[0] = record.nodes.bytes[0] ?? 0;
   objects[0] = record.nodes.objects[0] ?? 0;

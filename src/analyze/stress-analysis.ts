@@ -8,6 +8,7 @@ import { summarizeBuckets, type LatencySummary } from './latency-stats.js';
 import { inWindow, type Window } from './window.js';
 import { rssAtEdges } from './memory-stats.js';
 import { growingSites } from './alloc-leak-sites.js';
+import { originalPositionsOf } from './alloc-source-map.js';
 
 /**
  * A mem-stress run: everything gc-profile measures over the window, plus what a soak test
@@ -127,7 +128,7 @@ const REASON_SITES = 3;
 function withLeakSites(v: LeakVerdict, data: RunData, o: { fromMs: number; cwd: string; startLiveBytes: number }): LeakVerdict {
   const intervalBytes = data.alloc.find((r) => r.view === 'inuse')?.intervalBytes;
   if (intervalBytes === undefined) return v;
-  const sites = growingSites(data.alloc, { fromMs: o.fromMs, cwd: o.cwd, minGrowthBytes: Math.max(4 * intervalBytes, 0.01 * o.startLiveBytes) });
+  const sites = growingSites(data.alloc, { fromMs: o.fromMs, cwd: o.cwd, original: originalPositionsOf(data.allocSourceMap), minGrowthBytes: Math.max(4 * intervalBytes, 0.01 * o.startLiveBytes) });
   const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
   const named = sites.slice(0, REASON_SITES).map((s) => `${s.label} +${mb(s.slopeBytesPerMin)}/min`);
   const more = sites.length > REASON_SITES ? ` and ${sites.length - REASON_SITES} more` : '';

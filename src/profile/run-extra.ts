@@ -110,6 +110,7 @@ export function allocSitesExtra(sites: readonly (RunAllocSites | undefined)[], c
         "(a main module's own functions once it has run); a run longer than one periodic read (10 s) keeps the names",
     );
   }
+  notes.push(...sourceMapNotes(sites));
   notes.push(
     config.noInline
       ? "V8's inlining was off (--alloc-no-inline): every function is its own site, and the program ran slower than it does normally"
@@ -130,4 +131,24 @@ function inuseStackOf(a: RunAllocSites, keys: readonly string[], key: string): s
     bestBytes = a.tree.inuseBytes[node]!;
   }
   return best < 0 ? undefined : stackOf(a.tree, best).map((f) => siteLabel(a.tree.frames[f]!));
+}
+
+/**
+ * What the source maps did, once when every run says the same: how many frames are shown
+ * at their original (TypeScript) position, and how many scripts had no map (their frames
+ * keep the compiled position). Silent when no script had a map: plain JavaScript.
+ */
+function sourceMapNotes(sites: readonly (RunAllocSites | undefined)[]): string[] {
+  const texts = sites.map((a) => {
+    if (!a || a.sourceMaps.scriptsMapped === 0) return undefined;
+    const frames = a.tree.frames.filter((f) => f.mapped).length;
+    const without = a.sourceMaps.scriptsWithoutMap;
+    return (
+      `source maps: ${frames} frame(s) of ${a.sourceMaps.scriptsMapped} script(s) shown at their original file and line (the function's declaration)` +
+      (without > 0 ? `; ${without} script(s) had no source map (their frames keep the compiled position)` : '')
+    );
+  });
+  if (texts.every((t) => t === undefined)) return [];
+  if (texts.every((t) => t === texts[0])) return [texts[0]!];
+  return texts.flatMap((t, i) => (t === undefined ? [] : [`run ${i + 1}: ${t}`]));
 }

@@ -8,6 +8,7 @@ import { ProcessRegistry } from './process-registry.js';
 import { StderrFatalScanner } from './stderr-fatal.js';
 import { startExternalSampler, type ExternalSampler } from './external-sampler.js';
 import { JsonlWriter } from './jsonl-writer.js';
+import { allocSourceMapRecord } from './alloc-source-maps.js';
 import { StderrTail } from './stderr-tail.js';
 import { AgentChannelServer } from './agent-channel.js';
 import { ProcessTreeReader } from './process-tree.js';
@@ -309,6 +310,9 @@ export function startChild(kind: ChildKind, options: ChildRunOptions): RunHandle
         cls = classifyExit(facts);
       }
       const endedAtMs = Date.now();
+      // Read while the scripts' maps are most likely where the program left them.
+      const sourceMap = allocSourceMapRecord(data, endedAtMs);
+      if (sourceMap) record(sourceMap);
       const notes = cls.notes?.length ? { notes: cls.notes } : {};
       record({ type: 'end', tMs: endedAtMs, status: cls.status, statusReason: cls.reason, exit: exitInfo, ...notes });
       writer.close();

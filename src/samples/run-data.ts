@@ -20,6 +20,7 @@ import type {
 } from './protocol.js';
 import { sparseQuantileMs } from './log-buckets.js';
 import type { AllocProfileRecord } from './alloc-profile.js';
+import type { AllocSourceMapRecord } from './alloc-source-map.js';
 
 /**
  * Everything one measured run produced, in columns: the in-memory form of the run's
@@ -192,6 +193,7 @@ export type SampleRecord =
   | ProcGoneRecord
   | RssHighWaterMark
   | MemoryLimitRecord
+  | AllocSourceMapRecord
   | EndRecord | (ChildMessage & AgentTagged) | JobPhaseMessage | JobDoneMessage;
 
 /** The columns of the agent's batches, accumulated over the run. */
@@ -286,6 +288,8 @@ export interface RunData {
   memoryLimit: MemoryLimitRecord[];
   /** --alloc-sites: each agent's profile reads, each covering the time since its previous one (a merged view holds its isolates'). */
   alloc: AllocProfileRecord[];
+  /** --alloc-sites: the original positions of the sampled frames (a parent record, at the run's end), when a script had a source map. */
+  allocSourceMap?: AllocSourceMapRecord;
   /** Records of types this reducer does not know (later commands' own batches). */
   other: SampleRecord[];
 }
@@ -421,6 +425,9 @@ function addOwnRecord(data: RunData, r: SampleRecord): void {
     case 'alloc-profile':
       // Each read covers the time since the previous one: the run's profile is their sum (a crash keeps every periodic one).
       data.alloc.push(r);
+      break;
+    case 'alloc-source-map':
+      data.allocSourceMap = r;
       break;
     case 'memory-limit':
       data.memoryLimit.push(r);
