@@ -7,6 +7,7 @@
 #   make bench           # benchmarks: ratios measured in the same run
 #   make diff base=reports/baseline.json current=reports/current.json [format=markdown]
 #   make bench-diff      # diff's cold start and noise benchmarks
+#   make bench-alloc     # --alloc-sites: cost and accuracy per sampling interval
 #
 # Extra CLI flags go in ARGS, e.g. make gc-profile ARGS="--node-arg=--max-semi-space-size=64"
 
@@ -17,7 +18,7 @@ SRC    := $(shell find src scenarios -name '*.ts' 2>/dev/null) tsconfig.json
 # opt(flag,value): the flag only when the make variable was given.
 opt = $(if $(2),$(1) $(2))
 
-.PHONY: install build lint test bench bench-w4 bench-agent bench-soak bench-report bench-snapshot bench-snapshot-engine bench-snapshot-capture bench-similarity bench-diff bench-load clean gc-profile mem-stress mem-snapshot report check-alerts similarity-build diff
+.PHONY: install build lint test bench bench-w4 bench-agent bench-soak bench-report bench-snapshot bench-snapshot-engine bench-snapshot-capture bench-similarity bench-diff bench-load bench-alloc clean gc-profile mem-stress mem-snapshot report check-alerts similarity-build diff
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci
@@ -63,7 +64,7 @@ gc-profile: build
 
 # Benchmarks print ratios against a reference measured in the same run (a shared,
 # noisy machine); they are not part of `make test`.
-bench: bench-agent bench-soak bench-report bench-snapshot bench-similarity bench-diff bench-load
+bench: bench-agent bench-soak bench-report bench-snapshot bench-similarity bench-diff bench-load bench-alloc
 
 # The seed's W4 on an express service, wrongly vs rightly keyed cache (default 10 min each).
 bench-w4: build
@@ -74,6 +75,12 @@ bench-agent: build
 	@if command -v valgrind >/dev/null; then $(NODE) bench/agent-instructions.mjs; else echo 'bench-agent: no valgrind, instruction counts skipped'; fi
 	$(NODE) bench/agent-overhead.mjs
 	$(NODE) bench/agent-overhead-tree.mjs
+
+# --alloc-sites: the sampler's throughput cost at 512 KiB (scenarios and a command, interleaved),
+# accuracy and cost per --alloc-interval, and callgrind's instruction counts (~5 min; QUICK=1 ~1.5 min).
+# Knobs as environment variables: make bench-alloc ROUNDS=9 INTERVALS=64,512 PARTS=overhead
+bench-alloc: build
+	$(NODE) bench/alloc-sites-overhead.mjs
 
 # Seed 000's W1 table, measured: a soak of lru-cache before/after (10 min each by default).
 bench-soak: build
