@@ -3,6 +3,11 @@ import { allocTreeFromV8Profile, mergeAllocTrees, type AllocTree, type V8Samplin
 import { flameDiffOf, flameGraphOf, flameMeasure, flameSide } from '../src/analyze/alloc-flame.js';
 import type { RunAllocSites } from '../src/analyze/alloc-run.js';
 import { flameDiffData, frameTone, siteVerdictsByKey, toneColour, type SiteVerdict } from '../src/report/html/flame-data.js';
+import { buildFlameSection } from '../src/report/html/flame-section.js';
+import { encodeV8Profile } from '../src/samples/alloc-profile.js';
+import { emptyRunData } from '../src/samples/run-data.js';
+import type { ReportSide } from '../src/report/inputs.js';
+import type { Baseline } from '../src/baseline/schema.js';
 
 /**
  * The flame graph's data, from trees built in-process: totals (self plus below), the cut
@@ -142,5 +147,33 @@ describe('the differential', () => {
     expect(frameTone(0.3, tested('x.bytes', 'unchanged'))).toEqual({ sign: 0, strength: 1, words: 'unchanged (memkit diff: no evidence of a change)' });
     // Strong and pale differ, and red and blue differ.
     expect(new Set([toneColour({ sign: 1, strength: 1, words: '' }), toneColour({ sign: 1, strength: 0.2, words: '' }), toneColour({ sign: -1, strength: 1, words: '' })]).size).toBe(3);
+  });
+});
+
+describe('the page section', () => {
+  const side = (p: V8SamplingProfile, metrics: Record<string, unknown> = {}): ReportSide => {
+    const data = emptyRunData();
+    data.alloc.push(encodeV8Profile(p, { tMs: 1000, seq: 0, why: 'end', steps: 0, source: 'inspector', view: 'allocated', intervalBytes: 512 * 1024 }));
+    const baseline = { command: { argv: [], cwd: CWD }, metrics } as unknown as Baseline;
+    return { baseline, runs: [{ index: 0, data, badLines: 0 }] };
+  };
+
+  it('differential first, coloured by the verdicts handed in; views not measured and what is gone, said as escaped text', () => {
+    const markup = root([node('main', 'src/app.js', 1, 10, [node('<script>x</script>', 'src/a&b.js', 2, 500), node('<img src=x>', 'src/o.js', 4, 200)])]);
+    const now = root([node('main', 'src/app.js', 1, 10, [node('<script>x</script>', 'src/a&b.js', 2, 900)])]);
+    const fixed = { 'alloc.site.main@src/app.js.bytes': {} };
+    const verdicts: SiteVerdict[] = [{ name: 'alloc.site.<script>x</script>@src/a_b.js.bytes', verdict: 'regressed', basis: 'test+threshold', gating: true }];
+    const s = buildFlameSection([side(markup, fixed), side(now, fixed)], verdicts)!;
+    expect(s.data.graphs.map((g) => [g.id, g.measure])).toEqual([['diff', 'raw'], ['allocated', 'raw']]);
+    const f = s.data.graphs[0]!.frames.find((x) => x.l === '<script>x</script> (src/a&b.js:2)')!;
+    expect([f.t, f.b, f.v, f.c]).toEqual([900, 500, 'regressed (memkit diff, test+threshold)', toneColour({ sign: 1, strength: 1, words: '' })]);
+    const page = s.html.html;
+    expect(page).toContain('in use: not measured');
+    expect(page).toContain('Gone since base');
+    expect(page).toContain('main (src/app.js:1) → &lt;img src=x&gt; (src/o.js:4)');
+    expect(page).not.toContain('<img');
+    expect(page).not.toContain('<script>x');
+    // The section's own markup has no label in it: labels travel in the JSON, put in by textContent.
+    expect(buildFlameSection([side(now)])!.data.graphs.map((g) => g.id)).toEqual(['allocated']);
   });
 });
