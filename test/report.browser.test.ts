@@ -22,6 +22,9 @@ const ARTIFACTS = join(ROOT, 'test-artifacts');
 const IMG = '<img src=x onerror=alert(1)>';
 const SCRIPT = '</script><script>alert(2)</script>';
 const XSS_SCENARIO = join(FIXTURES, 'report', 'xss.scenario.js');
+const ALLOC_MARKUP = join(FIXTURES, 'report', 'alloc-markup.cjs');
+/** The file name alloc-markup.cjs compiles its allocMarkup function under (V8 reports it as the site's url). */
+const MARKUP_FILE = '<script>alert(3)</script>&"q';
 
 if (SKIP) {
   console.warn('\n!!! MEMKIT_SKIP_BROWSER=1: the HTML report is NOT being checked in a browser !!!\n');
@@ -157,6 +160,12 @@ describe.skipIf(SKIP)('the HTML report in headless Chromium', () => {
     // Two measured children at once: a soak test of the markup-named scenario (latency,
     // leak verdict, assertions and every user string), and a plain Node program profiled
     // with gc-profile --html.
+    // Two short --alloc-sites runs of a program whose site names carry markup (the current side's
+    // allocB allocates twice as much): the flame graph and its differential.
+    const sites = (name: string, bFactor: number) =>
+      runCli(['gc-profile', '--alloc-sites', '--no-progress', '--out', file(`${name}.json`), '--', process.execPath, '--max-inlined-bytecode-size=0', ALLOC_MARKUP], {
+        env: { AB_CALLS: '20000', B_FACTOR: String(bFactor) },
+      });
     const [stress, command] = await Promise.all([
       runCli([
         // 1000 objects a step (~150 KB): GCs in the window even when a busy machine runs few steps (at 64 a step, two CPU hogs
@@ -166,7 +175,11 @@ describe.skipIf(SKIP)('the HTML report in headless Chromium', () => {
       ]),
       runCli(['gc-profile', '--no-progress', '--out', file('command.json'), '--html', file('command.html'), '--', 'node', join(FIXTURES, 'apps', 'alloc-app.js'), '800']),
     ]);
-    Object.assign(runs, { stress, command });
+    // After the soak run, not beside it: two more children at once would leave its window fewer steps on a busy machine.
+    const [sitesBase, sitesCurrent] = await Promise.all([sites('sites-base', 1), sites('sites-current', 2)]);
+    Object.assign(runs, { stress, command, sitesBase, sitesCurrent });
+    runs.sitesOne = await runCli(['report', file('sites-current.json'), '--html', file('sites.html')]);
+    runs.sitesDiff = await runCli(['report', file('sites-base.json'), file('sites-current.json'), '--html', file('sites-diff.html')]);
     // The comparison's baseline side: the same scenario as a run written the way the runner
     // writes one (bench/report-synthetic.mjs), which spares the suite a third child.
     if (stress.code === 1) {
@@ -281,6 +294,72 @@ describe.skipIf(SKIP)('the HTML report in headless Chromium', () => {
     expect(rows.sort()).toEqual([...new Set([...Object.keys(base.metrics), ...Object.keys(current.metrics)])].sort());
     await shoot(page, 'report-diff.png');
     await page.close();
+  });
+
+  it('--alloc-sites: the flame graph is drawn, zooms on click, searches, and shows a site named <script> as text', async () => {
+    for (const k of ['sitesBase', 'sitesCurrent', 'sitesOne', 'sitesDiff']) expect(runs[k]!.code, `${k}: ${runs[k]!.stderr}`).toBe(0);
+    const o = await open(file('sites.html'));
+    const { page } = o;
+    await page.waitForSelector('body[data-flame-ready]');
+    expect(await page.getAttribute('body', 'data-flame-ready')).toBe('1');
+    const graph = page.locator('#flame-graph');
+    expect(await graph.getAttribute('data-view')).toBe('allocated');
+    expect(Number(await graph.getAttribute('data-frames'))).toBeGreaterThan(3);
+    expect(await page.$$eval('#flame-graph .fl-frame', (els) => els.length)).toBe(Number(await graph.getAttribute('data-frames')));
+    // The in-use view was not recorded: said so, with no graph of zeros.
+    expect(await page.textContent('[data-not-measured=inuse]')).toContain('in use: not measured');
+    expect(await page.$$eval('[data-flame-view]', (els) => els.map((e) => (e as HTMLElement).dataset.flameView))).toEqual(['allocated']);
+    // The markup-named site: its label is text, and nothing it spells became an element.
+    const markupLabel = `allocMarkup (${MARKUP_FILE}:1)`;
+    const markup = page.locator('#flame-graph .fl-frame', { hasText: markupLabel });
+    expect(await markup.count()).toBe(1);
+    expect(await markup.textContent()).toBe(markupLabel);
+    expect(await page.$$eval('script', (els) => els.length)).toBe(5); // data, uPlot, chart code, flame data, flame code
+    expect(await page.$$eval('#flame script, #flame img', (els) => els.length)).toBe(0);
+    // Hover: label, bytes (total and self), objects, share.
+    await markup.hover();
+    const tip = await page.textContent('#flame-tip');
+    expect(tip).toContain(markupLabel);
+    expect(tip).toMatch(/total [\d.]+ [KMG]?B \([\d.]+ % of the view\), self [\d.]+ [KMG]?B/);
+    expect(tip).toMatch(/objects/);
+    // Click zooms into allocB (it then spans the graph); clicking it again goes back to the root.
+    const width = (await graph.boundingBox())!.width;
+    const allocB = page.locator('#flame-graph .fl-frame[aria-label^="allocB "]');
+    await allocB.click();
+    const zoomed = Number(await graph.getAttribute('data-zoom'));
+    expect(zoomed).toBeGreaterThan(0);
+    expect((await allocB.boundingBox())!.width).toBeGreaterThan(width * 0.95);
+    expect(await page.locator('#flame-graph .fl-frame[aria-label^="allocA "]').count()).toBe(0); // a sibling: out of the zoomed view
+    await allocB.click();
+    expect(await graph.getAttribute('data-zoom')).toBe('0');
+    // Search: the matching frames are marked and their share of the total is said.
+    await page.fill('#flame-search', 'allocA');
+    expect(await page.$$eval('.fl-frame.fl-match', (els) => els.map((e) => e.textContent))).toEqual([expect.stringMatching(/^allocA /)]);
+    const share = Number(await page.getAttribute('#flame-match', 'data-share'));
+    expect(share).toBeGreaterThan(0.2);
+    expect(share).toBeLessThan(0.9);
+    expect(await page.textContent('#flame-match')).toMatch(/^1 frame match: [\d.]+ % of the total$/);
+    await shoot(page, 'report-flame.png');
+    expectClean(o, file('sites.html'));
+    await page.close();
+
+    // Two runs: the differential first, on the current profile; single runs get no verdict (pale, said in the tooltip).
+    const d = await open(file('sites-diff.html'));
+    await d.page.waitForSelector('body[data-flame-ready]');
+    expect(await d.page.getAttribute('#flame', 'data-graphs')).toBe('diff allocated');
+    expect(await d.page.getAttribute('#flame-graph', 'data-view')).toBe('diff');
+    expect(Number(await d.page.getAttribute('#flame-graph', 'data-frames'))).toBeGreaterThan(3);
+    const b = d.page.locator('#flame-graph .fl-frame[aria-label^="allocB "]');
+    await b.hover();
+    const dtip = (await d.page.textContent('#flame-tip'))!;
+    expect(dtip).toMatch(/baseline [\d.]+ [KMG]?B, \+\d+\.\d %/);
+    expect(dtip).toContain('no verdict');
+    expect(await d.page.locator('#flame-graph .fl-frame', { hasText: markupLabel }).count()).toBe(1);
+    await d.page.click('[data-flame-view=allocated]');
+    expect(await d.page.getAttribute('#flame-graph', 'data-view')).toBe('allocated');
+    await shoot(d.page, 'report-flame-diff.png');
+    expectClean(d, file('sites-diff.html'));
+    await d.page.close();
   });
 
   it('a baseline whose samples are gone still opens, with its tables and a note', async () => {

@@ -93,7 +93,7 @@ Examples:
     );
 }
 
-async function decideComparison(paths: string[], baselines: Baseline[]): Promise<Pick<ReportOptions, 'compareTable' | 'verdicts'>> {
+async function decideComparison(paths: string[], baselines: Baseline[]): Promise<Pick<ReportOptions, 'compareTable' | 'verdicts' | 'siteVerdicts'>> {
   const [{ loadConfig }, { readDiffConfig, policyFromConfig }, { poolSide }, { buildDiffReport }, { renderCompareTableHtml }, { describeOutcome }] =
     await Promise.all([
       import('../config/load.js'),
@@ -111,6 +111,8 @@ async function decideComparison(paths: string[], baselines: Baseline[]): Promise
   const regressions = report.result.regressions;
   return {
     compareTable: renderCompareTableHtml(report),
+    // The differential flame graph colours a frame by its site's verdict here.
+    siteVerdicts: report.result.metrics.filter((m) => m.name.startsWith('alloc.site.')),
     verdicts: [{ label: regressions ? `diff: ${regressions} regression${regressions === 1 ? '' : 's'}` : 'diff: no regression', tone: regressions ? 'bad' : 'good', detail: describeOutcome(report) }],
   };
 }

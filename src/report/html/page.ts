@@ -21,6 +21,8 @@ import {
 import { renderCompareFigures } from './compare-figures.js';
 import { renderAssertions, renderLeakSection, renderPhases, stressVerdicts } from './stress.js';
 import { alertVerdicts, renderAlertRules, sideAlerts } from './alerts.js';
+import { buildFlameSection } from './flame-section.js';
+import type { SiteVerdict } from './flame-data.js';
 
 /**
  * The HTML report: one self-contained page (styles, uPlot, chart code and data inlined)
@@ -35,6 +37,8 @@ export interface ReportOptions {
   verdicts?: Verdict[];
   /** Replaces the plain side-by-side metric table in a comparison (e.g. memkit diff's table). */
   compareTable?: SafeHtml;
+  /** memkit diff's decisions on the site metrics (alloc.site.*): the differential flame graph's colours. */
+  siteVerdicts?: readonly SiteVerdict[];
   generatedAt?: Date;
   memkitVersion?: string;
 }
@@ -97,6 +101,7 @@ export function renderHtmlReport(sides: ReportSide[], opts: ReportOptions = {}):
   if (sides.length < 1 || sides.length > 2) throw new Error(`a report takes one or two baselines, not ${sides.length}`);
   const assets = loadReportAssets();
   const data = buildReportData(sides, opts.chart);
+  const flame = buildFlameSection(sides, opts.siteVerdicts);
   const title = [...new Set(sides.map((s) => targetTitle(s.baseline)))].join(' vs ');
   const generated = (opts.generatedAt ?? new Date()).toISOString();
   const figures = sides.length > 1 ? renderCompareFigures(sides[0]!.baseline, sides[1]!.baseline) : renderKeyFigures(sides[0]!.baseline);
@@ -122,6 +127,7 @@ ${renderHeader(sides, verdicts)}
 ${figures}
 ${renderWhatRan(sides)}
 ${renderCharts(sides, data)}
+${flame?.html}
 ${renderTables(sides, opts, renderAlertRules(alerts, sides.length))}
 ${renderNotes(sides)}
 </main>
@@ -129,6 +135,8 @@ ${renderNotes(sides)}
 <script type="application/json" id="memkit-data">${trusted(jsonForScript(data))}</script>
 <script>${trusted(scriptSafe(assets.uplotJs))}</script>
 <script type="module">${trusted(scriptSafe(assets.clientJs))}</script>
+${flame ? html`<script type="application/json" id="memkit-flame">${trusted(jsonForScript(flame.data))}</script>
+<script type="module">${trusted(scriptSafe(assets.flameJs))}</script>` : ''}
 </body>
 </html>
 `;

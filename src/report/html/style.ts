@@ -74,5 +74,20 @@ details.stderr pre { background: #1f2937; color: #f9fafb; }
 footer { color: var(--dim); font-size: 12px; text-align: center; padding: 8px 24px 28px; }
 .u-legend { font-size: 12px; text-align: left; padding-left: 78px; }
 .u-legend .u-marker { width: 10px; height: 10px; }
+#flame { position: relative; }
+.flame-controls { display: flex; flex-wrap: wrap; gap: 10px; align-items: center; margin: 0 0 10px; }
+.flame-controls button { font: inherit; font-size: 12px; padding: 3px 10px; border: 1px solid var(--line); border-radius: 6px; background: #fff; cursor: pointer; }
+.flame-controls button[aria-pressed=true] { background: #0f172a; color: #fff; }
+#flame-match { color: var(--dim); font-size: 12px; }
+#flame-graph { position: relative; width: 100%; min-height: 20px; overflow: hidden; }
+.fl-frame { position: absolute; height: 17px; font: 11px/17px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; padding: 0 3px;
+  white-space: nowrap; overflow: hidden; text-overflow: ellipsis; color: #111827; cursor: pointer; border-radius: 2px; }
+.fl-frame.fl-above { opacity: .55; }
+.fl-frame.fl-match { outline: 2px solid #a21caf; outline-offset: -2px; background: #f0abfc !important; }
+.fl-frame:focus { outline: 2px solid var(--accent); outline-offset: -2px; }
+#flame-tip { position: absolute; z-index: 5; max-width: 380px; white-space: pre-wrap; word-break: break-word; pointer-events: none;
+  background: #0f172a; color: #f8fafc; font-size: 12px; padding: 6px 8px; border-radius: 6px; }
+.flame-legend .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin: 0 2px 0 6px; }
+.flame-stack { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; }
 @media (max-width: 720px) { .grid, .two-up { grid-template-columns: 1fr; } main { padding: 12px; } }
 `;
