@@ -301,14 +301,14 @@ describe.skipIf(SKIP)('the HTML report in headless Chromium', () => {
     const o = await open(file('sites.html'));
     const { page } = o;
     await page.waitForSelector('body[data-flame-ready]');
-    expect(await page.getAttribute('body', 'data-flame-ready')).toBe('1');
+    expect(await page.getAttribute('body', 'data-flame-ready')).toBe('2');
     const graph = page.locator('#flame-graph');
     expect(await graph.getAttribute('data-view')).toBe('allocated');
     expect(Number(await graph.getAttribute('data-frames'))).toBeGreaterThan(3);
     expect(await page.$$eval('#flame-graph .fl-frame', (els) => els.length)).toBe(Number(await graph.getAttribute('data-frames')));
-    // The in-use view was not recorded: said so, with no graph of zeros.
-    expect(await page.textContent('[data-not-measured=inuse]')).toContain('in use: not measured');
-    expect(await page.$$eval('[data-flame-view]', (els) => els.map((e) => (e as HTMLElement).dataset.flameView))).toEqual(['allocated']);
+    // Both views were measured (the gc-hooks harvest): one button each, none "not measured".
+    expect(await page.$$eval('[data-flame-view]', (els) => els.map((e) => (e as HTMLElement).dataset.flameView))).toEqual(['allocated', 'inuse']);
+    expect(await page.$$eval('[data-not-measured]', (els) => els.length)).toBe(0);
     // The markup-named site: its label is text, and nothing it spells became an element.
     const markupLabel = `allocMarkup (${MARKUP_FILE}:1)`;
     const markup = page.locator('#flame-graph .fl-frame', { hasText: markupLabel });
@@ -340,13 +340,17 @@ describe.skipIf(SKIP)('the HTML report in headless Chromium', () => {
     expect(share).toBeLessThan(0.9);
     expect(await page.textContent('#flame-match')).toMatch(/^1 frame match: [\d.]+ % of the total$/);
     await shoot(page, 'report-flame.png');
+    // The in-use view: what was alive at the end, drawn from its own values.
+    await page.click('[data-flame-view=inuse]');
+    expect(await graph.getAttribute('data-view')).toBe('inuse');
+    expect(Number(await graph.getAttribute('data-frames'))).toBeGreaterThan(0);
     expectClean(o, file('sites.html'));
     await page.close();
 
     // Two runs: the differential first, on the current profile; single runs get no verdict (pale, said in the tooltip).
     const d = await open(file('sites-diff.html'));
     await d.page.waitForSelector('body[data-flame-ready]');
-    expect(await d.page.getAttribute('#flame', 'data-graphs')).toBe('diff allocated');
+    expect(await d.page.getAttribute('#flame', 'data-graphs')).toBe('diff allocated inuse');
     expect(await d.page.getAttribute('#flame-graph', 'data-view')).toBe('diff');
     expect(Number(await d.page.getAttribute('#flame-graph', 'data-frames'))).toBeGreaterThan(3);
     const b = d.page.locator('#flame-graph .fl-frame[aria-label^="allocB "]');
