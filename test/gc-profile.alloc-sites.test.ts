@@ -159,6 +159,27 @@ describe('gc-profile --alloc-sites on a scenario', () => {
   }, 60_000);
 });
 
+describe('--alloc-sites in every isolate of a command', () => {
+  it("a worker thread's sites are there beside the main thread's, each isolate's profile added in", async () => {
+    const dir = tempDir('memkit-alloc-sites-');
+    try {
+      const out = join(dir.path, 'b.json');
+      const fixture = join(FIXTURES, 'alloc', 'worker-sites.cjs');
+      const r = await runCli(['gc-profile', '--alloc-sites', '--alloc-interval', '64KiB', '--out', out, '--no-progress', '--', process.execPath, '--max-inlined-bytecode-size=0', fixture]);
+      expect(r.code, r.stderr).toBe(0);
+      const run = JSON.parse(readFileSync(out, 'utf8')).extra.allocSites.runs[0];
+      expect(run.profiles).toBe(2);
+      const [w, m] = run.top as SiteRow[];
+      expect([w!.key, m!.key]).toEqual(['workerAlloc@test/fixtures/alloc/worker-sites.cjs', 'mainAlloc@test/fixtures/alloc/worker-sites.cjs']);
+      // The worker makes twice the calls of the same shape: ~1,800 samples each side at 64 KiB.
+      expect(w!.allocBytes / m!.allocBytes).toBeGreaterThan(2 * 0.85);
+      expect(w!.allocBytes / m!.allocBytes).toBeLessThan(2 * 1.15);
+    } finally {
+      dir.cleanup();
+    }
+  }, 60_000);
+});
+
 describe('--alloc-no-inline', () => {
   it("turns V8's inlining off from the agent: the program run without node's flag still has allocA and allocB as sites, 3 : 1", async () => {
     const dir = tempDir('memkit-alloc-sites-');
