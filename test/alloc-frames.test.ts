@@ -50,12 +50,15 @@ describe('site keys', () => {
     expect(siteKeys([frame('(V8 API)', '')])).toEqual(['(V8_API)']);
   });
 
-  it('two functions of one file with one name are numbered by their start, whatever order they come in', () => {
+  it('an anonymous function is keyed by its start line, from its own frame only: a run that sampled one of two keeps both keys', () => {
     const a = frame('', 'src/server.js', 12, 5);
     const b = frame('', 'src/server.js', 30, 9);
-    expect(siteKeys([b, a])).toEqual(['(anonymous)@src/server.js#2', '(anonymous)@src/server.js#1']);
+    expect(siteKeys([b, a])).toEqual(['(anonymous)@src/server.js:30', '(anonymous)@src/server.js:12']);
+    expect(siteKeys([b])).toEqual(['(anonymous)@src/server.js:30']);
     // The same function seen twice (two stacks) is one site.
-    expect(siteKeys([a, a])).toEqual(['(anonymous)@src/server.js', '(anonymous)@src/server.js']);
+    expect(siteKeys([a, a])).toEqual(['(anonymous)@src/server.js:12', '(anonymous)@src/server.js:12']);
+    // Two named functions of one file with one name are one site, whichever was sampled.
+    expect(siteKeys([frame('handle', 'src/a.js', 3), frame('handle', 'src/a.js', 90)])).toEqual(['handle@src/a.js', 'handle@src/a.js']);
   });
 
   it("characters the diff's grammar gives a meaning to, and whitespace, become _", () => {

@@ -89,31 +89,20 @@ export function siteLabel(f: FrameRef): string {
 const MAX_KEY_LENGTH = 160;
 
 /**
- * One key per frame, in the same order: `<function>@<file>`, `(anonymous)@<file>`, or the
- * name alone for V8's own frames. Two different functions of one file with one name (two
- * anonymous callbacks) get `#1`, `#2` by their start position, so the order in which they
- * were sampled does not matter. Characters the diff's option grammar gives a meaning to
- * (`=` splits a threshold, `*` and `?` are globs, `,` separates a list) and whitespace
- * become `_`.
+ * One key per frame, in the same order, from that frame alone: `<function>@<file>`,
+ * `(anonymous)@<file>:<line>` (its start line: an anonymous function has nothing else to
+ * tell it apart), or the name alone for V8's own frames. Never from which other frames a
+ * run happened to sample: numbering same-named functions by rank made a key move to
+ * another function in runs that sampled one of them and not the other (seen in the
+ * diff's same-versus-same pools). Two functions of one file with one name are one site.
+ * Characters the diff's option grammar gives a meaning to (`=` splits a threshold, `*`
+ * and `?` are globs, `,` separates a list) and whitespace become `_`.
  */
 export function siteKeys(frames: readonly FrameRef[]): string[] {
-  const base = frames.map((f) => `${f.name === '' ? '(anonymous)' : f.name}${f.unnamedScript ? '@?' : f.file === '' ? '' : `@${f.file}`}`);
-  // Distinct start positions per base key, in source order.
-  const positions = new Map<string, number[]>();
-  frames.forEach((f, i) => {
-    const list = positions.get(base[i]!) ?? [];
-    positions.set(base[i]!, list);
-    // An unknown position (a url recovered without its line) is not another function.
-    if (f.line <= 0) return;
-    const at = f.line * 1e6 + f.col;
-    if (!list.includes(at)) list.push(at);
-  });
-  for (const list of positions.values()) list.sort((a, b) => a - b);
-  return frames.map((f, i) => {
-    const list = positions.get(base[i]!)!;
-    const at = f.line * 1e6 + f.col;
-    const key = list.length <= 1 ? base[i]! : f.line <= 0 ? `${base[i]}#?` : `${base[i]}#${list.indexOf(at) + 1}`;
-    return shorten(sanitiseKey(key));
+  return frames.map((f) => {
+    const anonymous = f.name === '';
+    const where = f.unnamedScript ? '@?' : f.file === '' ? '' : `@${f.file}${anonymous && f.line > 0 ? `:${f.line}` : ''}`;
+    return shorten(sanitiseKey(`${anonymous ? '(anonymous)' : f.name}${where}`));
   });
 }
 
