@@ -50,6 +50,11 @@ class _Agent(object):
         self.lost = 0
         self.finished = False
         self.warned = False
+        # From a collection's 'start' callback to the end of its 'stop' callback: a signal
+        # handler can run in between (in this callback's Python code, or in a __del__ the
+        # collection calls), and must not end the record half-way.
+        self.in_gc = False
+        self.pending_term = False
         # The batch's columns, filled in place and cleared in place after each send.
         self.t = []
         self.kind = []
@@ -100,6 +105,7 @@ class _Agent(object):
     def on_gc(self, phase, info):
         try:
             if phase == "start":
+                self.in_gc = True
                 self.started_perf = time.perf_counter()
                 self.started_at = self.now()
                 return
@@ -118,6 +124,11 @@ class _Agent(object):
                 self.flush()
         except Exception as err:
             self.fail(err)
+        finally:
+            if phase != "start":
+                self.in_gc = False
+                if self.pending_term:
+                    _terminate()
 
     def flush(self):
         self.last_send = self.now()
@@ -211,6 +222,14 @@ class _Agent(object):
 def _on_sigterm(signum, frame):
     """memkit ends a program at the end of --duration with SIGTERM: keep the last batch, then
     die of the signal as the program would have (it had no handler of its own)."""
+    agent = _state
+    if agent is not None and agent.in_gc:
+        agent.pending_term = True  # the collection's 'stop' callback finishes, then ends the process
+        return
+    _terminate()
+
+
+def _terminate():
     try:
         if _state is not None:
             _state.finish("stopped")
