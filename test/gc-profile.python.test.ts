@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { FIXTURES, readJson, readJsonl, runCli, tempDir } from './helpers/cli.js';
+import { freePort } from './helpers/free-port.js';
 
 /**
  * `memkit gc-profile -- python app.py`: memkit's Python agent (python/site/sitecustomize.py
@@ -110,5 +111,27 @@ describe.skipIf(!PYTHON)('gc-profile -- python', () => {
     expect(b.metrics['gc.count.gen0'].value).toBe(recorded);
     expect(recorded).toBeGreaterThan(0);
     expect(records.find((x) => x.type === 'done')).toMatchObject({ reason: 'stopped', gcDesync: 0 });
+  });
+
+  it("--prometheus: a Python program's collections by generation, ending equal to the baseline's gc.count.gen<N>; no V8 kind", async () => {
+    const out = join(tmp.path, 'prom.json');
+    const port = await freePort();
+    const run = runCli(['gc-profile', '--no-progress', '--prometheus', `127.0.0.1:${port}`, '--prometheus-linger', '20s', '--out', out, '--', PYTHON!, join(PY_FIXTURES, 'gc-ground-truth.py'), '300']);
+    // After the run, memkit serves until a scrape has read the final values (memkit_run_ended set).
+    let text = '';
+    for (let i = 0; i < 300 && !/memkit_run_ended\{[^}]*\} 1/.test(text); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      text = await fetch(`http://127.0.0.1:${port}/metrics`).then((res) => res.text(), () => '');
+    }
+    const r = await run;
+    expect(r.code, r.stderr).toBe(0);
+    const b = readJson(out);
+    const series = (kind: string): number | undefined => {
+      const m = new RegExp(`^memkit_gc_collections_total\\{[^}]*kind="${kind}"[^}]*\\} (\\d+)$`, 'm').exec(text);
+      return m ? Number(m[1]) : undefined;
+    };
+    for (const g of [0, 1, 2]) expect(series(`gen${g}`), `gen${g}`).toBe(b.metrics[`gc.count.gen${g}`].value);
+    expect(series('gen0')).toBeGreaterThan(0);
+    for (const kind of ['minor', 'major', 'incremental', 'weakcb']) expect(series(kind), kind).toBeUndefined();
   });
 });

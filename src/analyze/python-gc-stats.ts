@@ -28,6 +28,15 @@ export function pythonGeneration(kind: number): PythonGeneration | undefined {
   }
 }
 
+export type PythonGcKindName = 'gen0' | 'gen1' | 'gen2';
+export const PYTHON_GC_KIND_NAMES: readonly PythonGcKindName[] = ['gen0', 'gen1', 'gen2'];
+
+/** A Python collection's kind as metric names and Prometheus labels say it (gc.count.gen2, kind="gen2"). */
+export function pythonGcKindName(kind: number): PythonGcKindName | undefined {
+  const gen = pythonGeneration(kind);
+  return gen === undefined ? undefined : PYTHON_GC_KIND_NAMES[gen];
+}
+
 export interface PythonGenerationStats {
   count: number;
   collected: number;
