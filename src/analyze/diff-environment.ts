@@ -7,13 +7,15 @@ import type { Environment } from '../baseline/schema.js';
  */
 
 export interface EnvironmentDifference {
-  field: 'node' | 'v8' | 'cpuModel' | 'cpuCount' | 'nodeFlags' | 'platform' | 'arch';
+  field: 'runtime' | 'python' | 'node' | 'v8' | 'cpuModel' | 'cpuCount' | 'nodeFlags' | 'platform' | 'arch';
   label: string;
   base: string[];
   current: string[];
 }
 
 const FIELDS: Array<{ field: EnvironmentDifference['field']; label: string; read(e: Partial<Environment>): string }> = [
+  { field: 'runtime', label: 'runtime', read: (e) => str(e.runtime ?? 'node') },
+  { field: 'python', label: 'Python version', read: (e) => str(e.python ?? '') },
   { field: 'node', label: 'Node.js version', read: (e) => str(e.node) },
   { field: 'v8', label: 'V8 version', read: (e) => str(e.v8) },
   { field: 'cpuModel', label: 'CPU model', read: (e) => str(e.cpuModel) },

@@ -135,6 +135,12 @@ function mergeGc(isolates: Isolate[]): { columns: GcColumns; beforeProgramStart:
   });
   order.sort((a, b) => a.t - b.t || a.iso - b.iso || a.i - b.i); // isolates are in agentId order
   const out: GcColumns = { tMs: [], kind: [], pauseMs: [], flags: [], usedBefore: [], usedAfter: [], totalAfter: [], src: [] };
+  // Python's per-collection figures, when any selected isolate is a Python process.
+  const python = isolates.some((iso) => iso.run.gc.collected !== undefined);
+  if (python) {
+    out.collected = [];
+    out.uncollectable = [];
+  }
   const before = new Uint8Array(order.length);
   // Each isolate's heap after its latest GC (0 before its first); NaN once a figure was unknown.
   const usedAfter = new Float64Array(isolates.length);
@@ -155,6 +161,10 @@ function mergeGc(isolates: Isolate[]): { columns: GcColumns; beforeProgramStart:
     out.pauseMs.push(g.pauseMs[i]!);
     out.flags.push(g.flags[i]!);
     out.src.push(g.src[i]!);
+    if (python) {
+      out.collected!.push(g.collected?.[i] ?? 0);
+      out.uncollectable!.push(g.uncollectable?.[i] ?? 0);
+    }
     out.usedBefore.push(orUnknown(known(g.usedBefore[i]!) + others));
     usedAfter[k] = known(g.usedAfter[i]!);
     totalAfter[k] = known(g.totalAfter[i]!);

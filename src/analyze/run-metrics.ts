@@ -4,6 +4,7 @@ import { allocationInWindow, type AllocEstimate } from './alloc-rate.js';
 import { customMetrics } from './custom-metrics.js';
 import { gcStats, type GcStats } from './gc-stats.js';
 import { memoryStats, type MemoryStats } from './memory-stats.js';
+import { PYTHON_GENERATIONS, pythonGcStats, type PythonGcStats } from './python-gc-stats.js';
 import { selectionFactsOf } from './process-merge.js';
 import { measuredWindow, type Window } from './window.js';
 
@@ -13,7 +14,10 @@ import { measuredWindow, type Window } from './window.js';
  */
 export interface RunAnalysis {
   window: Window;
+  /** V8's collections (a Node run); undefined for a Python process, whose figures are `pythonGc`. */
   gc: GcStats | undefined;
+  /** CPython's collections, when the run has a Python process's records. */
+  pythonGc: PythonGcStats | undefined;
   memory: MemoryStats;
   alloc: AllocEstimate | undefined;
   steps: number | undefined;
@@ -24,7 +28,9 @@ const PER_MINUTE = 60_000;
 
 export function analyzeRun(data: RunData): RunAnalysis {
   const window = measuredWindow(data);
-  const instrumented = data.hello !== undefined;
+  // A Python process (python/memkit_agent) has no V8 heap: its Node-only figures stay absent, not zero.
+  const python = data.hello?.runtime === 'python';
+  const instrumented = data.hello !== undefined && !python;
   // A user's command is measured over its whole life: its GC counts must equal V8's
   // --trace-gc, start-up included. A scenario keeps its window (setup and checkpoints out).
   // A selection of a command's isolates (process-merge.ts): start-up GCs are each isolate's own.
@@ -36,6 +42,7 @@ export function analyzeRun(data: RunData): RunAnalysis {
         ...(selection ? { beforeProgramStart: selection.gcBeforeProgramStart, timeRatioSpanMs: selection.isolateLifeMs } : {}),
       })
     : undefined;
+  const pythonGc = pythonGcStats(data.gc, window);
   const memory = memoryStats(data, window);
   const alloc = instrumented
     ? allocationInWindow(data.gc, data.mem, window, {
@@ -79,6 +86,29 @@ export function analyzeRun(data: RunData): RunAnalysis {
     m['gc.pause.total_ms'] = gc.all.pauseMs.sum;
     m['gc.time_ratio'] = gc.timeRatio;
   }
+  if (pythonGc) {
+    for (const g of PYTHON_GENERATIONS) {
+      const s = pythonGc.byGeneration[g];
+      m[`gc.count.gen${g}`] = s.count;
+      m[`gc.collected.gen${g}`] = s.collected;
+      m[`gc.uncollectable.gen${g}`] = s.uncollectable;
+      if (s.count > 0) m[`gc.pause.gen${g}.p95_ms`] = s.pauseMs.p95;
+      m[`gc.pause.gen${g}.total_ms`] = s.pauseMs.sum;
+    }
+    m['gc.collected'] = pythonGc.all.collected;
+    m['gc.uncollectable'] = pythonGc.all.uncollectable;
+    // A Node process's GCs (a mixed tree led by Node) keep the overall pause figures.
+    if (!gc) {
+      if (pythonGc.all.count > 0) {
+        m['gc.pause.p50_ms'] = pythonGc.all.pauseMs.p50;
+        m['gc.pause.p95_ms'] = pythonGc.all.pauseMs.p95;
+        m['gc.pause.p99_ms'] = pythonGc.all.pauseMs.p99;
+        m['gc.pause.max_ms'] = pythonGc.all.pauseMs.max;
+      }
+      m['gc.pause.total_ms'] = pythonGc.all.pauseMs.sum;
+      m['gc.time_ratio'] = pythonGc.timeRatio;
+    }
+  }
   if (alloc) {
     m['alloc.rate_bytes_per_s'] = alloc.ratePerSecond;
     // Closed-loop variants run at different speeds: per step is the comparable figure.
@@ -89,5 +119,5 @@ export function analyzeRun(data: RunData): RunAnalysis {
     if (windowMs > 0) m['ops.rate_per_s'] = steps / (windowMs / 1000);
   }
   Object.assign(m, customMetrics(data.progress));
-  return { window, gc, memory, alloc, steps, metrics: m };
+  return { window, gc, pythonGc, memory, alloc, steps, metrics: m };
 }

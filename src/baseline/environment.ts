@@ -7,9 +7,13 @@ import type { GcHeapSource } from '../samples/protocol.js';
  * what makes their numbers incomparable (Node/V8, CPU, cores, flags). The child reports
  * its own Node and V8 versions (a command may run another node binary than memkit's).
  */
-export function describeEnvironment(nodeFlags: string[], child?: { node: string; v8: string; gcHeapSource?: GcHeapSource }): Environment {
+export function describeEnvironment(
+  nodeFlags: string[],
+  child?: { node: string; v8: string; gcHeapSource?: GcHeapSource; runtime?: 'node' | 'python'; python?: string },
+): Environment {
   const cpus = os.cpus();
   return {
+    ...(child?.runtime === 'python' ? { runtime: 'python' as const, ...(child.python ? { python: child.python } : {}) } : {}),
     node: child?.node ?? process.version,
     v8: child?.v8 ?? process.versions.v8,
     platform: process.platform,

@@ -48,6 +48,10 @@ export type Target =
   | { type: 'similarity'; description: string; params: Record<string, ParamValue> };
 
 export interface Environment {
+  /** The measured program's runtime (absent: Node). For 'python', node and v8 are empty: no Node ran it. */
+  runtime?: 'node' | 'python';
+  /** The Python interpreter's version (3.11.7), for a Python program. */
+  python?: string;
   node: string;
   v8: string;
   platform: string;

@@ -59,7 +59,7 @@ const UNITS: readonly string[] = ['bytes', 'ms', 'count', 'ratio', 'bytes_per_s'
 
 /** The fields diff's environment check reads: wrong types mean a corrupt or foreign file. */
 function findEnvironmentProblem(env: Record<string, unknown>): string | undefined {
-  for (const field of ['node', 'v8', 'cpuModel', 'platform', 'arch'] as const) {
+  for (const field of ['node', 'v8', 'cpuModel', 'platform', 'arch', 'runtime', 'python'] as const) {
     if (env[field] !== undefined && typeof env[field] !== 'string') return `environment.${field} must be a string`;
   }
   if (env.cpuCount !== undefined && !(isFiniteNumber(env.cpuCount) && env.cpuCount >= 0)) {

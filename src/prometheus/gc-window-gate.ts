@@ -1,5 +1,6 @@
 import { GcSource, type GcBatch } from '../samples/protocol.js';
 import { gcKindName, type GcKindName } from '../analyze/gc-stats.js';
+import { pythonGcKindName, type PythonGcKindName } from '../analyze/python-gc-stats.js';
 import { inWindow, measuredWindow, type Window } from '../analyze/window.js';
 import { addRecord, emptyRunData, type RunData, type SampleRecord } from '../samples/run-data.js';
 
@@ -20,13 +21,14 @@ import { addRecord, emptyRunData, type RunData, type SampleRecord } from '../sam
  */
 
 export interface AdmittedGc {
-  kind: GcKindName;
+  /** V8's kinds, or CPython's generations (a Python process: gc.count.gen<N>). */
+  kind: GcKindName | PythonGcKindName;
   pauseMs: number;
 }
 
 interface Pending {
   tMs: number;
-  kind: GcKindName;
+  kind: GcKindName | PythonGcKindName;
   pauseMs: number;
 }
 
@@ -70,7 +72,7 @@ export class GcWindowGate {
     const window = this.startFinal ? this.window() : undefined;
     for (let i = 0; i < b.tMs.length; i++) {
       if (b.src[i] === GcSource.Checkpoint) continue;
-      const kind = gcKindName(b.kind[i]!);
+      const kind = gcKindName(b.kind[i]!) ?? pythonGcKindName(b.kind[i]!);
       if (!kind) continue;
       const e = { tMs: b.tMs[i]!, kind, pauseMs: b.pauseMs[i]! };
       if (!window) this.pending.push(e);

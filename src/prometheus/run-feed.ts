@@ -2,6 +2,7 @@ import type { Counter, Gauge } from 'prom-client';
 import type { ProgressMessage } from '../samples/protocol.js';
 import { customMetrics } from '../analyze/custom-metrics.js';
 import { GC_KIND_NAMES } from '../analyze/gc-stats.js';
+import { PYTHON_GC_KIND_NAMES } from '../analyze/python-gc-stats.js';
 import { measuredWindow } from '../analyze/window.js';
 import { addRecord, emptyRunData, findMark, type RunData, type SampleRecord } from '../samples/run-data.js';
 import { GcWindowGate } from './gc-window-gate.js';
@@ -59,6 +60,17 @@ export class RunFeed {
         break;
       case 'hello':
         addRecord(this.edges, r);
+        // A Python program has generations, not V8's kinds: its series say so, none is a made-up zero.
+        if (r.runtime === 'python' && r === this.edges.hello) {
+          for (const kind of GC_KIND_NAMES) {
+            this.m.gcCollections.remove({ ...this.labels, kind });
+            this.m.gcPause.remove({ ...this.labels, kind });
+          }
+          for (const kind of PYTHON_GC_KIND_NAMES) {
+            this.m.gcCollections.inc({ ...this.labels, kind }, 0);
+            this.m.gcPause.zero({ ...this.labels, kind });
+          }
+        }
         this.setGauge(this.m.runInfo, { ...this.labels, pid: String(r.pid), node_version: r.node, v8_version: r.v8, mode: r.mode }, 1);
         break;
       case 'mark':

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { basename } from 'node:path';
+import { basename, delimiter } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../core/errors.js';
 import { AGENT_ENV, CHANNEL_ENV, type AgentConfig } from '../samples/protocol.js';
@@ -13,6 +13,12 @@ import type { ChildKind } from './child-kind.js';
  */
 
 const PRELOAD = fileURLToPath(new URL('../agent/preload.cjs', import.meta.url));
+/**
+ * memkit's Python agent: a folder holding only a sitecustomize.py, put first on PYTHONPATH
+ * so every Python process of the tree loads the agent (it chains to the user's own
+ * sitecustomize). Resolved from the installed package: dist/src/run/ → python/site.
+ */
+const PYTHON_SITE = fileURLToPath(new URL('../../../python/site', import.meta.url));
 
 function isNodeBinary(cmd: string): boolean {
   return cmd === process.execPath || /^node(js)?(\.exe)?$/.test(basename(cmd));
@@ -49,6 +55,7 @@ export function commandChild(argv: string[], intervalMs: number, nodeArgs: strin
         [AGENT_ENV]: JSON.stringify(agent),
         ...(channelPath ? { [CHANNEL_ENV]: channelPath } : {}),
         NODE_OPTIONS: [process.env.NODE_OPTIONS, preload].filter(Boolean).join(' '),
+        PYTHONPATH: [PYTHON_SITE, process.env.PYTHONPATH].filter(Boolean).join(delimiter),
       };
       // Node flags go on a node command line directly: NODE_OPTIONS refuses many V8 flags.
       const finalArgs = isNodeBinary(cmd) ? [...nodeArgs, ...args] : args;

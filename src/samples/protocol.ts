@@ -22,7 +22,17 @@ export const GcKind = {
   MarkCompact: 4,
   IncrementalMarking: 8,
   ProcessWeakCallbacks: 16,
+  /**
+   * CPython's generations (memkit's Python agent, python/memkit_agent): not V8 bits. A
+   * Python GC batch has no heap figures (-1) and carries `collected` / `uncollectable`.
+   */
+  PythonGen0: 256,
+  PythonGen1: 512,
+  PythonGen2: 1024,
 } as const;
+
+/** The runtime an agent measures (absent: Node, the only one older agents knew). */
+export type AgentRuntime = 'node' | 'python';
 
 /** Where a GC came from: the program itself, or a checkpoint memkit forced. */
 export const GcSource = { Program: 0, Checkpoint: 1 } as const;
@@ -79,6 +89,13 @@ export interface HelloMessage {
   type: 'hello';
   pid: number;
   tMs: number;
+  /** 'python': memkit's Python agent; `node` and `v8` are then empty and heapSizeLimitBytes 0. */
+  runtime?: AgentRuntime;
+  /** The Python agent: the interpreter's version (3.11.7) and implementation (cpython). */
+  python?: string;
+  pythonImplementation?: string;
+  /** The Python agent: gc.get_threshold() when it started. */
+  gcThresholds?: number[];
   node: string;
   v8: string;
   execArgv: string[];
@@ -141,6 +158,9 @@ export interface GcBatch {
   usedAfter: number[];
   totalAfter: number[];
   src: number[];
+  /** Python only: what each collection freed (gc.callbacks' `collected`) and found uncollectable. */
+  collected?: number[];
+  uncollectable?: number[];
 }
 
 /** Cumulative counters, latest gauges and phase totals, sent with every flush. */

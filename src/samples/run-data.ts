@@ -328,6 +328,21 @@ function appendColumns<K extends string>(into: Record<K, number[]>, batch: Recor
 const MEM_KEYS = ['tMs', 'rss', 'heapUsed', 'heapTotal', 'external', 'arrayBuffers'] as const;
 const GC_KEYS = ['tMs', 'kind', 'pauseMs', 'flags', 'usedBefore', 'usedAfter', 'totalAfter', 'src'] as const;
 
+/**
+ * A GC batch into the columns. Python's `collected` / `uncollectable` columns exist once a
+ * batch had them, kept aligned with the rest (0 for a batch without them).
+ */
+function appendGc(into: GcColumns, batch: GcBatch): void {
+  const before = into.tMs.length;
+  appendColumns(into, batch, GC_KEYS);
+  for (const key of ['collected', 'uncollectable'] as const) {
+    const src = batch[key];
+    if (!src && !into[key]) continue;
+    const dst = (into[key] ??= new Array<number>(before).fill(0));
+    for (let i = 0; i < batch.tMs.length; i++) dst.push(src?.[i] ?? 0);
+  }
+}
+
 /** Folds one record into the run's data; an agent's tagged record into its isolate's. */
 export function addRecord(data: RunData, r: SampleRecord): void {
   const agentId = (r as AgentTagged).agentId;
@@ -352,7 +367,7 @@ function addOwnRecord(data: RunData, r: SampleRecord): void {
       appendColumns(data.mem, r as MemBatch, MEM_KEYS);
       break;
     case 'gc':
-      appendColumns(data.gc, r as GcBatch, GC_KEYS);
+      appendGc(data.gc, r as GcBatch);
       break;
     case 'proc':
       data.proc.tMs.push(r.tMs);

@@ -94,7 +94,8 @@ function whatRanRows(side: ReportSide): Map<string, SafeHtml | string> {
       break;
   }
   rows.set('memkit command', html`<code data-field="argv">memkit ${b.command.argv.map(shellQuote).join(' ')}</code>`);
-  rows.set('Node / V8', html`<span data-field="node">${e.node}</span> / ${e.v8}`);
+  if (e.runtime === 'python') rows.set('runtime', html`<span data-field="runtime">Python ${e.python ?? '(version unknown)'}</span>`);
+  else rows.set('Node / V8', html`<span data-field="node">${e.node}</span> / ${e.v8}`);
   rows.set('node flags', e.nodeFlags.length ? html`<code data-field="flags">${e.nodeFlags.join(' ')}</code>` : html`<span class="dim">none</span>`);
   rows.set('machine', `${e.cpuModel} × ${e.cpuCount} · ${formatBytes(e.totalMemoryBytes)} RAM · ${e.platform}/${e.arch} · ${e.hostname}`);
   rows.set('started', formatDate(b.startedAt));

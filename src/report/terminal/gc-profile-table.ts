@@ -34,8 +34,9 @@ export function renderGcProfile(b: Baseline, opts: { color: boolean }): string {
   const status =
     b.status === 'complete' ? c.green('complete') : b.status === 'interrupted' ? c.yellow('interrupted') : c.red('crashed');
   const n = b.runs.length;
+  const runtime = b.environment.runtime === 'python' ? ` · Python ${b.environment.python ?? '(version unknown)'}` : '';
   out.push(
-    `${c.bold(what)} · ${n} run${n === 1 ? '' : 's'} · ${formatMs(b.durationMs / Math.max(1, n))} measured${n > 1 ? ' each' : ''} · ${status}`,
+    `${c.bold(what)} · ${n} run${n === 1 ? '' : 's'} · ${formatMs(b.durationMs / Math.max(1, n))} measured${n > 1 ? ' each' : ''}${runtime} · ${status}`,
   );
   if (b.statusReason) out.push(`  ${b.status === 'complete' ? '' : c.red('!')} ${b.statusReason}`.trimEnd());
   if (n > 1) out.push(c.dim(`  figures are medians of ${n} runs`));
@@ -80,6 +81,9 @@ export function renderGcProfile(b: Baseline, opts: { color: boolean }): string {
       }),
     );
   }
+
+  const python = renderPythonGc(b, opts.color);
+  if (python) out.push('', python);
 
   // --alloc-sites: where the allocation came from, right after what it cost in GC.
   const sites = renderAllocSites(b, opts);
@@ -178,4 +182,32 @@ function formatCustom(e: MetricEntry): string {
     default:
       return formatCount(e.value);
   }
+}
+
+/** CPython's collections by generation (memkit's Python agent), from the baseline's metrics. */
+function renderPythonGc(b: Baseline, color: boolean): string | undefined {
+  if (!m(b, 'gc.count.gen0')) return undefined;
+  const rows = [0, 1, 2].map((g) => [
+    `gen${g}`,
+    cell(m(b, `gc.count.gen${g}`), formatCount),
+    cell(m(b, `gc.collected.gen${g}`), formatCount),
+    cell(m(b, `gc.uncollectable.gen${g}`), formatCount),
+    cell(m(b, `gc.pause.gen${g}.total_ms`), formatMs),
+    cell(m(b, `gc.pause.gen${g}.p95_ms`), formatMs),
+  ]);
+  rows.push([
+    'all',
+    formatCount([0, 1, 2].reduce((n, g) => n + (m(b, `gc.count.gen${g}`)?.value ?? 0), 0)),
+    cell(m(b, 'gc.collected'), formatCount),
+    cell(m(b, 'gc.uncollectable'), formatCount),
+    cell(m(b, 'gc.pause.total_ms'), formatMs),
+    cell(m(b, 'gc.pause.p95_ms'), formatMs),
+  ]);
+  return renderTable({
+    title: 'Python GC by generation (gc.callbacks, from the program\'s first line to its exit handlers)',
+    head: ['generation', 'collections', 'collected', 'uncollectable', 'total pause', 'p95'],
+    rows,
+    alignRight: [1, 2, 3, 4, 5],
+    color,
+  });
 }

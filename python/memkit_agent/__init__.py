@@ -1,0 +1,291 @@
+"""memkit's agent inside a measured Python process: pure standard library.
+
+It records every collection through gc.callbacks (generation, start, pause, collected,
+uncollectable) into columns in memory and sends them to memkit over the run's Unix
+socket (MEMKIT_CHANNEL), one JSON line per message, in the dialect of memkit's Node agent
+(src/samples/protocol.ts): hello, mark, gc batches, done. It computes nothing.
+
+The measured window runs from the first line of the program's __main__ code (found with a
+one-shot profile hook, removed at once) to memkit's atexit handler, which Python runs
+after every handler the program registered (atexit is last in, first out and this one is
+registered at start-up). Collections before the window (interpreter start-up, site, this
+agent) are sent too, and left out by memkit's analysis.
+
+Every failure is caught: the program's output, exit code and behaviour stay its own; the
+agent says once on stderr, with a `memkit:` prefix, that it stopped.
+"""
+
+import atexit
+import gc
+import json
+import os
+import signal
+import socket
+import sys
+import time
+
+# memkit's GcKind codes for CPython's generations (V8's GCType bits are 1..16).
+_KIND_BY_GENERATION = (256, 512, 1024)
+
+_state = None
+
+
+def _now_ms_fn():
+    # One monotonic axis in epoch milliseconds, as the Node agent's clock: a GC's start is
+    # never before a mark read earlier.
+    epoch0 = time.time() * 1000.0
+    perf0 = time.perf_counter()
+    perf = time.perf_counter
+    return lambda: epoch0 + (perf() - perf0) * 1000.0
+
+
+class _Agent(object):
+    def __init__(self, path, config):
+        self.pid = os.getpid()
+        self.now = _now_ms_fn()
+        self.interval_ms = float(config.get("intervalMs", 100))
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(path)
+        self.broken = False
+        self.lost = 0
+        self.finished = False
+        self.warned = False
+        # From a collection's 'start' callback to the end of its 'stop' callback: a signal
+        # handler can run in between (in this callback's Python code, or in a __del__ the
+        # collection calls), and must not end the record half-way.
+        self.in_gc = False
+        self.pending_term = False
+        # The batch's columns, filled in place and cleared in place after each send.
+        self.t = []
+        self.kind = []
+        self.pause = []
+        self.collected = []
+        self.uncollectable = []
+        self.counts = [0, 0, 0]
+        self.started_at = 0.0
+        self.started_perf = 0.0
+        self.last_send = self.now()
+        self.window_start = [None]
+        self.stats_at_start = None
+
+    # -- the wire ---------------------------------------------------------------------
+    def send(self, message):
+        if self.broken:
+            self.lost += 1
+            return
+        try:
+            self.sock.sendall((json.dumps(message, separators=(",", ":")) + "\n").encode("utf-8"))
+        except Exception:
+            self.broken = True
+            self.lost += 1
+
+    def hello(self):
+        self.send({
+            "type": "hello",
+            "runtime": "python",
+            "python": "%d.%d.%d" % sys.version_info[:3],
+            "pythonImplementation": sys.implementation.name,
+            "pid": self.pid,
+            "ppid": os.getppid(),
+            "tMs": self.now(),
+            "node": "",
+            "v8": "",
+            "execArgv": [],
+            "heapSizeLimitBytes": 0,
+            "constrainedMemoryBytes": None,
+            "mode": "preload",
+            "threadId": 0,
+            "isMainThread": True,
+            "role": "process",
+            "argv": list(sys.argv),
+            "gcThresholds": list(gc.get_threshold()),
+        })
+
+    # -- collections ------------------------------------------------------------------
+    def on_gc(self, phase, info):
+        try:
+            if phase == "start":
+                self.in_gc = True
+                self.started_perf = time.perf_counter()
+                self.started_at = self.now()
+                return
+            if self.started_perf == 0.0 or os.getpid() != self.pid:
+                return
+            gen = info.get("generation", 0)
+            self.t.append(self.started_at)
+            self.kind.append(_KIND_BY_GENERATION[gen] if 0 <= gen < 3 else 0)
+            self.pause.append((time.perf_counter() - self.started_perf) * 1000.0)
+            self.collected.append(info.get("collected", 0))
+            self.uncollectable.append(info.get("uncollectable", 0))
+            if 0 <= gen < 3:
+                self.counts[gen] += 1
+            self.started_perf = 0.0
+            if self.started_at - self.last_send >= self.interval_ms:
+                self.flush()
+        except Exception as err:
+            self.fail(err)
+        finally:
+            if phase != "start":
+                self.in_gc = False
+                if self.pending_term:
+                    _terminate()
+
+    def flush(self):
+        self.last_send = self.now()
+        self.send_marks()
+        n = len(self.t)
+        if n == 0:
+            return
+        minus = [-1] * n
+        zeros = [0] * n
+        self.send({
+            "type": "gc",
+            "tMs": self.t,
+            "kind": self.kind,
+            "pauseMs": self.pause,
+            "flags": zeros,
+            "usedBefore": minus,
+            "usedAfter": minus,
+            "totalAfter": minus,
+            "src": zeros,
+            "collected": self.collected,
+            "uncollectable": self.uncollectable,
+        })
+        for column in (self.t, self.kind, self.pause, self.collected, self.uncollectable):
+            del column[:]
+
+    def send_marks(self):
+        start = self.window_start[0]
+        if start is not None and start is not True:
+            self.window_start[0] = True
+            self.send({"type": "mark", "label": "measure-start", "tMs": start, "steps": 0})
+            self.send({"type": "mark", "label": "program-start", "tMs": start, "steps": 0})
+
+    # -- the window's start: the first frame of __main__ --------------------------------
+    def watch_program_start(self):
+        slot = self.window_start
+        now = self.now
+
+        def hook(frame, event, arg):
+            if event == "call" and frame.f_code.co_name == "<module>" and frame.f_globals.get("__name__") == "__main__":
+                sys.setprofile(None)
+                slot[0] = now()  # a float: nothing the collector tracks is allocated past this point
+
+        sys.setprofile(hook)
+
+    # -- the end -----------------------------------------------------------------------
+    def finish(self, reason="exit"):
+        if self.finished or os.getpid() != self.pid:
+            return
+        self.finished = True
+        end_ms = self.now()
+        try:
+            gc.callbacks.remove(self.on_gc)
+        except ValueError:
+            pass
+        if sys.getprofile() is not None and self.window_start[0] is None:
+            sys.setprofile(None)
+        if self.window_start[0] is None:
+            # The program's first frame was never seen (another profiler replaced the hook):
+            # the window is the agent's whole life, and the report's start-up is empty.
+            self.window_start[0] = self.now_at_load
+        self.flush()
+        stats_now = gc.get_stats()
+        # Collections the callbacks missed (another callback raised before ours, a fork): expected 0.
+        desync = 0
+        for gen in range(min(3, len(stats_now))):
+            seen = stats_now[gen]["collections"] - self.stats_at_start[gen]["collections"]
+            desync += abs(seen - self.counts[gen])
+        self.send({"type": "mark", "label": "measure-end", "tMs": end_ms, "steps": 0})
+        done = {"type": "done", "tMs": self.now(), "steps": 0, "reason": reason, "gcDesync": desync}
+        if self.lost:
+            done["lostMessages"] = self.lost
+        self.send(done)
+        try:
+            self.sock.close()
+        except Exception:
+            pass
+
+    def fail(self, err):
+        try:
+            gc.callbacks.remove(self.on_gc)
+        except Exception:
+            pass
+        if not self.warned:
+            self.warned = True
+            try:
+                sys.stderr.write("memkit: the Python agent stopped (%s: %s); the program goes on unmeasured\n" % (type(err).__name__, err))
+            except Exception:
+                pass
+
+
+def _on_sigterm(signum, frame):
+    """memkit ends a program at the end of --duration with SIGTERM: keep the last batch, then
+    die of the signal as the program would have (it had no handler of its own)."""
+    agent = _state
+    if agent is not None and agent.in_gc:
+        agent.pending_term = True  # the collection's 'stop' callback finishes, then ends the process
+        return
+    _terminate()
+
+
+def _terminate():
+    try:
+        if _state is not None:
+            _state.finish("stopped")
+    except Exception:
+        pass
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _after_fork_in_child():
+    # A forked child shares the parent's connection: it must not write into it.
+    global _state
+    agent = _state
+    if agent is None:
+        return
+    _state = None
+    agent.finished = True
+    try:
+        gc.callbacks.remove(agent.on_gc)
+    except ValueError:
+        pass
+    try:
+        agent.sock.close()
+    except Exception:
+        pass
+
+
+def start():
+    global _state
+    path = os.environ.get("MEMKIT_CHANNEL")
+    if not path or _state is not None:
+        return
+    config = json.loads(os.environ.get("MEMKIT_AGENT") or "{}")
+    agent = _Agent(path, config)
+    agent.now_at_load = agent.now()
+    _state = agent
+    agent.hello()
+    agent.stats_at_start = gc.get_stats()
+    gc.callbacks.append(agent.on_gc)
+    agent.watch_program_start()
+    atexit.register(_finish_at_exit)
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=_after_fork_in_child)
+    try:
+        if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, _on_sigterm)
+    except Exception:
+        pass  # not the main thread, or no SIGTERM here
+
+
+def _finish_at_exit():
+    try:
+        if _state is not None:
+            _state.finish()
+    except Exception as err:
+        try:
+            sys.stderr.write("memkit: the Python agent could not send its last batch (%s: %s)\n" % (type(err).__name__, err))
+        except Exception:
+            pass
