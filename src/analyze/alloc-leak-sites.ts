@@ -1,3 +1,4 @@
+import type { LeakSiteRow } from '../baseline/sections.js';
 import type { AllocProfileRecord } from '../samples/alloc-profile.js';
 import { agentOf } from './alloc-run.js';
 import type { OriginalPositions } from './alloc-source-map.js';
@@ -21,17 +22,8 @@ import { fitSlope } from './regression.js';
  * Per isolate (each has its own checkpoints and clock), slopes added over isolates.
  */
 
-export interface GrowingSite {
-  key: string;
-  label: string;
-  slopeBytesPerMin: number;
-  /** Half-width of the slope's (corrected) confidence interval. */
-  halfWidthBytesPerMin: number;
-  /** Sampled in-use bytes gained from the first checkpoint to the last. */
-  growthBytes: number;
-  /** Checkpoints in the fit (the most of any isolate). */
-  points: number;
-}
+/** A growing site, as the baseline keeps it (the slope's half-width is the corrected interval's). */
+export type GrowingSite = LeakSiteRow;
 
 export interface GrowingSitesOptions {
   /** Checkpoints from here on (the end of the warm-up). */

@@ -77,14 +77,7 @@ export function analyzeRun(data: RunData): RunAnalysis {
     m['gc.count.major'] = gc.byKind.major.count;
     m['gc.count.incremental'] = gc.byKind.incremental.count;
     m['gc.count.weakcb'] = gc.byKind.weakcb.count;
-    if (gc.all.count > 0) {
-      m['gc.pause.p50_ms'] = gc.all.pauseMs.p50;
-      m['gc.pause.p95_ms'] = gc.all.pauseMs.p95;
-      m['gc.pause.p99_ms'] = gc.all.pauseMs.p99;
-      m['gc.pause.max_ms'] = gc.all.pauseMs.max;
-    }
-    m['gc.pause.total_ms'] = gc.all.pauseMs.sum;
-    m['gc.time_ratio'] = gc.timeRatio;
+    overallPauses(m, gc.all, gc.timeRatio);
   }
   if (pythonGc) {
     for (const g of PYTHON_GENERATIONS) {
@@ -98,16 +91,7 @@ export function analyzeRun(data: RunData): RunAnalysis {
     m['gc.collected'] = pythonGc.all.collected;
     m['gc.uncollectable'] = pythonGc.all.uncollectable;
     // A Node process's GCs (a mixed tree led by Node) keep the overall pause figures.
-    if (!gc) {
-      if (pythonGc.all.count > 0) {
-        m['gc.pause.p50_ms'] = pythonGc.all.pauseMs.p50;
-        m['gc.pause.p95_ms'] = pythonGc.all.pauseMs.p95;
-        m['gc.pause.p99_ms'] = pythonGc.all.pauseMs.p99;
-        m['gc.pause.max_ms'] = pythonGc.all.pauseMs.max;
-      }
-      m['gc.pause.total_ms'] = pythonGc.all.pauseMs.sum;
-      m['gc.time_ratio'] = pythonGc.timeRatio;
-    }
+    if (!gc) overallPauses(m, pythonGc.all, pythonGc.timeRatio);
   }
   if (alloc) {
     m['alloc.rate_bytes_per_s'] = alloc.ratePerSecond;
@@ -120,4 +104,20 @@ export function analyzeRun(data: RunData): RunAnalysis {
   }
   Object.assign(m, customMetrics(data.progress));
   return { window, gc, pythonGc, memory, alloc, steps, metrics: m };
+}
+
+/** The overall pause figures, from whichever runtime's collections lead the run. */
+function overallPauses(
+  m: Record<string, number>,
+  all: { count: number; pauseMs: { p50: number; p95: number; p99: number; max: number; sum: number } },
+  timeRatio: number,
+): void {
+  if (all.count > 0) {
+    m['gc.pause.p50_ms'] = all.pauseMs.p50;
+    m['gc.pause.p95_ms'] = all.pauseMs.p95;
+    m['gc.pause.p99_ms'] = all.pauseMs.p99;
+    m['gc.pause.max_ms'] = all.pauseMs.max;
+  }
+  m['gc.pause.total_ms'] = all.pauseMs.sum;
+  m['gc.time_ratio'] = timeRatio;
 }

@@ -85,8 +85,11 @@ export interface LeakSiteRow {
   key: string;
   label: string;
   slopeBytesPerMin: number;
+  /** Half-width of the slope's confidence interval, corrected over the sites tested. */
   halfWidthBytesPerMin: number;
+  /** Sampled in-use bytes gained from the first checkpoint to the last. */
   growthBytes: number;
+  /** Checkpoints in the fit (the most of any isolate). */
   points: number;
 }
 
