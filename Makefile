@@ -81,6 +81,7 @@ bench-agent: build
 # Knobs as environment variables: make bench-alloc ROUNDS=9 INTERVALS=64,512 PARTS=overhead
 bench-alloc: build
 	$(NODE) bench/alloc-sites-overhead.mjs
+	@if command -v valgrind >/dev/null; then TARGETS=alloc-loop,lru-cache,backpressure $(NODE) bench/alloc-sampler-callgrind.cjs; else echo "bench-alloc: valgrind not installed: the instruction counts are skipped"; fi
 
 # Seed 000's W1 table, measured: a soak of lru-cache before/after (10 min each by default).
 bench-soak: build
