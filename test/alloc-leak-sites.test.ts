@@ -8,6 +8,7 @@ import { addSamplerNode, encodeSamplerRead, type AllocProfileRecord, type Sample
  */
 
 const AGENT_CODE = 'file:///opt/memkit/dist/src/agent/';
+const OWN = { prefixes: [AGENT_CODE], except: [`${AGENT_CODE}step-loop.js`] };
 
 function tables(): SamplerTables {
   const t: SamplerTables = {
@@ -17,10 +18,10 @@ function tables(): SamplerTables {
     frame: [-1],
     own: [false],
   };
-  addSamplerNode(t, 0, 0, [AGENT_CODE]); // 1 main
-  addSamplerNode(t, 1, 1, [AGENT_CODE]); // 2 main > keep
-  addSamplerNode(t, 1, 2, [AGENT_CODE]); // 3 main > churn
-  addSamplerNode(t, 1, 3, [AGENT_CODE]); // 4 main > readProfile (memkit's)
+  addSamplerNode(t, 0, 0, OWN); // 1 main
+  addSamplerNode(t, 1, 1, OWN); // 2 main > keep
+  addSamplerNode(t, 1, 2, OWN); // 3 main > churn
+  addSamplerNode(t, 1, 3, OWN); // 4 main > readProfile (memkit's)
   return t;
 }
 
@@ -35,6 +36,21 @@ describe('encodeSamplerRead', () => {
     expect(r.nodes.objects).toEqual([0, 0, 10]);
     expect(r.frames.name.map((i) => r.strings[i])).toEqual(['main', 'keep']);
     expect(r.frames.line).toEqual([0, 9]);
+  });
+});
+
+describe('own code', () => {
+  it("memkit's step loop is not the agent's own: what V8 inlines into it is the scenario's step", () => {
+    const t: SamplerTables = {
+      strings: ['runStepLoop', `${AGENT_CODE}step-loop.js`, 'read', `${AGENT_CODE}alloc-sampler.js`],
+      frames: { name: [0, 2], url: [1, 3], line: [10, 4], col: [0, 0], script: [5, 9] },
+      parent: [-1],
+      frame: [-1],
+      own: [false],
+    };
+    addSamplerNode(t, 0, 0, OWN);
+    addSamplerNode(t, 1, 1, OWN);
+    expect(t.own).toEqual([false, false, true]);
   });
 });
 

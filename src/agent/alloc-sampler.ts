@@ -3,7 +3,7 @@ import { setFlagsFromString } from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import type * as Inspector from 'node:inspector';
 import type { Session } from 'node:inspector';
-import { addSamplerNode, encodeSamplerRead, encodeV8Profile, type AllocProfileRecord, type SamplerTables, type V8ProfileNode, type V8SamplingProfile } from '../samples/alloc-profile.js';
+import { addSamplerNode, encodeSamplerRead, encodeV8Profile, type AllocProfileRecord, type OwnCode, type SamplerTables, type V8ProfileNode, type V8SamplingProfile } from '../samples/alloc-profile.js';
 import type { AllocSitesConfig } from '../samples/protocol.js';
 import { nowMs } from './clock.js';
 import { loadGcHooks, type GcHooksAddon } from './gc-hooks-addon.js';
@@ -38,7 +38,11 @@ export interface AllocSampler {
  * bundle) and the encoder in dist/src/samples/, as V8 names scripts: a file:// URL for an
  * ES module, a path for CommonJS.
  */
-const OWN_CODE = [new URL('.', import.meta.url), new URL('../samples/', import.meta.url)].flatMap((u) => [u.href, fileURLToPath(u)]);
+const OWN_CODE: OwnCode = {
+  prefixes: [new URL('.', import.meta.url), new URL('../samples/', import.meta.url)].flatMap((u) => [u.href, fileURLToPath(u)]),
+  // The step loop runs the scenario's step: what V8 inlines into it is the scenario's.
+  except: [new URL('./step-loop.js', import.meta.url)].flatMap((u) => [u.href, fileURLToPath(u)]),
+};
 
 /** Frames kept per sample (V8 cuts deeper stacks at the root end); node --heap-prof's default. */
 const STACK_DEPTH = 128;

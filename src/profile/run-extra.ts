@@ -46,6 +46,9 @@ export function processesExtra<A>(
   };
 }
 
+/** memkit's step loop, which calls a scenario's step (compiled, or its TypeScript source through the map). */
+const STEP_LOOP = /(^|\/)(dist\/)?src\/agent\/step-loop\.(js|ts)$/;
+
 /** Sites listed per run in the baseline; the whole tree stays in the samples file. */
 const TOP_SITES = 20;
 
@@ -111,6 +114,13 @@ export function allocSitesExtra(sites: readonly (RunAllocSites | undefined)[], c
     );
   }
   notes.push(...sourceMapNotes(sites));
+  const loop = Math.max(0, ...sites.map((a) => a?.sites.filter((x) => STEP_LOOP.test(x.frame.file)).reduce((sum, x) => sum + x.allocShare, 0) ?? 0));
+  if (loop > 0.01) {
+    notes.push(
+      `up to ${(loop * 100).toFixed(1)} % of a run's sampled bytes are shown at memkit's step loop: V8 inlined the scenario's step into it, ` +
+        "and gives an inlined function's allocations to its caller; --alloc-no-inline shows the scenario's own functions",
+    );
+  }
   notes.push(
     config.noInline
       ? "V8's inlining was off (--alloc-no-inline): every function is its own site, and the program ran slower than it does normally"
