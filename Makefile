@@ -8,6 +8,7 @@
 #   make diff base=reports/baseline.json current=reports/current.json [format=markdown]
 #   make bench-diff      # diff's cold start and noise benchmarks
 #   make bench-alloc     # --alloc-sites: cost and accuracy per sampling interval
+#   make example-python  # seed 000's W1 before/after in Python, measured (examples/python/)
 #
 # Extra CLI flags go in ARGS, e.g. make gc-profile ARGS="--node-arg=--max-semi-space-size=64"
 
@@ -18,7 +19,7 @@ SRC    := $(shell find src scenarios -name '*.ts' 2>/dev/null) tsconfig.json
 # opt(flag,value): the flag only when the make variable was given.
 opt = $(if $(2),$(1) $(2))
 
-.PHONY: install build lint test bench bench-w4 bench-agent bench-soak bench-report bench-snapshot bench-snapshot-engine bench-snapshot-capture bench-similarity bench-diff bench-load bench-alloc clean gc-profile mem-stress mem-snapshot report check-alerts similarity-build diff
+.PHONY: install build lint test bench bench-w4 bench-agent bench-soak bench-report bench-snapshot bench-snapshot-engine bench-snapshot-capture bench-similarity bench-diff bench-load bench-alloc clean example-python gc-profile mem-stress mem-snapshot report check-alerts similarity-build diff
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci
@@ -61,6 +62,11 @@ gc-profile: build
 	$(MEMKIT) gc-profile $(call opt,--duration,$(duration)) $(call opt,--scenario,$(scenario)) \
 	  $(call opt,--variant,$(variant)) $(call opt,--interval,$(interval)) $(call opt,--out,$(out)) \
 	  $(call opt,--prometheus,$(prometheus)) $(call opt,--html,$(html)) $(ARGS)
+
+# Seed 000's W1 in Python: both variants of examples/python/strategy.py under gc-profile
+# --repeat, then the seed's table (before, after, change, memkit diff's verdict).
+example-python: build
+	$(NODE) examples/python/seed-table.mjs $(call opt,--ticks,$(ticks)) $(call opt,--repeat,$(repeat)) $(call opt,--python,$(python))
 
 # Benchmarks print ratios against a reference measured in the same run (a shared,
 # noisy machine); they are not part of `make test`.
