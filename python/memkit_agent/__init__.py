@@ -22,7 +22,10 @@ import os
 import signal
 import socket
 import sys
+import threading
 import time
+
+from . import checkpoints as _checkpoints
 
 # memkit's GcKind codes for CPython's generations (V8's GCType bits are 1..16).
 _KIND_BY_GENERATION = (256, 512, 1024)
@@ -47,6 +50,10 @@ class _Agent(object):
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.connect(path)
         self.broken = False
+        # The gc callback (any thread) and mem-stress's checkpoint thread both send; re-entrant
+        # because a collection can start inside send() and flush from its callback.
+        self.send_lock = threading.RLock()
+        self.checkpoints = None
         self.lost = 0
         self.finished = False
         self.warned = False
@@ -61,6 +68,7 @@ class _Agent(object):
         self.pause = []
         self.collected = []
         self.uncollectable = []
+        self.src = []
         self.counts = [0, 0, 0]
         self.started_at = 0.0
         self.started_perf = 0.0
@@ -74,7 +82,8 @@ class _Agent(object):
             self.lost += 1
             return
         try:
-            self.sock.sendall((json.dumps(message, separators=(",", ":")) + "\n").encode("utf-8"))
+            with self.send_lock:
+                self.sock.sendall((json.dumps(message, separators=(",", ":")) + "\n").encode("utf-8"))
         except Exception:
             self.broken = True
             self.lost += 1
@@ -117,6 +126,7 @@ class _Agent(object):
             self.pause.append((time.perf_counter() - self.started_perf) * 1000.0)
             self.collected.append(info.get("collected", 0))
             self.uncollectable.append(info.get("uncollectable", 0))
+            self.src.append(1 if self.checkpoints is not None and self.checkpoints.is_memkit_collection() else 0)
             if 0 <= gen < 3:
                 self.counts[gen] += 1
             self.started_perf = 0.0
@@ -147,11 +157,11 @@ class _Agent(object):
             "usedBefore": minus,
             "usedAfter": minus,
             "totalAfter": minus,
-            "src": zeros,
+            "src": self.src,
             "collected": self.collected,
             "uncollectable": self.uncollectable,
         })
-        for column in (self.t, self.kind, self.pause, self.collected, self.uncollectable):
+        for column in (self.t, self.kind, self.pause, self.collected, self.uncollectable, self.src):
             del column[:]
 
     def send_marks(self):
@@ -179,6 +189,8 @@ class _Agent(object):
             return
         self.finished = True
         end_ms = self.now()
+        if self.checkpoints is not None:
+            self.checkpoints.stop()
         try:
             gc.callbacks.remove(self.on_gc)
         except ValueError:
@@ -270,6 +282,9 @@ def start():
     agent.stats_at_start = gc.get_stats()
     gc.callbacks.append(agent.on_gc)
     agent.watch_program_start()
+    agent.checkpoints = _checkpoints.from_config(agent, config)
+    if agent.checkpoints is not None:
+        agent.checkpoints.start()
     atexit.register(_finish_at_exit)
     if hasattr(os, "register_at_fork"):
         os.register_at_fork(after_in_child=_after_fork_in_child)

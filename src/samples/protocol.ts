@@ -195,7 +195,17 @@ export interface MarkMessage {
    * made RSS growth of the same code swing between 0 and 14 MB.
    */
   rssBytes?: number;
+  /**
+   * The Python agent's checkpoints: which live figure heapUsedAfterGcBytes holds (there is
+   * no V8 heap): tracemalloc's traced bytes when the program traces, else the process's RSS
+   * right after gc.collect() (python/memkit_agent/checkpoints.py says why).
+   */
+  liveSource?: PythonLiveSource;
+  /** The Python agent's checkpoints: sys.getallocatedblocks() after the collection (a count, not bytes). */
+  pythonAllocatedBlocks?: number;
 }
+
+export type PythonLiveSource = 'tracemalloc' | 'rss';
 
 /**
  * Step latencies since the previous batch, counted into log-linear buckets
