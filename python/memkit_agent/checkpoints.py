@@ -30,6 +30,7 @@ import gc
 import os
 import sys
 import threading
+import time
 
 _PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
@@ -80,7 +81,7 @@ class Checkpoints(object):
         agent = self.agent
         self.collecting_ident = threading.get_ident()
         try:
-            gc.collect()
+            self.collect()
         finally:
             self.collecting_ident = None
         self.count += 1
@@ -95,6 +96,19 @@ class Checkpoints(object):
             message["rssBytes"] = rss
         message["pythonAllocatedBlocks"] = sys.getallocatedblocks()
         agent.send(message)
+
+    def collect(self):
+        """A full collection, for sure. gc.collect() does nothing while another collection is
+        under way, and the GIL can pass to this thread in the middle of one (between two
+        bytecodes of a gc callback or of a __del__ it calls): then let the program's collection
+        end and ask again."""
+        for _ in range(1000):
+            before = gc.get_stats()[2]["collections"]
+            gc.collect()
+            if gc.get_stats()[2]["collections"] != before:
+                return
+            time.sleep(0.001)
+        raise RuntimeError("gc.collect() did not run for a second")
 
     def run(self):
         try:
