@@ -119,6 +119,32 @@ describe.skipIf(!PYTHON)('mem-stress -- python <the same work done right>', () =
   });
 });
 
+describe.skipIf(!PYTHON)("the interpreter's own figures: sys.getallocatedblocks() and gc.get_count() over time", () => {
+  it('python.allocated_blocks.* in the baseline, a count: the dict cache keyed by fresh strings grows by a block per key, its clean counterpart does not', () => {
+    const leak = runs['dict-cache-leak']!.baseline.metrics;
+    const clean = runs['dict-cache-clean']!.baseline.metrics;
+    expect(leak['python.allocated_blocks.peak']).toMatchObject({ unit: 'count' });
+    expect(leak['python.allocated_blocks.growth']).toMatchObject({ unit: 'count' });
+    // About 500 fresh keys per second for seconds (a key is a small str: one pymalloc block).
+    expect(leak['python.allocated_blocks.growth'].value).toBeGreaterThan(1000);
+    expect(Math.abs(clean['python.allocated_blocks.growth'].value)).toBeLessThan(1000);
+    expect(runs['dict-cache-leak']!.result.stdout).toMatch(/Python allocated blocks \(count\) .*\+[\d,]+/);
+  });
+
+  it("read as a collection starts: gc.get_count()[0] is then past the program's gen0 threshold", () => {
+    const records = readJsonl(runs['ground-truth']!.out.replace(/\.json$/, '.jsonl'));
+    const threshold0 = records.find((x) => x.type === 'hello').gcThresholds[0];
+    const samples = records.filter((x) => x.type === 'py-mem');
+    // Those read as one of the program's collections started (not at memkit's checkpoints nor at the end).
+    const gen0 = samples.flatMap((x) => (x.gcCount0 as number[]).filter((_, i) => x.at[i] === 0));
+    expect(gen0.length).toBeGreaterThanOrEqual(5); // every --interval (100 ms) over 2 s of collections
+    // All but the program's own gc.collect() at its end, if it was read.
+    expect(gen0.filter((n) => n > threshold0).length).toBeGreaterThanOrEqual(gen0.length - 1);
+    expect(samples.flatMap((x) => x.at).filter((a: number) => a === 1).length).toBeGreaterThanOrEqual(5);
+    for (const x of samples) for (const b of x.allocatedBlocks) expect(b).toBeGreaterThan(1000);
+  });
+});
+
 describe.skipIf(!PYTHON)("memkit's collections", () => {
   it("stay out of the program's counts: the program's own gc.get_stats() = memkit's figures + memkit's tagged collections", () => {
     const r = runs['ground-truth']!;

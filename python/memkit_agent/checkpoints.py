@@ -32,6 +32,8 @@ import sys
 import threading
 import time
 
+from .pymem import AT_CHECKPOINT
+
 _PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
@@ -68,22 +70,21 @@ class Checkpoints(object):
         self.stopped = threading.Event()
         self.thread = None
         # Set while memkit's own gc.collect() runs on the checkpoint thread: the gc callback
-        # tags those collections as memkit's.
+        # tags that collection as memkit's. Only around the call: memkit's other allocations
+        # on this thread (its reading, its message) can trigger an automatic collection,
+        # which the program's gc.get_stats() counts as its own, and so does memkit.
         self.collecting_ident = None
         self.count = 0
 
-    def is_memkit_collection(self):
-        return self.collecting_ident is not None and self.collecting_ident == threading.get_ident()
+    def is_memkit_collection(self, generation):
+        return generation == 2 and self.collecting_ident is not None and self.collecting_ident == threading.get_ident()
 
     def mark(self, label):
         if self.stopped.is_set():
             return
         agent = self.agent
-        self.collecting_ident = threading.get_ident()
-        try:
-            self.collect()
-        finally:
-            self.collecting_ident = None
+        agent.pymem.take(agent.now(), AT_CHECKPOINT)
+        self.collect()
         self.count += 1
         live, source = live_reading()
         message = {"type": "mark", "label": label, "tMs": agent.now(), "steps": 0}
@@ -96,6 +97,10 @@ class Checkpoints(object):
             message["rssBytes"] = rss
         message["pythonAllocatedBlocks"] = sys.getallocatedblocks()
         agent.send(message)
+        # Now, not with the next gc batch: a program that never collects sends none.
+        samples = agent.pymem.message()
+        if samples is not None:
+            agent.send(samples)
 
     def collect(self):
         """A full collection, for sure. gc.collect() does nothing while another collection is
@@ -104,7 +109,11 @@ class Checkpoints(object):
         end and ask again."""
         for _ in range(1000):
             before = gc.get_stats()[2]["collections"]
-            gc.collect()
+            self.collecting_ident = threading.get_ident()
+            try:
+                gc.collect()
+            finally:
+                self.collecting_ident = None
             if gc.get_stats()[2]["collections"] != before:
                 return
             time.sleep(0.001)

@@ -122,6 +122,17 @@ export function renderGcProfile(b: Baseline, opts: { color: boolean }): string {
     memRows.push(['V8 heap total', '', '', cell(m(b, 'heap.total.peak_bytes'), formatBytes), '', '']);
     memRows.push(['external + array buffers', '', '', cell(m(b, 'external.peak_bytes'), formatBytes), '', '']);
   }
+  if (m(b, 'python.allocated_blocks.peak')) {
+    // Where Node shows its heap: Python's own figure, a count of pymalloc blocks (not bytes).
+    memRows.push([
+      'Python allocated blocks (count)',
+      '',
+      '',
+      cell(m(b, 'python.allocated_blocks.peak'), formatCount),
+      cell(m(b, 'python.allocated_blocks.growth'), (v) => `${v > 0 ? '+' : ''}${formatCount(v)}`),
+      '',
+    ]);
+  }
   if (memRows.length) {
     out.push('');
     out.push(
