@@ -22,7 +22,11 @@ import os
 import signal
 import socket
 import sys
+import threading
 import time
+
+from . import checkpoints as _checkpoints
+from . import pymem as _pymem
 
 # memkit's GcKind codes for CPython's generations (V8's GCType bits are 1..16).
 _KIND_BY_GENERATION = (256, 512, 1024)
@@ -47,6 +51,11 @@ class _Agent(object):
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.connect(path)
         self.broken = False
+        # The gc callback (any thread) and mem-stress's checkpoint thread both send; re-entrant
+        # because a collection can start inside send() and flush from its callback.
+        self.send_lock = threading.RLock()
+        self.checkpoints = None
+        self.pymem = _pymem.PyMemSamples()
         self.lost = 0
         self.finished = False
         self.warned = False
@@ -61,6 +70,7 @@ class _Agent(object):
         self.pause = []
         self.collected = []
         self.uncollectable = []
+        self.src = []
         self.counts = [0, 0, 0]
         self.started_at = 0.0
         self.started_perf = 0.0
@@ -74,7 +84,8 @@ class _Agent(object):
             self.lost += 1
             return
         try:
-            self.sock.sendall((json.dumps(message, separators=(",", ":")) + "\n").encode("utf-8"))
+            with self.send_lock:
+                self.sock.sendall((json.dumps(message, separators=(",", ":")) + "\n").encode("utf-8"))
         except Exception:
             self.broken = True
             self.lost += 1
@@ -106,6 +117,9 @@ class _Agent(object):
         try:
             if phase == "start":
                 self.in_gc = True
+                # Sent by this collection's flush; not at memkit's own collections (their counts are memkit's doing).
+                if self.now() - self.last_send >= self.interval_ms and not self.is_memkit(info):
+                    self.pymem.take(self.now(), _pymem.AT_COLLECTION)
                 self.started_perf = time.perf_counter()
                 self.started_at = self.now()
                 return
@@ -117,6 +131,7 @@ class _Agent(object):
             self.pause.append((time.perf_counter() - self.started_perf) * 1000.0)
             self.collected.append(info.get("collected", 0))
             self.uncollectable.append(info.get("uncollectable", 0))
+            self.src.append(1 if self.is_memkit(info) else 0)
             if 0 <= gen < 3:
                 self.counts[gen] += 1
             self.started_perf = 0.0
@@ -130,9 +145,15 @@ class _Agent(object):
                 if self.pending_term:
                     _terminate()
 
+    def is_memkit(self, info):
+        return self.checkpoints is not None and self.checkpoints.is_memkit_collection(info.get("generation", 0))
+
     def flush(self):
         self.last_send = self.now()
         self.send_marks()
+        pymem = self.pymem.message()
+        if pymem is not None:
+            self.send(pymem)
         n = len(self.t)
         if n == 0:
             return
@@ -147,11 +168,11 @@ class _Agent(object):
             "usedBefore": minus,
             "usedAfter": minus,
             "totalAfter": minus,
-            "src": zeros,
+            "src": self.src,
             "collected": self.collected,
             "uncollectable": self.uncollectable,
         })
-        for column in (self.t, self.kind, self.pause, self.collected, self.uncollectable):
+        for column in (self.t, self.kind, self.pause, self.collected, self.uncollectable, self.src):
             del column[:]
 
     def send_marks(self):
@@ -179,6 +200,8 @@ class _Agent(object):
             return
         self.finished = True
         end_ms = self.now()
+        if self.checkpoints is not None:
+            self.checkpoints.stop()
         try:
             gc.callbacks.remove(self.on_gc)
         except ValueError:
@@ -189,6 +212,7 @@ class _Agent(object):
             # The program's first frame was never seen (another profiler replaced the hook):
             # the window is the agent's whole life, and the report's start-up is empty.
             self.window_start[0] = self.now_at_load
+        self.pymem.take(end_ms, _pymem.AT_END)
         self.flush()
         stats_now = gc.get_stats()
         # Collections the callbacks missed (another callback raised before ours, a fork): expected 0.
@@ -270,6 +294,9 @@ def start():
     agent.stats_at_start = gc.get_stats()
     gc.callbacks.append(agent.on_gc)
     agent.watch_program_start()
+    agent.checkpoints = _checkpoints.from_config(agent, config)
+    if agent.checkpoints is not None:
+        agent.checkpoints.start()
     atexit.register(_finish_at_exit)
     if hasattr(os, "register_at_fork"):
         os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -37,6 +37,8 @@ export interface LeakOptions {
   /** ... nor growth smaller than this fraction of the live memory at the start. */
   minEffectRatio?: number;
   minPoints?: number;
+  /** What the live figure is when it is not V8's heap + external (a Python agent's), said in the reason. */
+  liveLabel?: string;
 }
 
 const MIN = 60_000;
@@ -83,7 +85,7 @@ export function judgeLeak(
     liveGrowthBytes: growth,
   };
   const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
-  const slopeText = `live memory ${mb(startLive)} → ${mb(last!.liveBytes)} over ${(spanMs / 1000).toFixed(1)} s, slope ${mb(fit.slope * MIN)}/min ± ${mb(fit.slopeHalfWidth * MIN)}/min (${live.length} checkpoints)`;
+  const slopeText = `live memory ${opts.liveLabel ? `(${opts.liveLabel}) ` : ''}${mb(startLive)} → ${mb(last!.liveBytes)} over ${(spanMs / 1000).toFixed(1)} s, slope ${mb(fit.slope * MIN)}/min ± ${mb(fit.slopeHalfWidth * MIN)}/min (${live.length} checkpoints)`;
 
   if (fit.slope - fit.slopeHalfWidth > 0 && fit.slope * spanMs > minEffect) {
     const levelling = levellingOff(live);

@@ -1,4 +1,5 @@
 import { findMark, type RunData } from '../samples/run-data.js';
+import type { PythonLiveSource } from '../samples/protocol.js';
 import type { LivePoint } from './leak-verdict.js';
 import { selectionFactsOf } from './process-merge.js';
 
@@ -109,4 +110,25 @@ export function programLivePoints(data: RunData): ProgramLive {
     points.push({ tMs: at.tMs, liveBytes: live, heapBytes: heap });
   }
   return { points, warmupEndMs };
+}
+
+const PYTHON_LIVE: Record<PythonLiveSource, string> = {
+  tracemalloc: "Python: tracemalloc's traced bytes after gc.collect()",
+  rss: 'Python: RSS right after gc.collect(), tracemalloc off',
+};
+
+/**
+ * What a Python agent's live readings are (they hold no V8 heap), for the verdict's reason;
+ * undefined when no reading came from a Python agent.
+ */
+export function pythonLiveLabel(data: RunData): string | undefined {
+  const sources = new Set<PythonLiveSource>();
+  const scan = (d: RunData): void => {
+    for (const m of d.marks) if (m.liveSource) sources.add(m.liveSource);
+  };
+  scan(data);
+  for (const iso of data.isolates.values()) scan(iso);
+  if (sources.size === 0) return undefined;
+  if (sources.size === 1) return PYTHON_LIVE[[...sources][0]!];
+  return "Python: tracemalloc's traced bytes where the process traces, else RSS, after gc.collect()";
 }

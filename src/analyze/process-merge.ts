@@ -1,5 +1,5 @@
 import type { DoneMessage, MarkMessage } from '../samples/protocol.js';
-import { findMark, type GcColumns, type MemColumns, type ProcColumns, type RunData } from '../samples/run-data.js';
+import { findMark, PY_MEM_KEYS, type GcColumns, type MemColumns, type ProcColumns, type PyMemColumns, type RunData } from '../samples/run-data.js';
 import { isolatesOf, type TreeProcess } from './process-list.js';
 import { measuredWindow } from './window.js';
 
@@ -77,6 +77,7 @@ export function mergeSelection(data: RunData, plan: MergePlan): MergedRunData {
     hello: lead?.run.hello,
     marks: lead ? mergeMarks(lead, isolates) : [],
     mem: mergeMem(isolates, rssAgentIds),
+    pyMem: mergePyMem(isolates),
     gc: gc.columns,
     proc: plan.all ? data.proc : sumProcesses(plan.processes),
     // A parent-side load's progress and latency (mem-stress --http) are the run's own, untagged.
@@ -194,6 +195,28 @@ function mergeMem(isolates: Isolate[], rssAgentIds: Set<number>): MemColumns {
     });
     out.rss.push(rss);
     for (const key of MEM_VALUE_KEYS) out[key].push(sums[key]);
+  }
+  return out;
+}
+
+/**
+ * The Python processes' own figures: at each reading's time, every process's latest reading
+ * added up (0 before its first and after its end), as the heap figures are.
+ */
+function mergePyMem(isolates: Isolate[]): PyMemColumns {
+  const times = [...new Set(isolates.flatMap((i) => i.run.pyMem.tMs))].sort((a, b) => a - b);
+  const out: PyMemColumns = { tMs: times, allocatedBlocks: [], gcCount0: [], gcCount1: [], gcCount2: [] };
+  const cursor = new Int32Array(isolates.length).fill(-1);
+  for (const t of times) {
+    const sums = { allocatedBlocks: 0, gcCount0: 0, gcCount1: 0, gcCount2: 0 };
+    isolates.forEach((iso, k) => {
+      const p = iso.run.pyMem;
+      while (cursor[k]! + 1 < p.tMs.length && p.tMs[cursor[k]! + 1]! <= t) cursor[k]!++;
+      const at = cursor[k]!;
+      if (at < 0 || t > iso.goneMs) return;
+      for (const key of PY_MEM_KEYS) if (key !== 'tMs') sums[key] += p[key][at]!;
+    });
+    for (const key of PY_MEM_KEYS) if (key !== 'tMs') out[key].push(sums[key]);
   }
   return out;
 }

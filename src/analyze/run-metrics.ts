@@ -6,7 +6,7 @@ import { gcStats, type GcStats } from './gc-stats.js';
 import { memoryStats, type MemoryStats } from './memory-stats.js';
 import { PYTHON_GENERATIONS, pythonGcStats, type PythonGcStats } from './python-gc-stats.js';
 import { selectionFactsOf } from './process-merge.js';
-import { measuredWindow, type Window } from './window.js';
+import { inWindow, measuredWindow, type Window } from './window.js';
 
 /**
  * One run's analysis: the typed details the renderers show, and the flat metric map
@@ -93,6 +93,11 @@ export function analyzeRun(data: RunData): RunAnalysis {
     // A Node process's GCs (a mixed tree led by Node) keep the overall pause figures.
     if (!gc) overallPauses(m, pythonGc.all, pythonGc.timeRatio);
   }
+  const blocks = pythonBlocks(data, window);
+  if (blocks) {
+    m['python.allocated_blocks.peak'] = blocks.peak;
+    m['python.allocated_blocks.growth'] = blocks.growth;
+  }
   if (alloc) {
     m['alloc.rate_bytes_per_s'] = alloc.ratePerSecond;
     // Closed-loop variants run at different speeds: per step is the comparable figure.
@@ -120,4 +125,20 @@ function overallPauses(
   }
   m['gc.pause.total_ms'] = all.pauseMs.sum;
   m['gc.time_ratio'] = timeRatio;
+}
+
+/** A Python agent's sys.getallocatedblocks() readings in the window: undefined without any. */
+function pythonBlocks(data: RunData, window: Window): { peak: number; growth: number } | undefined {
+  const p = data.pyMem;
+  let first: number | undefined;
+  let last = 0;
+  let peak = 0;
+  for (let i = 0; i < p.tMs.length; i++) {
+    if (!inWindow(p.tMs[i]!, window)) continue;
+    const b = p.allocatedBlocks[i]!;
+    first ??= b;
+    last = b;
+    peak = Math.max(peak, b);
+  }
+  return first === undefined ? undefined : { peak, growth: last - first };
 }

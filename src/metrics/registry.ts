@@ -52,6 +52,9 @@ export const METRICS: Readonly<Record<string, MetricSpec>> = {
   'rss.start_bytes': spec('bytes', 'lower', 'memory', 'RSS of the child at the start checkpoint (its own reading; the nearest outside sample for a non-Node command)'),
   'rss.end_bytes': spec('bytes', 'lower', 'memory', 'RSS of the child when measurement ended (read as at the start)'),
   'rss.peak_bytes': spec('bytes', 'lower', 'memory', 'highest RSS sampled'),
+  // Python's own figure (python/memkit_agent/pymem.py): pymalloc's blocks are 8 to 512 bytes, so a count, never bytes.
+  'python.allocated_blocks.peak': spec('count', 'lower', 'memory', 'Python: highest sys.getallocatedblocks() read (as collections start, every --interval at most)'),
+  'python.allocated_blocks.growth': spec('count', 'lower', 'memory', 'Python: sys.getallocatedblocks() at the window\'s last reading minus its first', false),
   'rss.growth_bytes': spec('bytes', 'lower', 'memory', 'RSS at the end of the window minus at its start (mem-stress: after warm-up)', false),
   'rss.slope_bytes_per_min': spec('bytes_per_min', 'lower', 'slope', 'least-squares slope of RSS over time', false),
   'heap.used.start_bytes': spec('bytes', 'lower', 'memory', 'V8 heap used at the start checkpoint (after a forced GC)'),

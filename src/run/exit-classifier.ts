@@ -1,5 +1,6 @@
 import type { ErrorMessage, RunStatus } from '../samples/protocol.js';
 import type { ProcessEndRecord } from '../samples/run-data.js';
+import { lastPythonTraceback } from '../samples/python-traceback.js';
 
 /**
  * How a measured child ended, in one line a person can act on. Order matters: an
@@ -82,6 +83,8 @@ export function classifyExit(f: ExitFacts): ExitClass {
     if (f.stopCause === 'duration') return { status: 'complete', reason: 'stopped at the end of --duration' };
     if (f.stopCause === 'last-snapshot') return { status: 'complete', reason: 'stopped after its last heap snapshot (--at)' };
   }
+  const python = pythonExceptionReason(f, true);
+  if (python) return { status: 'crashed', reason: python };
   if (f.signal === 'SIGKILL') {
     return {
       status: 'crashed',
@@ -124,6 +127,19 @@ const CRASH_SIGNALS = new Set(['SIGABRT', 'SIGSEGV', 'SIGBUS', 'SIGILL', 'SIGFPE
 /** What memkit sends when it stops a tree. */
 const STOP_SIGNALS = new Set(['SIGTERM', 'SIGINT', 'SIGKILL']);
 
+/**
+ * A Python program's uncaught exception: exit code 1 and a traceback ending the stderr tail
+ * (Python's agent sends no error of its own: the parent reads what the program printed).
+ * `theRootsOwn`: nothing else in the tree could have printed it.
+ */
+function pythonExceptionReason(f: ExitFacts, theRootsOwn: boolean): string | undefined {
+  const traceback = f.command && f.code === 1 && f.stopCause === null ? lastPythonTraceback(f.stderrTail) : undefined;
+  if (!traceback) return undefined;
+  return theRootsOwn
+    ? `the program raised an uncaught exception (exit code 1): ${traceback.exception}`
+    : `the program exited with code 1; the tree's stderr ends with a Python traceback: ${traceback.exception}`;
+}
+
 export function classifyTree(f: TreeExitFacts): TreeExitClass {
   const isRoot = (e: ProcessEndRecord): boolean => e.pid === f.rootPid && e.threadId === undefined;
   const rootEnd = f.ends.find(isRoot);
@@ -139,6 +155,10 @@ export function classifyTree(f: TreeExitFacts): TreeExitClass {
   if (rootEnd?.cause === 'uncaught' && !f.root.error && f.root.stopCause === null && root.status === 'crashed') {
     // The root's own agent saw the error the exit code alone does not say.
     root.reason = `the program ended on an uncaught error: ${rootEnd.reason ?? ''}`.trimEnd();
+  }
+  if (!stderrIsRoots && root.status === 'crashed' && !f.root.error && rootEnd?.cause !== 'uncaught') {
+    const python = pythonExceptionReason(f.root, f.ends.every(isRoot));
+    if (python) root.reason = python;
   }
   if (rootEnd?.cause === 'oom' && rootEnd.nearHeapLimit && root.status === 'crashed') {
     // The root's own figures, written from V8's near-heap-limit callback before it died.

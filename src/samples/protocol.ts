@@ -163,6 +163,22 @@ export interface GcBatch {
   uncollectable?: number[];
 }
 
+/**
+ * The Python agent's own memory figures over time (python/memkit_agent/pymem.py), read as a
+ * collection starts, at most once per interval, and at the program's end:
+ * sys.getallocatedblocks() (pymalloc blocks in use: a count, not bytes) and gc.get_count().
+ */
+export interface PyMemBatch {
+  type: 'py-mem';
+  tMs: number[];
+  allocatedBlocks: number[];
+  gcCount0: number[];
+  gcCount1: number[];
+  gcCount2: number[];
+  /** When each was read: 0 as a program's collection starts, 1 at a mem-stress checkpoint (before memkit's collection), 2 at the end. */
+  at?: number[];
+}
+
 /** Cumulative counters, latest gauges and phase totals, sent with every flush. */
 export interface ProgressMessage {
   type: 'progress';
@@ -195,7 +211,17 @@ export interface MarkMessage {
    * made RSS growth of the same code swing between 0 and 14 MB.
    */
   rssBytes?: number;
+  /**
+   * The Python agent's checkpoints: which live figure heapUsedAfterGcBytes holds (there is
+   * no V8 heap): tracemalloc's traced bytes when the program traces, else the process's RSS
+   * right after gc.collect() (python/memkit_agent/checkpoints.py says why).
+   */
+  liveSource?: PythonLiveSource;
+  /** The Python agent's checkpoints: sys.getallocatedblocks() after the collection (a count, not bytes). */
+  pythonAllocatedBlocks?: number;
 }
+
+export type PythonLiveSource = 'tracemalloc' | 'rss';
 
 /**
  * Step latencies since the previous batch, counted into log-linear buckets
@@ -346,6 +372,7 @@ export type ChildMessage =
   | AgentErrorMessage
   | TickBundle
   | MemBatch
+  | PyMemBatch
   | GcBatch
   | ProgressMessage
   | LatencyBatch

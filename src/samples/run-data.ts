@@ -15,6 +15,7 @@ import type {
   MarkMessage,
   NearHeapLimitMessage,
   MemBatch,
+  PyMemBatch,
   ProgressMessage,
   RunStatus,
 } from './protocol.js';
@@ -199,6 +200,7 @@ export type SampleRecord =
 /** The columns of the agent's batches, accumulated over the run. */
 export type MemColumns = Omit<MemBatch, 'type'>;
 export type GcColumns = Omit<GcBatch, 'type'>;
+export type PyMemColumns = Omit<PyMemBatch, 'type'>;
 
 export interface ProcColumns {
   tMs: number[];
@@ -249,6 +251,8 @@ export interface RunData {
   marks: MarkMessage[];
   mem: MemColumns;
   gc: GcColumns;
+  /** A Python agent's allocated blocks and gc.get_count() over time (empty for Node). */
+  pyMem: PyMemColumns;
   /** The whole process tree's sums, one row per outside sample. */
   proc: ProcColumns;
   /** Each process of the tree, in the order they were first seen (empty off Linux). */
@@ -299,6 +303,7 @@ export function emptyRunData(): RunData {
     marks: [],
     mem: { tMs: [], rss: [], heapUsed: [], heapTotal: [], external: [], arrayBuffers: [] },
     gc: { tMs: [], kind: [], pauseMs: [], flags: [], usedBefore: [], usedAfter: [], totalAfter: [], src: [] },
+    pyMem: { tMs: [], allocatedBlocks: [], gcCount0: [], gcCount1: [], gcCount2: [] },
     proc: { tMs: [], rssBytes: [], cpuPercent: [], cpuMs: [] },
     processes: [],
     latency: {
@@ -326,6 +331,7 @@ function appendColumns<K extends string>(into: Record<K, number[]>, batch: Recor
 }
 
 const MEM_KEYS = ['tMs', 'rss', 'heapUsed', 'heapTotal', 'external', 'arrayBuffers'] as const;
+export const PY_MEM_KEYS = ['tMs', 'allocatedBlocks', 'gcCount0', 'gcCount1', 'gcCount2'] as const;
 const GC_KEYS = ['tMs', 'kind', 'pauseMs', 'flags', 'usedBefore', 'usedAfter', 'totalAfter', 'src'] as const;
 
 /**
@@ -365,6 +371,9 @@ function addOwnRecord(data: RunData, r: SampleRecord): void {
       break;
     case 'mem':
       appendColumns(data.mem, r as MemBatch, MEM_KEYS);
+      break;
+    case 'py-mem':
+      appendColumns(data.pyMem, r, PY_MEM_KEYS);
       break;
     case 'gc':
       appendGc(data.gc, r as GcBatch);

@@ -1,3 +1,4 @@
+import { lastPythonTraceback, tracebackTail } from '../../samples/python-traceback.js';
 import type { Baseline, MetricEntry } from '../../baseline/schema.js';
 import { gcRunsOf, gcStartupOf, type GcKindName, type PauseSummaryMs } from '../../baseline/sections.js';
 import { median } from '../../analyze/percentiles.js';
@@ -39,6 +40,13 @@ export function renderGcProfile(b: Baseline, opts: { color: boolean }): string {
     `${c.bold(what)} · ${n} run${n === 1 ? '' : 's'} · ${formatMs(b.durationMs / Math.max(1, n))} measured${n > 1 ? ' each' : ''}${runtime} · ${status}`,
   );
   if (b.statusReason) out.push(`  ${b.status === 'complete' ? '' : c.red('!')} ${b.statusReason}`.trimEnd());
+  // A Python traceback's innermost frames, kept with the run (the program's stderr scrolls away).
+  for (const r of b.runs) {
+    const tb = r.status === 'crashed' && r.stderrTail ? lastPythonTraceback(r.stderrTail) : undefined;
+    if (!tb) continue;
+    out.push(c.dim(`  run ${r.index + 1}'s traceback (tail):`));
+    for (const line of tracebackTail(tb)) out.push(`    ${line}`);
+  }
   if (n > 1) out.push(c.dim(`  figures are medians of ${n} runs`));
   for (const note of b.notes) out.push(c.dim(`  note: ${note}`));
 
@@ -113,6 +121,17 @@ export function renderGcProfile(b: Baseline, opts: { color: boolean }): string {
     ]);
     memRows.push(['V8 heap total', '', '', cell(m(b, 'heap.total.peak_bytes'), formatBytes), '', '']);
     memRows.push(['external + array buffers', '', '', cell(m(b, 'external.peak_bytes'), formatBytes), '', '']);
+  }
+  if (m(b, 'python.allocated_blocks.peak')) {
+    // Where Node shows its heap: Python's own figure, a count of pymalloc blocks (not bytes).
+    memRows.push([
+      'Python allocated blocks (count)',
+      '',
+      '',
+      cell(m(b, 'python.allocated_blocks.peak'), formatCount),
+      cell(m(b, 'python.allocated_blocks.growth'), (v) => `${v > 0 ? '+' : ''}${formatCount(v)}`),
+      '',
+    ]);
   }
   if (memRows.length) {
     out.push('');
