@@ -98,6 +98,14 @@ describe.skipIf(!PYTHON)('gc-profile -- python: a tree of Python processes', () 
     const dones = records.filter((x) => x.type === 'done');
     expect(dones).toHaveLength(hellos.length);
     for (const d of dones) expect(d.gcDesync).toBe(0);
+    // diff --process re-selects a Python row by its generations, never a V8 kind at a made-up zero.
+    const fork = run.rows.find((x: any) => x.role === 'fork');
+    const d = await runCli(['diff', out, out, '--process', String(fork.pid)]);
+    expect(d.code, d.stderr).toBe(0);
+    const cell = (metric: string) => new RegExp(`│ ${metric.replace(/\./g, '\\.')}\\s+│\\s+([\\d,]+) \\(1 run\\)`).exec(d.stdout)?.[1];
+    expect(cell('gc.count.gen0')).toBe(fork.pythonGc.counts.gen0.toLocaleString('en-US'));
+    expect(cell('gc.collected')).toBe(fork.pythonGc.collected.toLocaleString('en-US'));
+    expect(d.stdout).not.toMatch(/gc\.count\.minor/);
     // The terminal table shows each Python row's generations.
     for (const [pid, t] of truths) {
       const line = (r.stdout + r.stderr).split('\n').find((l) => l.startsWith(`│ ${pid} `));
