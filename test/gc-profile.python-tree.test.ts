@@ -113,7 +113,7 @@ describe.skipIf(!PYTHON)('gc-profile -- python: a tree of Python processes', () 
     }
   });
 
-  it('subprocess: a child Python measured with its own exact counts; one without PYTHONPATH and one run with -I listed as not measured, with why', async () => {
+  it('subprocess: a child Python (started with preexec_fn) measured once, with its own exact counts; one without PYTHONPATH and one run with -I listed as not measured, with why', async () => {
     const out = join(tmp.path, 'sub.json');
     const r = await runCli(['gc-profile', '--no-progress', '--interval', '50ms', '--out', out, '--', PYTHON!, join(PY_FIXTURES, 'py-subprocess.py'), '1.5']);
     expect(r.code, r.stderr).toBe(0);
@@ -124,6 +124,10 @@ describe.skipIf(!PYTHON)('gc-profile -- python: a tree of Python processes', () 
     const child = run.rows.find((x: any) => x.argv.some((a: string) => a.endsWith('gc-ground-truth.py')));
     expect(child).toMatchObject({ measured: 'agent', role: 'process' });
     expect(rowFigures(child)).toEqual(truthFigures(truth));
+    // Started with preexec_fn (a fork through the fork hooks, then exec): one row and one hello for its pid.
+    expect(run.rows.filter((x: any) => x.pid === child.pid)).toHaveLength(1);
+    const records = readJsonl(join(tmp.path, b.runs[0].samplesFile));
+    expect(records.filter((x) => x.type === 'hello' && x.pid === child.pid)).toHaveLength(1);
     const reasons = run.unreached.map((u: any) => `${u.argv.slice(1).join(' ')} — ${u.reason}`).sort();
     expect(reasons).toEqual([
       expect.stringMatching(/^-I -c .* — started with -I \(Python ignores PYTHONPATH/),

@@ -51,6 +51,8 @@ def _after_fork_in_child(agent_module):
         pass
     if sys.getprofile() is not None and parent_agent.window_start[0] is None:
         sys.setprofile(None)  # forked before the parent's __main__ ran: the hook was the agent's
+    if _about_to_exec():
+        return  # the exec'd program loads its own agent from PYTHONPATH and says its own hello
     try:
         agent = agent_module._Agent(parent_agent.path, parent_agent.config)
     except Exception as err:
@@ -67,6 +69,20 @@ def _after_fork_in_child(agent_module):
     agent.window_start[0] = agent.now()
     # The mark goes out now, so a child that never collects and is killed still has its window.
     agent.send_marks()
+
+
+def _about_to_exec():
+    """subprocess with preexec_fn forks through CPython's fork hooks, then execs: that child is
+    the new program's, which measures itself; a hello from the fork would be a second one
+    under the same pid."""
+    frame = sys._getframe(1)
+    for _ in range(8):
+        if frame is None:
+            return False
+        if frame.f_code.co_name == "_execute_child" and frame.f_globals.get("__name__") == "subprocess":
+            return True
+        frame = frame.f_back
+    return False
 
 
 _real_exit = [None]
