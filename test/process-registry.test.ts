@@ -399,3 +399,40 @@ describe.runIf(process.platform === 'linux')('the real /proc', () => {
     expect(linuxProcReader.exe(2 ** 22 + 7)).toBe('gone');
   });
 });
+
+describe('the process registry: Python processes', () => {
+  const PY = '/usr/lib/python3.11/bin/python3.11';
+  const SITE_ENV = ['PYTHONPATH=/opt/memkit/python/site:/home/u/lib', 'MEMKIT_CHANNEL=/tmp/memkit-x/ch.sock'];
+  const reasons = (reg: ProcessRegistry) =>
+    Object.fromEntries(reg.settle({ pid: 10, exit: { code: 0, signal: null }, tMs: 900 }).unreached.map((u) => [u.pid, u.reason]));
+
+  it('a Python process with no hello is listed with why its agent could not load, or that it never reported', () => {
+    const proc = fakeProc({
+      10: { exe: PY, environ: SITE_ENV },
+      11: { exe: PY, environ: ['PATH=/usr/bin'] },
+      12: { exe: PY, environ: ['PYTHONPATH=/home/u/lib', 'MEMKIT_CHANNEL=/tmp/memkit-x/ch.sock'] },
+      13: { exe: PY, environ: SITE_ENV },
+      14: { exe: PY, environ: SITE_ENV },
+      15: { exe: PY, environ: SITE_ENV },
+      16: { exe: PY, environ: SITE_ENV },
+    });
+    const reg = feed(new ProcessRegistry({ readProc: proc }), [
+      info(1, 10, 1, [PY, 'app.py']),
+      hello(1, 10, { runtime: 'python', node: '', v8: '' } as Partial<HelloMessage>),
+      info(2, 11, 10, [PY, 'a.py']),
+      info(3, 12, 10, [PY, 'b.py']),
+      info(4, 13, 10, [PY, '-S', 'c.py']),
+      info(5, 14, 10, [PY, '-u', '-I', '-c', 'pass']),
+      info(6, 15, 10, [PY, 'app.py']), // a fork caught before its hello: it said hello after
+      hello(2, 15, { runtime: 'python', role: 'fork', node: '', v8: '' } as Partial<HelloMessage>),
+      info(7, 16, 10, [PY, 'd.py']), // everything in place, and still no word
+    ]);
+    expect(reasons(reg)).toEqual({
+      11: "its environment dropped PYTHONPATH (started with a custom env): memkit's Python agent did not load",
+      12: "its PYTHONPATH does not hold memkit's agent folder (replaced by its parent)",
+      13: "started with -S (no site, so no sitecustomize: memkit's agent did not load)",
+      14: "started with -I (Python ignores PYTHONPATH, where memkit's agent is)",
+      16: expect.stringMatching(/^memkit's Python agent never reported \(it could not connect/),
+    });
+  });
+});

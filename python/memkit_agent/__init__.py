@@ -27,6 +27,8 @@ import time
 
 from . import checkpoints as _checkpoints
 from . import pymem as _pymem
+from . import fork
+from .fork import own_start_ticks
 
 # memkit's GcKind codes for CPython's generations (V8's GCType bits are 1..16).
 _KIND_BY_GENERATION = (256, 512, 1024)
@@ -46,6 +48,10 @@ def _now_ms_fn():
 class _Agent(object):
     def __init__(self, path, config):
         self.pid = os.getpid()
+        self.path = path
+        self.config = config
+        self.role = "process"  # "fork" in a forked child (fork.py)
+        self.exit_code = None
         self.now = _now_ms_fn()
         self.interval_ms = float(config.get("intervalMs", 100))
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -91,7 +97,7 @@ class _Agent(object):
             self.lost += 1
 
     def hello(self):
-        self.send({
+        message = {
             "type": "hello",
             "runtime": "python",
             "python": "%d.%d.%d" % sys.version_info[:3],
@@ -107,10 +113,14 @@ class _Agent(object):
             "mode": "preload",
             "threadId": 0,
             "isMainThread": True,
-            "role": "process",
+            "role": self.role,
             "argv": list(sys.argv),
             "gcThresholds": list(gc.get_threshold()),
-        })
+        }
+        ticks = own_start_ticks()
+        if ticks is not None:
+            message["startTicks"] = ticks  # joins this hello to the sampler's /proc record
+        self.send(message)
 
     # -- collections ------------------------------------------------------------------
     def on_gc(self, phase, info):
@@ -222,6 +232,8 @@ class _Agent(object):
             desync += abs(seen - self.counts[gen])
         self.send({"type": "mark", "label": "measure-end", "tMs": end_ms, "steps": 0})
         done = {"type": "done", "tMs": self.now(), "steps": 0, "reason": reason, "gcDesync": desync}
+        if self.exit_code is not None:
+            done["exitCode"] = self.exit_code  # known at os._exit (fork.py); a forked child's parent tells memkit nothing
         if self.lost:
             done["lostMessages"] = self.lost
         self.send(done)
@@ -263,24 +275,6 @@ def _terminate():
     os.kill(os.getpid(), signal.SIGTERM)
 
 
-def _after_fork_in_child():
-    # A forked child shares the parent's connection: it must not write into it.
-    global _state
-    agent = _state
-    if agent is None:
-        return
-    _state = None
-    agent.finished = True
-    try:
-        gc.callbacks.remove(agent.on_gc)
-    except ValueError:
-        pass
-    try:
-        agent.sock.close()
-    except Exception:
-        pass
-
-
 def start():
     global _state
     path = os.environ.get("MEMKIT_CHANNEL")
@@ -298,8 +292,7 @@ def start():
     if agent.checkpoints is not None:
         agent.checkpoints.start()
     atexit.register(_finish_at_exit)
-    if hasattr(os, "register_at_fork"):
-        os.register_at_fork(after_in_child=_after_fork_in_child)
+    fork.install(sys.modules[__name__])  # a forked child measures itself
     try:
         if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
             signal.signal(signal.SIGTERM, _on_sigterm)

@@ -53,6 +53,7 @@ export function rowsOf(rows: ProcessRow[], selection: ProcessSelection): Process
 }
 
 const COUNT_KINDS = ['minor', 'major', 'incremental', 'weakcb'] as const;
+const PYTHON_GENERATION_NAMES = ['gen0', 'gen1', 'gen2'] as const;
 
 /** One run's re-selected figures; undefined where the rows cannot give them exactly. */
 function figuresOf(rows: ProcessRow[]): Record<string, number | undefined> {
@@ -60,13 +61,21 @@ function figuresOf(rows: ProcessRow[]): Record<string, number | undefined> {
   const processes = rows.filter((r) => r.role !== 'worker-thread' && r.rssPeakBytes !== undefined);
   const f: Record<string, number | undefined> = {};
   if (isolates.length > 0) {
-    for (const k of COUNT_KINDS) f[`gc.count.${k}`] = isolates.reduce((n, r) => n + (r.gc?.counts[k] ?? 0), 0);
-    f['gc.pause.total_ms'] = isolates.reduce((n, r) => n + (r.gc?.pauseMs.total ?? 0), 0);
-    const maxes = isolates.map((r) => r.gc?.pauseMs.max).filter((v): v is number => typeof v === 'number');
+    // A Python process has generations, not V8's kinds: its rows add to gc.count.gen<N>, never to a V8 kind at zero.
+    const python = isolates.filter((r) => r.pythonGc !== undefined);
+    if (python.length < isolates.length) for (const k of COUNT_KINDS) f[`gc.count.${k}`] = isolates.reduce((n, r) => n + (r.gc?.counts[k] ?? 0), 0);
+    if (python.length > 0) {
+      for (const g of PYTHON_GENERATION_NAMES) f[`gc.count.${g}`] = python.reduce((n, r) => n + r.pythonGc!.counts[g], 0);
+      f['gc.collected'] = python.reduce((n, r) => n + r.pythonGc!.collected, 0);
+      f['gc.uncollectable'] = python.reduce((n, r) => n + r.pythonGc!.uncollectable, 0);
+    }
+    const pauses = (r: ProcessRow) => (r.gc ?? r.pythonGc)?.pauseMs;
+    f['gc.pause.total_ms'] = isolates.reduce((n, r) => n + (pauses(r)?.total ?? 0), 0);
+    const maxes = isolates.map((r) => pauses(r)?.max).filter((v): v is number => typeof v === 'number');
     f['gc.pause.max_ms'] = maxes.length ? Math.max(...maxes) : undefined;
     const only = isolates.length === 1 ? isolates[0]! : undefined;
-    f['gc.pause.p50_ms'] = only?.gc?.pauseMs.p50 ?? undefined;
-    f['gc.pause.p95_ms'] = only?.gc?.pauseMs.p95 ?? undefined;
+    f['gc.pause.p50_ms'] = (only && pauses(only)?.p50) ?? undefined;
+    f['gc.pause.p95_ms'] = (only && pauses(only)?.p95) ?? undefined;
     f['heap.used.peak_bytes'] = only?.heapUsedPeakBytes;
   }
   if (processes.length > 0) {

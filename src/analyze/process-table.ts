@@ -100,9 +100,22 @@ function processRows(data: RunData, procs: TreeProcess[], opts: ProcessTableOpti
   return out;
 }
 
-function isolateFigures(iso: RunData): Pick<ProcessRow, 'gc' | 'heapUsedPeakBytes'> {
+function isolateFigures(iso: RunData): Pick<ProcessRow, 'gc' | 'pythonGc' | 'heapUsedPeakBytes'> {
   const a = analyzeRun(iso);
-  const out: Pick<ProcessRow, 'gc' | 'heapUsedPeakBytes'> = {};
+  const out: Pick<ProcessRow, 'gc' | 'pythonGc' | 'heapUsedPeakBytes'> = {};
+  if (a.pythonGc) {
+    const { byGeneration: g, all } = a.pythonGc;
+    const orNull = (v: number): number | null => (all.count > 0 ? v : null);
+    out.pythonGc = {
+      counts: { gen0: g[0].count, gen1: g[1].count, gen2: g[2].count },
+      collected: all.collected,
+      uncollectable: all.uncollectable,
+      pauseMs: { p50: orNull(all.pauseMs.p50), p95: orNull(all.pauseMs.p95), max: orNull(all.pauseMs.max), total: all.pauseMs.sum },
+    };
+  } else if (iso.hello?.runtime === 'python') {
+    // Its agent reported and saw no collection (a process that allocated little): zeros, measured.
+    out.pythonGc = { counts: { gen0: 0, gen1: 0, gen2: 0 }, collected: 0, uncollectable: 0, pauseMs: { p50: null, p95: null, max: null, total: 0 } };
+  }
   if (a.gc) {
     const all = a.gc.all;
     const orNull = (v: number): number | null => (all.count > 0 ? v : null);
@@ -152,6 +165,8 @@ function cleanArgv(argv: string[]): string[] {
 export function normalisedCommand(argv: string[], cwd: string): string {
   const parts = argv.map((a, i) => {
     if (i === 0 && /^node(js)?[\d.]*$/.test(a.split('/').pop() ?? '')) return 'node';
+    // The interpreter's path differs between machines and version managers; its name (python3.11) says which.
+    if (i === 0 && /^python[\d.]*$/.test(a.split('/').pop() ?? '')) return a.split('/').pop()!;
     return portablePath(a, cwd);
   });
   return commandLineOf({ argv: parts });

@@ -211,6 +211,16 @@ export interface ProcessRow {
     /** Percentiles null when the isolate had no GC. */
     pauseMs: { p50: number | null; p95: number | null; max: number | null; total: number };
   };
+  /**
+   * A Python process's collections over its own window (a forked child's from its fork):
+   * per generation, with what they freed. `gc` stays absent (V8's kinds are not CPython's).
+   */
+  pythonGc?: {
+    counts: { gen0: number; gen1: number; gen2: number };
+    collected: number;
+    uncollectable: number;
+    pauseMs: { p50: number | null; p95: number | null; max: number | null; total: number };
+  };
   /** Per isolate. */
   heapUsedPeakBytes?: number;
   /** Per process (absent on worker-thread rows: a thread has no RSS of its own). */

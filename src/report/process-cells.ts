@@ -1,15 +1,41 @@
 import type { ProcessRow, ProcessRunSection } from '../baseline/sections.js';
-import { formatBytes, formatCount } from '../units/format.js';
+import { formatBytes, formatCount, formatMs } from '../units/format.js';
 
 /**
  * The cells of a command's process table (extra.processes), as the terminal and the HTML
  * report both show them.
  */
 
+/**
+ * The minor and major columns. A Python process has generations, not V8's kinds: its
+ * young collections (gen0 and gen1) go in the minor column as "g0 812 · g1 71", its full
+ * ones (gen2) in the major column as "g2 3" — the same split as V8's scavenges versus
+ * mark-compacts, each generation still named.
+ */
 export function gcCount(r: ProcessRow, kind: 'minor' | 'major'): string {
+  const py = r.pythonGc;
+  if (py) return kind === 'minor' ? `g0 ${formatCount(py.counts.gen0)} · g1 ${formatCount(py.counts.gen1)}` : `g2 ${formatCount(py.counts.gen2)}`;
   if (!r.gc) return '–';
   const startup = r.gc.startup?.counts[kind] ?? 0;
   return kind === 'minor' && startup > 0 ? `${formatCount(r.gc.counts[kind])} (${formatCount(startup)})` : formatCount(r.gc.counts[kind]);
+}
+
+/** Pause p95 or max, whichever runtime's collections the row has. */
+export function pauseCell(r: ProcessRow, which: 'p95' | 'max'): string {
+  const v = (r.gc ?? r.pythonGc)?.pauseMs[which];
+  return v != null ? formatMs(v) : '–';
+}
+
+/** Whether the table has a "collected" column: some row is a Python process (V8 has no such count). */
+export function hasCollectedColumn(run: ProcessRunSection): boolean {
+  return run.rows.some((r) => r.pythonGc !== undefined);
+}
+
+/** Objects a Python process's collections freed, and "(N uncollectable)" when there were any. */
+export function collectedCell(r: ProcessRow): string {
+  const py = r.pythonGc;
+  if (!py) return '–';
+  return py.uncollectable > 0 ? `${formatCount(py.collected)} (${formatCount(py.uncollectable)} uncollectable)` : formatCount(py.collected);
 }
 
 /**
@@ -66,6 +92,17 @@ export function notMeasuredLines(run: ProcessRunSection): string[] {
     lines.push(`not measured: pid ${r.pid} ${shorten(r.argv.join(' '), 60)} — no memkit agent reported from it (RSS/CPU only)`);
   }
   return lines;
+}
+
+/**
+ * The command for a narrow column: a Python interpreter named by its file name (python3.11),
+ * not its path, which takes the column's width and says nothing the name does not.
+ */
+export function commandText(argv: readonly string[]): string {
+  const [bin, ...rest] = argv;
+  if (bin === undefined) return '';
+  const name = bin.split('/').pop() ?? bin;
+  return [/^python[\d.]*$/.test(name) ? name : bin, ...rest].join(' ');
 }
 
 export function shorten(text: string, max: number): string {

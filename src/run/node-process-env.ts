@@ -24,6 +24,29 @@ export function isNodeExe(path: string): boolean {
   return /^(node|nodejs)(\d+(\.\d+)*)?$/.test(basename(path.replace(/ \(deleted\)$/, '')));
 }
 
+/** python, python3, python3.11 (a version manager's shim is a shell script: it execs the real one). */
+export function isPythonExe(path: string): boolean {
+  return /^python(\d+(\.\d+)*)?$/.test(basename(path.replace(/ \(deleted\)$/, '')));
+}
+
+/**
+ * Why memkit's Python agent (a sitecustomize on PYTHONPATH) would not load in a Python
+ * process, from its environment and command line; undefined when it should have.
+ */
+export function pythonAgentBlocked(env: readonly string[], argv: readonly string[], isMemkitSite: (path: string) => boolean): string | undefined {
+  // Options before the script or -c/-m: -I (isolated) and -E ignore PYTHONPATH, -S skips site.
+  for (const a of argv.slice(1)) {
+    if (!a.startsWith('-') || a === '-c' || a === '-m' || a === '-') break;
+    if (/^-[a-zA-Z]+$/.test(a) && /[IE]/.test(a)) return `started with ${a} (Python ignores PYTHONPATH, where memkit's agent is)`;
+    if (/^-[a-zA-Z]+$/.test(a) && a.includes('S')) return `started with ${a} (no site, so no sitecustomize: memkit's agent did not load)`;
+  }
+  const path = env.find((e) => e.startsWith('PYTHONPATH='))?.slice('PYTHONPATH='.length);
+  if (path === undefined) return "its environment dropped PYTHONPATH (started with a custom env): memkit's Python agent did not load";
+  if (!path.split(':').some(isMemkitSite)) return "its PYTHONPATH does not hold memkit's agent folder (replaced by its parent)";
+  if (!env.some((e) => e.startsWith('MEMKIT_CHANNEL='))) return "its environment dropped MEMKIT_CHANNEL: memkit's Python agent had nowhere to report";
+  return undefined;
+}
+
 export function looksLikeNode(comm: string, argv: readonly string[]): boolean {
   return isNodeExe(comm) || (argv[0] !== undefined && isNodeExe(argv[0]));
 }

@@ -10,7 +10,7 @@ import type {
   WorkerExitMessage,
 } from '../samples/protocol.js';
 import type { NearHeapLimitEvidence, ProcessEndRecord, SampleRecord, UnreachedRecord } from '../samples/run-data.js';
-import { isNodeExe, linuxProcReader, looksLikeNode, preloadsOf, type ProcReader } from './node-process-env.js';
+import { isNodeExe, isPythonExe, linuxProcReader, looksLikeNode, preloadsOf, pythonAgentBlocked, type ProcReader } from './node-process-env.js';
 import type { StderrFatal } from './stderr-fatal.js';
 
 /**
@@ -32,6 +32,8 @@ export interface ProcessRegistryOptions {
   readProc?: ProcReader;
   /** Tells memkit's preload among NODE_OPTIONS' --require paths. */
   isMemkitPreload?(path: string): boolean;
+  /** Tells memkit's Python agent folder (python/site) among PYTHONPATH's entries. */
+  isMemkitPythonSite?(path: string): boolean;
   /** Paths under it are shortened in the names of processes. */
   cwd?: string;
 }
@@ -104,7 +106,9 @@ interface Proc extends OwnWord {
   sampled: boolean;
   /** From /proc/<pid>/exe (or a hello); undefined when it could not be told. */
   node?: boolean;
-  /** Why a Node process may have no agent, read from /proc/<pid>/environ. */
+  /** From /proc/<pid>/exe: a Python interpreter, where memkit's Python agent should be. */
+  python?: boolean;
+  /** Why a Node or Python process may have no agent, read from /proc/<pid>/environ. */
   envReason?: string;
   spawn?: { tMs: number; file: string; argv: string[] };
   parentExit?: Kernel;
@@ -115,6 +119,7 @@ interface Proc extends OwnWord {
 export class ProcessRegistry {
   private readonly readProc: ProcReader;
   private readonly isMemkitPreload: (path: string) => boolean;
+  private readonly isMemkitPythonSite: (path: string) => boolean;
   private readonly cwd: string;
   private readonly procs: Proc[] = [];
   private readonly latest = new Map<number, Proc>();
@@ -125,6 +130,7 @@ export class ProcessRegistry {
   constructor(options: ProcessRegistryOptions = {}) {
     this.readProc = options.readProc ?? linuxProcReader;
     this.isMemkitPreload = options.isMemkitPreload ?? ((p) => p.includes('memkit') && p.endsWith('preload.cjs'));
+    this.isMemkitPythonSite = options.isMemkitPythonSite ?? ((p) => /(^|\/)python\/site\/?$/.test(p));
     this.cwd = options.cwd ?? process.cwd();
   }
 
@@ -300,7 +306,12 @@ export class ProcessRegistry {
     const exe = this.readProc.exe(p.pid);
     if (exe === 'gone') return;
     p.node = exe === 'denied' ? looksLikeNode(p.comm ?? '', p.argv) : isNodeExe(exe);
+    p.python = exe !== 'denied' && isPythonExe(exe);
     p.envReason = undefined;
+    if (p.python) {
+      this.inspectPython(p);
+      return;
+    }
     if (!p.node) return;
     const env = this.readProc.environ(p.pid);
     if (env === 'gone') return;
@@ -314,6 +325,13 @@ export class ProcessRegistry {
       const shown = options.length > 60 ? `${options.slice(0, 59)}…` : options;
       p.envReason = `its NODE_OPTIONS does not load memkit's agent (set to ${JSON.stringify(shown)})`;
     }
+  }
+
+  /** Would memkit's Python agent load in it (PYTHONPATH, MEMKIT_CHANNEL, -I/-E/-S)? */
+  private inspectPython(p: Proc): void {
+    const env = this.readProc.environ(p.pid);
+    if (env === 'gone') return;
+    p.envReason = env === 'denied' ? 'cannot read its environment (another user?)' : pythonAgentBlocked(env, p.argv, this.isMemkitPythonSite);
   }
 
   /**
@@ -406,6 +424,11 @@ export class ProcessRegistry {
   private unreachedReason(p: Proc): string | undefined {
     if (p.hello) return undefined;
     if (p.agentError) return `memkit's agent did not load: ${firstLine(p.agentError.message)}`;
+    if (p.python) {
+      // A forked child has its parent's exe until it says hello or execs: only a process
+      // that ended without a word is unreached.
+      return p.envReason ?? "memkit's Python agent never reported (it could not connect to memkit's channel, or the process ended or exec'd before; its stderr says which)";
+    }
     const nodeNamed = looksLikeNode(p.comm ?? '', p.spawn ? [p.spawn.file, ...p.argv] : p.argv);
     if (p.node === true || (p.node === undefined && nodeNamed)) {
       if (p.envReason) return p.envReason;

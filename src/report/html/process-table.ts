@@ -1,7 +1,7 @@
 import type { Baseline } from '../../baseline/schema.js';
 import { processesOf } from '../../baseline/sections.js';
-import { formatBytes, formatMs } from '../../units/format.js';
-import { endText, gcCount, hasLeakColumn, leakCell, lifetime, notMeasuredLines } from '../process-cells.js';
+import { formatBytes } from '../../units/format.js';
+import { collectedCell, endText, gcCount, hasCollectedColumn, hasLeakColumn, leakCell, lifetime, notMeasuredLines, pauseCell } from '../process-cells.js';
 import { html, type SafeHtml } from './escape.js';
 
 /**
@@ -18,18 +18,20 @@ export function renderProcessTable(b: Baseline): SafeHtml | undefined {
     if (run.rows.length <= 1 && unmeasured.length === 0) return undefined;
     const selected = new Set(run.selected);
     const leaks = hasLeakColumn(run);
+    const collected = hasCollectedColumn(run);
     const rows = run.rows.map(
       (r) => html`<tr class="${selected.has(r.key) ? 'selected' : 'dim'}" data-key="${r.key}">
         <td>${r.pid}${r.threadId ? `/${r.threadId}` : ''}</td><td class="num">${r.ppid}</td><td>${r.role}</td><td class="mono">${r.argv.join(' ')}</td>
-        <td class="num">${lifetime(r)}</td><td class="num">${gcCount(r, 'minor')}</td><td class="num">${gcCount(r, 'major')}</td>
-        <td class="num">${r.gc?.pauseMs.p95 != null ? formatMs(r.gc.pauseMs.p95) : '–'}</td><td class="num">${r.gc?.pauseMs.max != null ? formatMs(r.gc.pauseMs.max) : '–'}</td>
+        <td class="num">${lifetime(r)}</td><td class="num">${gcCount(r, 'minor')}</td><td class="num">${gcCount(r, 'major')}</td>${collected ? html`<td class="num">${collectedCell(r)}</td>` : ''}
+        <td class="num">${pauseCell(r, 'p95')}</td><td class="num">${pauseCell(r, 'max')}</td>
         <td class="num">${r.heapUsedPeakBytes !== undefined ? formatBytes(r.heapUsedPeakBytes) : '–'}</td><td class="num">${r.rssPeakBytes !== undefined ? formatBytes(r.rssPeakBytes) : '–'}</td>
         <td>${endText(r)}</td>${leaks ? html`<td>${leakCell(r)}</td>` : ''}</tr>`,
     );
-    const head = ['pid', 'parent', 'role', 'command', 'lifetime', 'minor (start-up)', 'major', 'pause p95', 'pause max', 'heap peak', 'RSS peak', 'end', ...(leaks ? ['leak (live slope)'] : [])];
+    const head = ['pid', 'parent', 'role', 'command', 'lifetime', 'minor (start-up)', 'major', ...(collected ? ['collected'] : []), 'pause p95', 'pause max', 'heap peak', 'RSS peak', 'end', ...(leaks ? ['leak (live slope)'] : [])];
+    const lastNum = collected ? 11 : 10;
     return html`<h4>Processes${section.runs.length > 1 ? ` (run ${i + 1} of ${section.runs.length})` : ''}</h4>
   <table class="data">
-    <thead><tr>${head.map((h, k) => html`<th class="${k === 1 || (k >= 4 && k <= 10) ? 'num' : ''}">${h}</th>`)}</tr></thead>
+    <thead><tr>${head.map((h, k) => html`<th class="${k === 1 || (k >= 4 && k <= lastNum) ? 'num' : ''}">${h}</th>`)}</tr></thead>
     <tbody>${rows}</tbody>
   </table>
   ${unmeasured.length ? html`<ul class="dim">${unmeasured.map((l) => html`<li>${l}</li>`)}</ul>` : ''}`;

@@ -1,7 +1,7 @@
 import type { Baseline } from '../../baseline/schema.js';
 import { processesOf, stressRunsOf } from '../../baseline/sections.js';
 import { formatBytes, formatCount, formatMs } from '../../units/format.js';
-import { endText, gcCount, hasLeakColumn, leakCell, lifetime, notMeasuredLines, shorten } from '../process-cells.js';
+import { collectedCell, commandText, endText, gcCount, hasCollectedColumn, hasLeakColumn, leakCell, lifetime, notMeasuredLines, pauseCell, shorten } from '../process-cells.js';
 import { palette } from './color.js';
 import { renderTable } from './table.js';
 
@@ -23,23 +23,25 @@ export function renderProcessTable(b: Baseline, opts: { color: boolean; run?: nu
   const selected = new Set(run.selected);
   const everything = selected.size === run.rows.length;
   const leaks = hasLeakColumn(run);
+  const collected = hasCollectedColumn(run);
   const rows = run.rows.map((r) => [
     `${everything ? '' : selected.has(r.key) ? '* ' : '  '}${r.pid}${r.threadId ? `/${r.threadId}` : ''}`,
     String(r.ppid),
     r.role,
-    shorten(r.argv.join(' '), 40),
+    shorten(commandText(r.argv), 40),
     lifetime(r),
     gcCount(r, 'minor'),
     gcCount(r, 'major'),
-    r.gc?.pauseMs.p95 != null ? formatMs(r.gc.pauseMs.p95) : '–',
-    r.gc?.pauseMs.max != null ? formatMs(r.gc.pauseMs.max) : '–',
+    ...(collected ? [collectedCell(r)] : []),
+    pauseCell(r, 'p95'),
+    pauseCell(r, 'max'),
     r.heapUsedPeakBytes !== undefined ? formatBytes(r.heapUsedPeakBytes) : '–',
     r.rssPeakBytes !== undefined ? formatBytes(r.rssPeakBytes) : '–',
     endText(r),
     ...(leaks ? [leakCell(r)] : []),
   ]);
   // The program's verdict (the selection's live memory, summed over its isolates) on the totals row.
-  const total = totalsRow(b, index, section.selection);
+  const total = totalsRow(b, index, section.selection, collected);
   rows.push(leaks ? [...total, stressRunsOf(b)[index]?.leak.verdict ?? '–'] : total);
   const runs = section.runs.length;
   const title =
@@ -48,9 +50,12 @@ export function renderProcessTable(b: Baseline, opts: { color: boolean; run?: nu
   const out = [
     renderTable({
       title,
-      head: ['pid', 'parent', 'role', 'command', 'lifetime', 'minor (start-up)', 'major', 'pause p95', 'pause max', 'heap peak', 'RSS peak', 'end', ...(leaks ? ['leak (live slope)'] : [])],
+      head: [
+        'pid', 'parent', 'role', 'command', 'lifetime', 'minor (start-up)', 'major', ...(collected ? ['collected'] : []),
+        'pause p95', 'pause max', 'heap peak', 'RSS peak', 'end', ...(leaks ? ['leak (live slope)'] : []),
+      ],
       rows,
-      alignRight: [1, 5, 6, 7, 8, 9, 10],
+      alignRight: collected ? [1, 5, 6, 7, 8, 9, 10, 11] : [1, 5, 6, 7, 8, 9, 10],
       color: opts.color,
     }),
   ];
@@ -59,20 +64,24 @@ export function renderProcessTable(b: Baseline, opts: { color: boolean; run?: nu
 }
 
 /** The selection's own figures: the baseline's top-level metrics of this run. */
-function totalsRow(b: Baseline, run: number, selection: string): string[] {
+function totalsRow(b: Baseline, run: number, selection: string, collected: boolean): string[] {
   const v = (name: string): number | undefined => b.metrics[name]?.values[run];
   const fmt = (name: string, f: (n: number) => string) => {
     const x = v(name);
     return x === undefined ? '–' : f(x);
   };
+  // A Python selection's totals are by generation, as its rows are.
+  const python = v('gc.count.gen0') !== undefined && v('gc.count.minor') === undefined;
+  const gens = (names: string[]) => names.map((n) => `g${n.slice(-1)} ${fmt(n, formatCount)}`).join(' · ');
   return [
     'total',
     '',
     '',
     `--process ${selection}`,
     fmt('duration_ms', formatMs),
-    fmt('gc.count.minor', formatCount),
-    fmt('gc.count.major', formatCount),
+    python ? gens(['gc.count.gen0', 'gc.count.gen1']) : fmt('gc.count.minor', formatCount),
+    python ? gens(['gc.count.gen2']) : fmt('gc.count.major', formatCount),
+    ...(collected ? [fmt('gc.collected', formatCount)] : []),
     fmt('gc.pause.p95_ms', formatMs),
     fmt('gc.pause.max_ms', formatMs),
     fmt('heap.used.peak_bytes', formatBytes),

@@ -1,0 +1,120 @@
+"""A forked child measured as a process of its own (os.fork, multiprocessing's 'fork'
+start method, gunicorn's workers).
+
+The child inherits the parent's agent: its socket (a copy of the parent's file descriptor),
+its unsent batch (the parent's collections, which the parent sends itself) and its
+counters. The child closes its copy of the descriptor (close, never shutdown: that would
+end the parent's connection too), opens its own connection to the same channel, says its
+own hello (pid, ppid, role 'fork') and counts from the fork: the window of a forked child
+starts when this hook ends, so collections in the parent are never counted twice.
+
+A forked child often ends with os._exit (multiprocessing does, after its own exit
+functions), which runs no atexit handler: the child's os._exit is wrapped so the agent
+sends its last batch first.
+"""
+
+import gc
+import os
+import sys
+
+
+def install(agent_module):
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=lambda: _after_fork_in_child(agent_module))
+
+
+def own_start_ticks():
+    """Field 22 of /proc/self/stat (clock ticks after boot when the process started): with the
+    pid, it names this process even after its pid is reused. None where there is no /proc."""
+    try:
+        with open("/proc/self/stat") as f:
+            stat = f.read()
+        # The command name (field 2) may hold spaces and parentheses: count from the last ')'.
+        return int(stat[stat.rindex(")") + 2:].split(" ")[19])
+    except Exception:
+        return None
+
+
+def _after_fork_in_child(agent_module):
+    parent_agent = agent_module._state
+    if parent_agent is None:
+        return
+    agent_module._state = None
+    parent_agent.finished = True
+    try:
+        gc.callbacks.remove(parent_agent.on_gc)
+    except ValueError:
+        pass
+    try:
+        parent_agent.sock.close()  # this process's copy of the descriptor only
+    except Exception:
+        pass
+    if sys.getprofile() is not None and parent_agent.window_start[0] is None:
+        sys.setprofile(None)  # forked before the parent's __main__ ran: the hook was the agent's
+    if _about_to_exec():
+        return  # the exec'd program loads its own agent from PYTHONPATH and says its own hello
+    try:
+        agent = agent_module._Agent(parent_agent.path, parent_agent.config)
+    except Exception as err:
+        _say_unmeasured(err)
+        return
+    agent.role = "fork"
+    agent.now_at_load = agent.now()
+    agent_module._state = agent
+    agent.hello()
+    _wrap_os_exit()
+    agent.stats_at_start = gc.get_stats()
+    gc.callbacks.append(agent.on_gc)
+    # Last: the child's window (and its measure-start mark) begins here.
+    agent.window_start[0] = agent.now()
+    # The mark goes out now, so a child that never collects and is killed still has its window.
+    agent.send_marks()
+    # mem-stress: the child takes its own checkpoints (the parent's thread did not survive the fork).
+    from . import checkpoints as _checkpoints
+
+    agent.checkpoints = _checkpoints.from_config(agent, agent.config)
+    if agent.checkpoints is not None:
+        agent.checkpoints.start()
+
+
+def _about_to_exec():
+    """subprocess with preexec_fn forks through CPython's fork hooks, then execs: that child is
+    the new program's, which measures itself; a hello from the fork would be a second one
+    under the same pid."""
+    frame = sys._getframe(1)
+    for _ in range(8):
+        if frame is None:
+            return False
+        if frame.f_code.co_name == "_execute_child" and frame.f_globals.get("__name__") == "subprocess":
+            return True
+        frame = frame.f_back
+    return False
+
+
+_real_exit = [None]
+
+
+def _wrap_os_exit():
+    if _real_exit[0] is not None:
+        return  # a fork of a fork: already wrapped (the wrapper finds the current agent)
+    _real_exit[0] = os._exit
+
+    def _exit(code):
+        try:
+            from . import _finish_at_exit, _state
+
+            if _state is not None and isinstance(code, int):
+                _state.exit_code = code
+            _finish_at_exit()
+        except Exception:
+            pass
+        _real_exit[0](code)
+
+    os._exit = _exit
+
+
+def _say_unmeasured(err):
+    try:
+        sys.stderr.write("memkit: the Python agent of forked pid %d could not connect (%s: %s); it runs unmeasured\n" % (os.getpid(), type(err).__name__, err))
+    except Exception:
+        pass
