@@ -7,7 +7,8 @@ import { renderTable } from './table.js';
  * gc-profile --sweep's table: one row per setting, each figure the setting's median, and
  * from the second row on its change against the first setting as memkit diff decides it:
  * "↓ -62.0% ✓" a change beyond the threshold that the test confirms, "↓ -62.0% †" beyond
- * the threshold with too few runs for the test, a plain "↓ -3.1%" within the threshold.
+ * the threshold with too few runs for the test, a plain "↓ -3.1%" not a change by that rule
+ * (within the threshold, or beyond it without the test's confirmation).
  */
 
 export function renderSweep(c: SweepComparison, knob: string, opts: { color: boolean }): string {
@@ -22,7 +23,7 @@ export function renderSweep(c: SweepComparison, knob: string, opts: { color: boo
     `vs the first setting, by memkit diff's rule (alpha ${c.alpha}, its default thresholds, the columns as the deciding metrics): ` +
       '✓ a change beyond the threshold, confirmed by the test' +
       (c.thresholdOnly ? '; † beyond the threshold, too few runs per setting for the test (more --repeat)' : '') +
-      '; no mark: within the threshold, not a change',
+      "; no mark: memkit diff would not call it a change (within the threshold, or the test does not confirm it)",
   ];
   const out = [renderTable({ title: 'GC tuning sweep', head, rows, alignRight: head.map((_, i) => i).slice(1), color: opts.color }), p.dim(legend[0]!)];
   for (const note of c.notes) out.push(`note: ${note}`);
