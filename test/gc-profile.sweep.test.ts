@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { FIXTURES, readJson, readJsonl, runCli, tempDir } from './helpers/cli.js';
 import { parseSweepOption } from '../src/cli/options/sweep.js';
+import { RoundRobin } from '../src/profile/round-robin.js';
 
 /**
  * `memkit gc-profile --sweep`: each setting applied from outside the program (Python: by
@@ -61,9 +62,12 @@ describe.skipIf(!PYTHON)('gc-profile --sweep gc.threshold (Python)', () => {
     expect(gen0[1]).toBeGreaterThan(gen0[2]!);
 
     // Interleaved round by round: 1, 2, 3, 1, 2, 3, … by the runs' start times.
-    const starts = baselines.flatMap((b, s) => b.runs.map((run: { startedAt: string }, round: number) => ({ s, round, t: Date.parse(run.startedAt) })));
-    const order = [...starts].sort((a, b) => a.t - b.t).map((x) => `${x.round}:${x.s}`);
-    expect(order).toEqual([0, 1, 2].flatMap((round) => [0, 1, 2].map((s) => `${round}:${s}`)));
+    type RunRecord = { startedAt: string; durationMs: number };
+    const starts = baselines.flatMap((b, s) => b.runs.map((run: RunRecord, round: number) => ({ s, round, t: Date.parse(run.startedAt), ms: run.durationMs })));
+    const sorted = [...starts].sort((a, b) => a.t - b.t);
+    expect(sorted.map((x) => `${x.round}:${x.s}`)).toEqual([0, 1, 2].flatMap((round) => [0, 1, 2].map((s) => `${round}:${s}`)));
+    // One child at a time: a run starts after the one before it has ended.
+    for (let k = 1; k < sorted.length; k++) expect(sorted[k]!.t).toBeGreaterThanOrEqual(sorted[k - 1]!.t + sorted[k - 1]!.ms);
 
     // The table: rows in the sweep's order, gen0 falling against the first with an arrow and a decision.
     const rows = r.stdout.split('\n').filter((l) => /^│ \d/.test(l)).map((l) => l.split('│')[1]!.trim());
@@ -139,5 +143,26 @@ describe('gc-profile --sweep: bad specs', () => {
       ['--max-semi-space-size=4'],
       ['--max-old-space-size=64', '--max-semi-space-size=8'],
     ]);
+  });
+});
+
+describe('RoundRobin', () => {
+  it('gives turns round by round, one at a time, and skips the turns of a series that ended early', async () => {
+    const robin = new RoundRobin(3);
+    const order: string[] = [];
+    const series = (seat: number, runs: number) =>
+      (async () => {
+        const turn = robin.turn(seat);
+        for (let i = 0; i < runs; i++) {
+          await turn.before(i);
+          order.push(`${i}:${seat}`);
+          await new Promise((r) => setTimeout(r, 1));
+          turn.after(i);
+        }
+        robin.leave(seat);
+      })();
+    // Series 1 crashes after its first run: 0 and 2 must go on without it.
+    await Promise.all([series(2, 3), series(1, 1), series(0, 3)]);
+    expect(order).toEqual(['0:0', '0:1', '0:2', '1:0', '1:2', '2:0', '2:2']);
   });
 });
