@@ -29,6 +29,7 @@ from . import checkpoints as _checkpoints
 from . import pymem as _pymem
 from . import fork
 from .fork import own_start_ticks
+from . import tuning
 
 # memkit's GcKind codes for CPython's generations (V8's GCType bits are 1..16).
 _KIND_BY_GENERATION = (256, 512, 1024)
@@ -193,13 +194,15 @@ class _Agent(object):
             self.send({"type": "mark", "label": "program-start", "tMs": start, "steps": 0})
 
     # -- the window's start: the first frame of __main__ --------------------------------
-    def watch_program_start(self):
+    def watch_program_start(self, on_start=None):
         slot = self.window_start
         now = self.now
 
         def hook(frame, event, arg):
             if event == "call" and frame.f_code.co_name == "<module>" and frame.f_globals.get("__name__") == "__main__":
                 sys.setprofile(None)
+                if on_start is not None:
+                    on_start()  # gc.freeze (tuning.py): before the window opens, so its own cost is outside it
                 slot[0] = now()  # a float: nothing the collector tracks is allocated past this point
 
         sys.setprofile(hook)
@@ -281,13 +284,15 @@ def start():
     if not path or _state is not None:
         return
     config = json.loads(os.environ.get("MEMKIT_AGENT") or "{}")
+    # A sweep's setting first, so hello's gcThresholds are the ones the program runs with.
+    tuning.apply_at_start(config)
     agent = _Agent(path, config)
     agent.now_at_load = agent.now()
     _state = agent
     agent.hello()
     agent.stats_at_start = gc.get_stats()
     gc.callbacks.append(agent.on_gc)
-    agent.watch_program_start()
+    agent.watch_program_start(tuning.at_program_start(config))
     agent.checkpoints = _checkpoints.from_config(agent, config)
     if agent.checkpoints is not None:
         agent.checkpoints.start()

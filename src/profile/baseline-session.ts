@@ -18,7 +18,7 @@ import { allocSitesExtra, processesExtra } from './run-extra.js';
 import { allocSiteMetrics } from '../analyze/alloc-site-metrics.js';
 import { allocSitesOfRun, type RunAllocSites } from '../analyze/alloc-run.js';
 import type { AllocSitesConfig } from '../samples/protocol.js';
-import { openSession, runSeries, type AgentSettings, type CompanionFactory, type ProgressSink } from './session.js';
+import { openSession, runSeries, type AgentSettings, type CompanionFactory, type ProgressSink, type RunTurn } from './session.js';
 import type { ResolvedTarget, TargetOptions } from './target.js';
 
 /**
@@ -62,6 +62,8 @@ export interface SessionSettings {
   memoryLimitBytes?: number;
   /** --alloc-sites: every agent samples its allocations (agent/alloc-sampler.ts). */
   allocSites?: AllocSitesConfig;
+  /** A sweep: this series takes its runs in turn with the other settings' (profile/gc-sweep.ts). */
+  turn?: RunTurn;
 }
 
 export type MeasuredKind = 'gc-profile' | 'mem-stress';
@@ -180,6 +182,7 @@ export async function measureSession<K extends MeasuredKind, A extends RunAnalys
       analyze,
       prometheus: s.prometheus,
       beside: hooks.beside,
+      turn: s.turn,
       progressText: (index, record, data) => {
         const status = hooks.status?.(record, data);
         return { text: liveProgressText(resolved.label, index, s, data, status), plainLine: () => plainProgressLine(index, s, data, status) };

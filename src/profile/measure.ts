@@ -14,6 +14,8 @@ export interface MeasureOptions<A> {
   /** The spec of run `index` (each run has its own samples file). */
   specFor(index: number): RunSpec;
   guard: InterruptGuard;
+  /** Awaited before run `index` starts: a sweep's turn among its settings (gc-sweep.ts). */
+  beforeRun?(index: number): Promise<void>;
   onRunStart?(index: number, control: RunControl): void;
   /** Awaited before the next run; throwing ends the series. */
   onRunEnd?(index: number, run: MeasuredRun<A>): void | Promise<void>;
@@ -27,6 +29,10 @@ export async function measureRuns<A>(opts: MeasureOptions<A>): Promise<MeasuredR
   const runs: MeasuredRun<A>[] = [];
   for (let i = 0; i < opts.repeat; i++) {
     if (opts.guard.signal) break;
+    if (opts.beforeRun) {
+      await opts.beforeRun(i);
+      if (opts.guard.signal) break;
+    }
     const handle = startRun(opts.specFor(i));
     const unsubscribe = opts.guard.subscribe((signal) => handle.control.stop(signal === 'SIGINT' ? 'sigint' : 'sigterm'));
     if (opts.guard.signal) handle.control.stop(opts.guard.signal === 'SIGINT' ? 'sigint' : 'sigterm');

@@ -94,6 +94,14 @@ export interface SeriesPlan<A> {
   checkpoint?: { everyMs: number; save(done: MeasuredRun<A>[], current: RunControl): void };
   /** Run beside each child (the child's durationMs is then the companion's to keep). */
   beside?: CompanionFactory;
+  /** A series that shares the machine with others in turn (a sweep): awaited before each run, told when it ended. */
+  turn?: RunTurn;
+}
+
+/** One series' place in a round robin of series (profile/round-robin.ts). */
+export interface RunTurn {
+  before(index: number): Promise<void>;
+  after(index: number): void;
 }
 
 export interface SeriesResult<A> {
@@ -135,12 +143,14 @@ export async function runSeries<A>(plan: SeriesPlan<A>, progress?: ProgressSink)
       repeat: plan.repeat,
       guard,
       analyze: plan.analyze,
+      beforeRun: plan.turn ? (index) => plan.turn!.before(index) : undefined,
       onRunStart: (index, control) => {
         current = control;
         companion = plan.beside?.(index, control, print);
       },
-      onRunEnd: async (_index, run) => {
+      onRunEnd: async (index, run) => {
         done.push(run);
+        plan.turn?.after(index);
         current = undefined;
         const ending = companion;
         companion = undefined;

@@ -43,7 +43,7 @@ export async function resolveTarget(opts: TargetOptions, cwd = process.cwd()): P
         argv,
         intervalMs: agent.intervalMs,
         // mem-stress's checkpoints (gc-profile asks for none): a program has no steps to count.
-        stress: { gcCheckpointEveryMs: agent.gcCheckpointEveryMs, settledCheckpoints: agent.settledCheckpoints, warmupMs: agent.warmupMs, allocSites: agent.allocSites },
+        stress: { gcCheckpointEveryMs: agent.gcCheckpointEveryMs, settledCheckpoints: agent.settledCheckpoints, warmupMs: agent.warmupMs, allocSites: agent.allocSites, pythonGc: agent.pythonGc },
       }),
     };
   }

@@ -26,7 +26,7 @@ function isNodeBinary(cmd: string): boolean {
 
 /** What mem-stress adds to a command's agents: forced-GC checkpoints (agent/command-checkpoints.ts). */
 /** What a command's agents take beyond sampling: mem-stress's checkpoints, --alloc-sites. */
-export type CommandStressSettings = Pick<AgentConfig, 'gcCheckpointEveryMs' | 'settledCheckpoints' | 'warmupMs' | 'allocSites'>;
+export type CommandStressSettings = Pick<AgentConfig, 'gcCheckpointEveryMs' | 'settledCheckpoints' | 'warmupMs' | 'allocSites' | 'pythonGc'>;
 
 export function commandChild(argv: string[], intervalMs: number, nodeArgs: string[], stress: CommandStressSettings = {}): ChildKind {
   const [cmd, ...args] = argv;
@@ -47,6 +47,7 @@ export function commandChild(argv: string[], intervalMs: number, nodeArgs: strin
         ...(stress.settledCheckpoints ? { settledCheckpoints: true } : {}),
         ...(stress.warmupMs !== undefined ? { warmupMs: stress.warmupMs } : {}),
         ...(stress.allocSites ? { allocSites: stress.allocSites } : {}),
+        ...(stress.pythonGc ? { pythonGc: stress.pythonGc } : {}),
       };
       // --require, not --import: it runs in every worker thread too (docs/process-tree.md F2).
       const preload = `--require=${JSON.stringify(PRELOAD)}`;

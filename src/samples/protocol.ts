@@ -71,6 +71,16 @@ export interface AgentConfig {
   settledCheckpoints?: boolean;
   /** --alloc-sites: sample allocation sites with V8's sampling heap profiler (agent/alloc-sampler.ts). */
   allocSites?: AllocSitesConfig;
+  /** Python: GC settings the agent applies (gc-profile --sweep; python/memkit_agent/tuning.py). */
+  pythonGc?: PythonGcSettings;
+}
+
+/** A Python program's collector as a sweep sets it, never by editing the program. */
+export interface PythonGcSettings {
+  /** gc.set_threshold(...) before the program's first line. */
+  threshold?: number[];
+  /** gc.freeze() at the program's first line (after interpreter start-up, site and sitecustomize). */
+  freeze?: boolean;
 }
 
 export interface AllocSitesConfig {

@@ -28,6 +28,11 @@ export const FLAGS = {
     "a command: kill its processes when their RSS together reaches this (e.g. 512MB), as a container's limit would; " +
       'at 90 % memkit first asks each process for its last figures and, where its heap is small, a heap snapshot',
   ),
+  sweep: flag<string | undefined>(
+    '--sweep <spec>',
+    "measure each setting --repeat times, interleaved round by round, one baseline each, and compare every setting with the first: " +
+      "'gc.threshold=700,10,10|7000,10,10' or 'gc.freeze=off|on' (a Python command), 'node-arg=--max-semi-space-size=1|16'",
+  ),
   timeout: flag<string | undefined>(
     '--timeout <time>',
     'stop the child (run counts as crashed) if it has not finished by then (default: duration x 1.5 + 60s)',
