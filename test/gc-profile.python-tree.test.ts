@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { FIXTURES, readJson, readJsonl, runCli, tempDir } from './helpers/cli.js';
+import { findPython } from './helpers/python.js';
 
 /**
  * `memkit gc-profile -- python …` on a tree of Python processes: every process measured by
@@ -14,13 +14,6 @@ const PY_FIXTURES = join(FIXTURES, 'python');
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 
-function findPython(): string | undefined {
-  try {
-    return execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
 const PYTHON = findPython();
 
 interface Truth {

@@ -1,8 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { FIXTURES, readJson, readJsonl, runCli, tempDir } from './helpers/cli.js';
 import { freePort } from './helpers/free-port.js';
+import { findPython } from './helpers/python.js';
 
 /**
  * `memkit gc-profile -- python app.py`: memkit's Python agent (python/site/sitecustomize.py
@@ -15,13 +16,6 @@ const PY_FIXTURES = join(FIXTURES, 'python');
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 
-function findPython(): string | undefined {
-  try {
-    return execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
 const PYTHON = findPython();
 
 /** The fixture's own figures: "genN collections=… collected=… uncollectable=…" from gc.get_stats(). */

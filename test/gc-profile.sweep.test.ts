@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { FIXTURES, readJson, readJsonl, runCli, tempDir } from './helpers/cli.js';
 import { parseSweepOption } from '../src/cli/options/sweep.js';
 import { RoundRobin } from '../src/profile/round-robin.js';
+import { findPython } from './helpers/python.js';
 
 /**
  * `memkit gc-profile --sweep`: each setting applied from outside the program (Python: by
@@ -14,13 +14,6 @@ import { RoundRobin } from '../src/profile/round-robin.js';
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 
-function findPython(): string | undefined {
-  try {
-    return execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
 const PYTHON = findPython();
 
 /** The table's data row of a setting: its cells, split on the box's bars. */

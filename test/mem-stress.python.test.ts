@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIXTURES, readJson, readJsonl, runCli, tempDir, type CliResult } from './helpers/cli.js';
+import { findPython } from './helpers/python.js';
 
 /**
  * `mem-stress -- python worker.py`: the leak verdict from memkit's forced checkpoints inside
@@ -18,13 +18,6 @@ const LEAKS = ['dict-cache', 'del-cycles', 'closure-list'] as const;
 const SOAK_ARGS = (duration: string) => ['--duration', duration, '--warmup', '1s', '--checkpoint-every', '250ms', '--no-progress'];
 const RSS_LABEL = 'live memory (Python: RSS right after gc.collect(), tracemalloc off)';
 
-function findPython(): string | undefined {
-  try {
-    return execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
 const PYTHON = findPython();
 
 interface Run {
