@@ -127,11 +127,14 @@ describe("the same program's sites from memkit and from V8's own node --heap-pro
       expect(memkitTop).toEqual(['allocA@test/fixtures/alloc/ab-retain.js', 'allocB@test/fixtures/alloc/ab-retain.js']);
       expect(v8Top).toEqual(memkitTop);
       expect(inuseTop.map((t: { key: string }) => t.key)).toEqual(memkitTop);
-      // Two independent samplings of the same retained arrays (~10,000 samples each at 8 KiB): within 10 %.
+      // Two independent samplings of the same retained arrays. allocB keeps ~11 MB, ~1,400
+      // samples at 8 KiB: each estimate moves ~2.7 %, their ratio ~3.8 %. Within 20 % is five
+      // of those (10 % was two and a half, and failed once in a full run); a view that lost or
+      // doubled a share of the live objects would still fail it.
       for (const i of [0, 1]) {
         const ratio = inuseTop[i].inuseBytes / v8Sites[i]!.inuseBytes;
-        expect(ratio).toBeGreaterThan(0.9);
-        expect(ratio).toBeLessThan(1.1);
+        expect(ratio).toBeGreaterThan(0.8);
+        expect(ratio).toBeLessThan(1.2);
       }
       expect(inuseTop[0].inuseBytes / inuseTop[1].inuseBytes).toBeGreaterThan(3 * 0.85);
       expect(inuseTop[0].inuseBytes / inuseTop[1].inuseBytes).toBeLessThan(3 * 1.15);

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { FIXTURES, readJson, readJsonl, runCli, tempDir } from './helpers/cli.js';
 import { freePort } from './helpers/free-port.js';
-import { findPython } from './helpers/python.js';
+import { findPython, groundTruth } from './helpers/python.js';
 
 /**
  * `memkit gc-profile -- python app.py`: memkit's Python agent (python/site/sitecustomize.py
@@ -18,19 +18,6 @@ afterAll(() => tmp.cleanup());
 
 const PYTHON = findPython();
 
-/** The fixture's own figures: "genN collections=… collected=… uncollectable=…" from gc.get_stats(). */
-function groundTruth(output: string): Array<{ collections: number; collected: number; uncollectable: number }> {
-  const line = output.split('\n').find((l) => l.startsWith('GROUND-TRUTH '));
-  if (!line) throw new Error(`no GROUND-TRUTH line in:\n${output}`);
-  return line
-    .slice('GROUND-TRUTH '.length)
-    .split(' | ')
-    .map((part) => {
-      const m = /^gen(\d) collections=(\d+) collected=(\d+) uncollectable=(\d+)$/.exec(part);
-      if (!m) throw new Error(`bad ground-truth part: ${part}`);
-      return { collections: Number(m[2]), collected: Number(m[3]), uncollectable: Number(m[4]) };
-    });
-}
 
 describe.skipIf(!PYTHON)('gc-profile -- python', () => {
   it("counts every collection: memkit's per-generation figures equal the program's own gc.get_stats() deltas", async () => {

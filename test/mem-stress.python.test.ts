@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIXTURES, readJson, readJsonl, runCli, tempDir, type CliResult } from './helpers/cli.js';
-import { findPython } from './helpers/python.js';
+import { findPython, groundTruth } from './helpers/python.js';
 
 /**
  * `mem-stress -- python worker.py`: the leak verdict from memkit's forced checkpoints inside
@@ -47,17 +47,6 @@ async function leakRun(label: string, file: string, env?: NodeJS.ProcessEnv): Pr
   }
 }
 
-function groundTruth(output: string): Array<{ collections: number; collected: number }> {
-  const line = output.split('\n').find((l) => l.startsWith('GROUND-TRUTH '));
-  if (!line) throw new Error(`no GROUND-TRUTH line in:\n${output}`);
-  return line
-    .slice('GROUND-TRUTH '.length)
-    .split(' | ')
-    .map((part) => {
-      const m = /^gen\d collections=(\d+) collected=(\d+) uncollectable=\d+$/.exec(part)!;
-      return { collections: Number(m[1]), collected: Number(m[2]) };
-    });
-}
 
 beforeAll(async () => {
   if (!PYTHON) return;

@@ -8,3 +8,17 @@ export function findPython(): string | undefined {
     return undefined;
   }
 }
+
+/** A fixture's own figures: its "GROUND-TRUTH genN collections=… collected=… uncollectable=… | …" line, from gc.get_stats(). */
+export function groundTruth(output: string): Array<{ collections: number; collected: number; uncollectable: number }> {
+  const line = output.split('\n').find((l) => l.startsWith('GROUND-TRUTH '));
+  if (!line) throw new Error(`no GROUND-TRUTH line in:\n${output}`);
+  return line
+    .slice('GROUND-TRUTH '.length)
+    .split(' | ')
+    .map((part) => {
+      const m = /^gen(\d) collections=(\d+) collected=(\d+) uncollectable=(\d+)$/.exec(part);
+      if (!m) throw new Error(`bad ground-truth part: ${part}`);
+      return { collections: Number(m[2]), collected: Number(m[3]), uncollectable: Number(m[4]) };
+    });
+}
