@@ -45,6 +45,24 @@ describe("a command's live memory: its isolates' readings added up", () => {
     ]);
   });
 
+  it('a tree shutting down: the clock isolate’s last reading after its children went with it is not a point', () => {
+    const data = tree([
+      hello(1, 0), start(1, 0), hello(2, 5), start(2, 5),
+      reading(1, 'warmup-end', 1000, 1000), reading(2, 'warmup-end', 1001, 500),
+      reading(1, 'gc-checkpoint', 1250, 1000), reading(2, 'gc-checkpoint', 1251, 2500),
+      reading(1, 'gc-checkpoint', 1500, 1000), reading(2, 'gc-checkpoint', 1501, 4500),
+      // memkit's stop: the child ends first, the parent checkpoints once more, then ends.
+      { type: 'done', agentId: 2, tMs: 1600, steps: 0, reason: 'exit', gcDesync: 0 },
+      reading(1, 'gc-checkpoint', 1650, 1000),
+      { type: 'done', agentId: 1, tMs: 1700, steps: 0, reason: 'exit', gcDesync: 0 },
+    ]);
+    // The warm-up ends at the child's (1001); the parent's 1650 reading, without the child, is cut.
+    expect(programLivePoints(data).points.map((p) => [p.tMs, p.liveBytes])).toEqual([
+      [1250, 1500],
+      [1500, 3500],
+    ]);
+  });
+
   it('one agent at the top level (a scenario): its own marks', () => {
     const data = tree([
       { type: 'hello', pid: 1, tMs: 0, mode: 'scenario' },

@@ -96,8 +96,20 @@ export function programLivePoints(data: RunData): ProgramLive {
   }
   const cursor = new Int32Array(isolates.length).fill(-1);
   const points: LiveReading[] = [];
-  for (const at of clock.readings) {
+  // A reading the clock took while the tree was shutting down (memkit's stop reaches the
+  // children first; the parent can checkpoint once more without them) is not the program's
+  // memory: a 30 MB fall at the last point halved a leaking tree's slope and widened its
+  // interval past the verdict. The series ends where the first isolate goes that ended
+  // within one checkpoint interval of the clock isolate's own end (a child that ends
+  // mid-run is the program's doing, and its points stay).
+  const readings = clock.readings;
+  const lastMs = readings[readings.length - 1]!.tMs;
+  const stepMs = readings.length > 1 ? (lastMs - readings[0]!.tMs) / (readings.length - 1) : 0;
+  const endMs = clock.goneMs;
+  const shutdownMs = Math.min(...isolates.map((iso) => (iso !== clock && Number.isFinite(endMs) && iso.goneMs >= endMs - stepMs ? iso.goneMs : Infinity)));
+  for (const at of readings) {
     if (at.tMs < warmupEndMs) continue;
+    if (at.tMs > shutdownMs) break;
     let live = 0;
     let heap = 0;
     isolates.forEach((iso, k) => {
