@@ -19,7 +19,7 @@ SRC    := $(shell find src scenarios -name '*.ts' 2>/dev/null) tsconfig.json
 # opt(flag,value): the flag only when the make variable was given.
 opt = $(if $(2),$(1) $(2))
 
-.PHONY: install build lint test bench bench-w4 bench-agent bench-soak bench-report bench-snapshot bench-snapshot-engine bench-snapshot-capture bench-similarity bench-diff bench-load bench-alloc clean example-python gc-profile mem-stress mem-snapshot report check-alerts similarity-build diff
+.PHONY: install build lint test bench bench-w4 bench-agent bench-soak bench-report bench-snapshot bench-snapshot-engine bench-snapshot-capture bench-similarity bench-diff bench-load bench-alloc bench-python clean example-python gc-profile mem-stress mem-snapshot report check-alerts similarity-build diff
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci
@@ -70,11 +70,15 @@ example-python: build
 
 # Benchmarks print ratios against a reference measured in the same run (a shared,
 # noisy machine); they are not part of `make test`.
-bench: bench-agent bench-soak bench-report bench-snapshot bench-similarity bench-diff bench-load bench-alloc
+bench: bench-agent bench-python bench-soak bench-report bench-snapshot bench-similarity bench-diff bench-load bench-alloc
 
 # The seed's W4 on an express service, wrongly vs rightly keyed cache (default 10 min each).
 bench-w4: build
 	$(NODE) bench/soak-w4.mjs $(call opt,--minutes,$(minutes)) $(call opt,--rate,$(rate))
+
+# The Python agent's cost in instructions: nothing per unit of work without collections, and per collection.
+bench-python: build
+	@if command -v valgrind >/dev/null && command -v $(or $(python),python3) >/dev/null; then $(NODE) bench/python-agent-instructions.mjs --python $(or $(python),python3); else echo 'bench-python: needs valgrind and python3, skipped'; fi
 
 bench-agent: build
 	$(NODE) bench/agent-tick-cost.mjs

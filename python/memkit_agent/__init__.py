@@ -37,13 +37,13 @@ _KIND_BY_GENERATION = (256, 512, 1024)
 _state = None
 
 
-def _now_ms_fn():
-    # One monotonic axis in epoch milliseconds, as the Node agent's clock: a GC's start is
-    # never before a mark read earlier.
-    epoch0 = time.time() * 1000.0
-    perf0 = time.perf_counter()
-    perf = time.perf_counter
-    return lambda: epoch0 + (perf() - perf0) * 1000.0
+_perf_counter = time.perf_counter
+
+
+def _epoch_offset_ms():
+    # One monotonic axis in epoch milliseconds, as the Node agent's clock (a GC's start is
+    # never before a mark read earlier): offset + perf_counter() * 1000.
+    return time.time() * 1000.0 - _perf_counter() * 1000.0
 
 
 class _Agent(object):
@@ -53,7 +53,9 @@ class _Agent(object):
         self.config = config
         self.role = "process"  # "fork" in a forked child (fork.py)
         self.exit_code = None
-        self.now = _now_ms_fn()
+        self.epoch_offset_ms = _epoch_offset_ms()
+        offset = self.epoch_offset_ms
+        self.now = lambda: offset + _perf_counter() * 1000.0
         self.interval_ms = float(config.get("intervalMs", 100))
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.connect(path)
@@ -125,28 +127,35 @@ class _Agent(object):
 
     # -- collections ------------------------------------------------------------------
     def on_gc(self, phase, info):
+        # Runs twice per collection, on the program's time: one clock read per phase (two
+        # when the interval is up), no system call, no method call unless mem-stress's
+        # checkpoints run (bench/python-agent-instructions.mjs measures what is left).
         try:
             if phase == "start":
                 self.in_gc = True
+                perf = _perf_counter()
                 # Sent by this collection's flush; not at memkit's own collections (their counts are memkit's doing).
-                if self.now() - self.last_send >= self.interval_ms and not self.is_memkit(info):
-                    self.pymem.take(self.now(), _pymem.AT_COLLECTION)
-                self.started_perf = time.perf_counter()
-                self.started_at = self.now()
+                if self.epoch_offset_ms + perf * 1000.0 - self.last_send >= self.interval_ms and not self.is_memkit(info):
+                    self.pymem.take(self.epoch_offset_ms + perf * 1000.0, _pymem.AT_COLLECTION)
+                    perf = _perf_counter()
+                self.started_perf = perf
                 return
-            if self.started_perf == 0.0 or os.getpid() != self.pid:
+            started = self.started_perf
+            if started == 0.0:
                 return
-            gen = info.get("generation", 0)
-            self.t.append(self.started_at)
+            self.pause.append((_perf_counter() - started) * 1000.0)
+            self.started_perf = 0.0
+            started_at = self.epoch_offset_ms + started * 1000.0
+            gen = info["generation"]
+            self.t.append(started_at)
             self.kind.append(_KIND_BY_GENERATION[gen] if 0 <= gen < 3 else 0)
-            self.pause.append((time.perf_counter() - self.started_perf) * 1000.0)
-            self.collected.append(info.get("collected", 0))
-            self.uncollectable.append(info.get("uncollectable", 0))
-            self.src.append(1 if self.is_memkit(info) else 0)
+            self.collected.append(info["collected"])
+            self.uncollectable.append(info["uncollectable"])
+            checkpoints = self.checkpoints
+            self.src.append(1 if checkpoints is not None and checkpoints.is_memkit_collection(gen) else 0)
             if 0 <= gen < 3:
                 self.counts[gen] += 1
-            self.started_perf = 0.0
-            if self.started_at - self.last_send >= self.interval_ms:
+            if started_at - self.last_send >= self.interval_ms:
                 self.flush()
         except Exception as err:
             self.fail(err)
@@ -161,6 +170,11 @@ class _Agent(object):
 
     def flush(self):
         self.last_send = self.now()
+        if os.getpid() != self.pid:
+            # A fork no at-fork hook saw (a C extension's fork()): this copy is the parent's, not ours to send.
+            for column in (self.t, self.kind, self.pause, self.collected, self.uncollectable, self.src):
+                del column[:]
+            return
         self.send_marks()
         pymem = self.pymem.message()
         if pymem is not None:
