@@ -45,6 +45,7 @@ beforeAll(async () => {
   await Promise.all([
     PYTHON ? runInCgroup('python', [PYTHON, join(FIXTURES, 'python', 'grow-until-oom-killed.py')]) : undefined,
     runInCgroup('node', [process.execPath, join(FIXTURES, 'oom', 'grow-until-oom-killed.cjs')]),
+    PYTHON ? runInCgroup('python-child', [PYTHON, join(FIXTURES, 'python', 'parent-of-oom-killed.py')]) : undefined,
   ]);
 }, 120_000);
 
@@ -81,5 +82,20 @@ describe.skipIf(noCgroup !== undefined)(`a program the kernel OOM killer ends${n
     const r = runs['node']!;
     expectKernelOomKill(r);
     expect(r.baseline.metrics['gc.count.minor'].value).toBeGreaterThan(0);
+  });
+
+  it.skipIf(!PYTHON)("a Python parent's Python child: the child's row OOM-killed (its parent reaped its SIGKILL), the run crashed though the parent exited 0", () => {
+    const r = runs['python-child']!;
+    expect(r.result.stdout + r.result.stderr).toContain('CHILD-EXIT code=-9'); // what the parent saw
+    expect(r.result.code, r.result.stderr.slice(-2000)).toBe(3);
+    const rows = r.baseline.extra.processes.runs[0].rows;
+    const child = rows.find((x: any) => x.argv.some((a: string) => a.endsWith('grow-until-oom-killed.py')));
+    const reason = `killed by the kernel OOM killer (memory cgroup ${r.cgroup.path}: oom_kill +1; limit 128 MiB`;
+    expect(child.end).toMatchObject({ cause: 'oom', signal: 'SIGKILL' });
+    expect(child.end.reason).toContain(reason);
+    expect(rows.find((x: any) => x.role === 'main').end).toMatchObject({ cause: 'exit', code: 0 });
+    expect(r.baseline.statusReason).toMatch(new RegExp(`^pid ${child.pid} \\(python[\\d.]* .*grow-until-oom-killed\\.py\\) was ${reason.replace(/[()+.]/g, '\\$&')}`));
+    expect(r.result.stdout).toMatch(new RegExp(`│ ${child.pid} .*│ OOM-killed │`)); // the process table's end column
+    expect(child.pythonGc.counts.gen0).toBeGreaterThan(0); // its collections kept
   });
 });
