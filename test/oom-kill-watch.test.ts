@@ -127,6 +127,22 @@ describe('OomKillWatch: the count when seen against the count at the end', () =>
     expect(watch.evidence(9, moved)?.oomKillsAdded).toBe(1);
   });
 
+  it('a rise while the kernel log (readable) names another pid: some other process of the cgroup was the one killed, so no evidence', () => {
+    const fs = fakeFs({
+      '/proc/self/mountinfo': MOUNTINFO_V1,
+      '/proc/42/cgroup': '4:memory:/shared\n',
+      '/sys/fs/cgroup/memory/shared/memory.oom_control': 'oom_kill 0\n',
+    });
+    let killed = 42;
+    const watch = new OomKillWatch(fs, (pid) => pid === killed);
+    const seen = watch.sight(42);
+    fs.files['/sys/fs/cgroup/memory/shared/memory.oom_control'] = 'oom_kill 1\n';
+    killed = 43;
+    expect(watch.evidence(42, seen)).toBeUndefined();
+    killed = 42;
+    expect(watch.evidence(42, seen)).toMatchObject({ oomKillsAdded: 1, kernelLogConfirms: true });
+  });
+
   it('nothing readable (no cgroup file, gone, no memory controller): no evidence, so the SIGKILL keeps its honest wording', () => {
     const watch = new OomKillWatch(fakeFs({ '/proc/self/mountinfo': MOUNTINFO_V1, '/proc/3/cgroup': '4:memory:/x\n' }), () => true);
     expect(watch.sight(3)).toBeUndefined(); // the cgroup's oom_control cannot be read

@@ -9,7 +9,8 @@ import { closeSync, constants, openSync, readFileSync, readSync } from 'node:fs'
  * again on exec: a shell may move itself into a cgroup before it execs the program), with
  * the cgroup's count then; when the process ends by SIGKILL, a count that rose since says
  * the kernel killed it. The kernel log's "Killed process <pid>" line confirms it per pid
- * where /dev/kmsg is readable (root).
+ * where /dev/kmsg is readable (root): there, a rise without that line (another process of
+ * the same cgroup was killed) is no evidence.
  */
 
 /** Reads a file whole; undefined when it is absent or unreadable. Injected so tests can fake /proc and /sys. */
@@ -147,8 +148,10 @@ export class OomKillWatch {
     if (!seen) return undefined;
     const now = this.countIn(seen.dir, seen.version);
     if (now === undefined || now <= seen.oomKillsAtSight) return undefined;
-    const limitBytes = this.limitOf(seen);
+    // Readable, the kernel log decides: another process of the same cgroup may have been the one killed.
     const confirmed = this.kernelLog(pid);
+    if (confirmed === false) return undefined;
+    const limitBytes = this.limitOf(seen);
     return {
       cgroup: seen.path,
       oomKillsAdded: now - seen.oomKillsAtSight,
@@ -194,7 +197,8 @@ const KMSG_MAX_RECORDS = 20_000;
  * Whether /dev/kmsg holds an OOM kill of this pid; undefined when it cannot be read (not
  * root, dmesg_restrict). Opened non-blocking, so reading past the last record ends with
  * EAGAIN instead of waiting for the next one. A pid reused since an old kill could match:
- * this only confirms what the cgroup's count already said.
+ * this only confirms what the cgroup's count already said. A ring buffer that wrapped since
+ * the kill loses the line: the SIGKILL then keeps its honest wording.
  */
 export function killedInKernelLog(pid: number): boolean | undefined {
   let fd: number;
