@@ -129,4 +129,21 @@ describe.skipIf(!PYTHON)('gc-profile -- python: a tree of Python processes', () 
     expect(r.stdout + r.stderr).toMatch(/not measured: pid \d+ .*-I -c .* — started with -I/);
     expect(b.notes.join('\n')).toMatch(/totals leave out 2 processes not measured/);
   });
+  it("a Python parent's Python children: each row ends with the code the parent reaped (sys.exit(5) in a subprocess, 3 in a fork Process, 4 in a spawn Process) or the signal that killed it", async () => {
+    const out = join(tmp.path, 'codes.json');
+    const r = await runCli(['gc-profile', '--no-progress', '--out', out, '--', PYTHON!, join(PY_FIXTURES, 'children-exit-codes.py')]);
+    expect(r.code, r.stderr).toBe(0);
+    // What the parent's own Popen and Process objects saw: the ground truth.
+    const seen = [...(r.stdout + r.stderr).matchAll(/^CHILD-EXIT pid=(\d+) code=(-?\d+)$/gm)].map((m) => ({ pid: Number(m[1]), code: Number(m[2]) }));
+    expect(seen.map((s) => s.code)).toEqual([5, 3, 4, -9]);
+    const rows = readJson(out).extra.processes.runs[0].rows;
+    for (const { pid, code } of seen) {
+      const row = rows.find((x: any) => x.pid === pid);
+      expect(row, `row of pid ${pid}`).toBeDefined();
+      expect(row.measured).toBe('agent');
+      expect({ pid, ...row.end }).toMatchObject(code < 0 ? { pid, cause: 'signal', signal: 'SIGKILL', code: null } : { pid, cause: 'exit', code });
+      const line = (r.stdout + r.stderr).split('\n').find((l) => l.startsWith(`│ ${pid} `));
+      expect(line, `table line of ${pid}`).toMatch(code < 0 ? /│ SIGKILL\s+│$/ : new RegExp(`│ exit ${code}\\s+│$`));
+    }
+  });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIXTURES, readJson, readJsonl, runCli, tempDir, type CliResult } from './helpers/cli.js';
@@ -19,6 +20,20 @@ const SOAK_ARGS = (duration: string) => ['--duration', duration, '--warmup', '1s
 const RSS_LABEL = 'live memory (Python: RSS right after gc.collect(), tracemalloc off)';
 
 const PYTHON = findPython();
+
+/**
+ * A Python program that sees no /proc (as off Linux): its own mount namespace with an empty
+ * tmpfs on /proc (root only; memkit's own /proc stays). Undefined where that cannot be done.
+ */
+const HIDE_PROC = ['unshare', '-m', 'sh', '-c', 'mount -t tmpfs none /proc && exec "$@"', 'sh'];
+const noHiddenProc = ((): string | undefined => {
+  try {
+    execFileSync(HIDE_PROC[0]!, [...HIDE_PROC.slice(1), 'sh', '-c', 'test ! -e /proc/self/statm'], { stdio: 'ignore' });
+    return undefined;
+  } catch {
+    return 'cannot hide /proc from a process here (needs root and unshare)';
+  }
+})();
 
 interface Run {
   result: CliResult;
@@ -58,6 +73,7 @@ beforeAll(async () => {
     // Ends on its own well before --duration, printing its own gc.get_stats() deltas.
     run('ground-truth', 'mem-stress', ['--duration', '60s', '--warmup', '250ms', '--checkpoint-every', '250ms', '--no-progress', '--', PYTHON!, join(PY, 'gc-ground-truth.py'), '60000']),
     run('uncaught', 'gc-profile', ['--no-progress', '--', PYTHON!, join(PY, 'uncaught.py')]),
+    noHiddenProc ? undefined : run('no-proc', 'mem-stress', [...SOAK_ARGS('4s'), '--', ...HIDE_PROC, PYTHON!, join(PY, 'leak-closure-list.py')]),
   ]);
 }, 120_000);
 afterAll(() => tmp.cleanup());
@@ -171,5 +187,24 @@ describe.skipIf(!PYTHON)('a Python program that dies of an uncaught exception', 
     expect(b.metrics['gc.count.gen0'].value).toBeGreaterThan(0);
     const done = readJsonl(r.out.replace(/\.json$/, '.jsonl')).find((x) => x.type === 'done');
     expect(done).toMatchObject({ reason: 'exit', gcDesync: 0 });
+  });
+});
+
+describe.skipIf(!PYTHON || noHiddenProc !== undefined)(`a Python program with no /proc (as off Linux) and tracemalloc off${noHiddenProc ? ` (skipped: ${noHiddenProc})` : ''}`, () => {
+  it('the verdict says the live memory was not measured, and why, instead of asking for more checkpoints', () => {
+    const r = runs['no-proc']!;
+    expect(r.result.code, r.result.stderr.slice(-2000)).toBe(0);
+    const reason = "Python's live memory was not measured: no /proc/self/statm here (not Linux?) and tracemalloc off; run it with PYTHONTRACEMALLOC=1 for tracemalloc's traced bytes";
+    expect(r.baseline.extra.leak).toMatchObject({ verdict: 'inconclusive', reason });
+    expect(r.baseline.extra.runs[0].leak.points).toBe(0);
+    expect(r.result.stdout).toContain(`evidence: ${reason}`);
+    // The checkpoints were taken (the leak would have shown in a live figure): each says it has none.
+    const marks = readJsonl(r.out.replace(/\.json$/, '.jsonl')).filter((x) => x.type === 'mark' && x.label === 'gc-checkpoint');
+    expect(marks.length).toBeGreaterThanOrEqual(4);
+    for (const m of marks) {
+      expect(m).toMatchObject({ liveSource: 'none' });
+      expect(m.heapUsedAfterGcBytes).toBeUndefined();
+      expect(m.pythonAllocatedBlocks).toBeGreaterThan(0);
+    }
   });
 });

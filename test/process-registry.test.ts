@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classifyTree } from '../src/run/exit-classifier.js';
 import { linuxProcReader, preloadsOf, type ProcReader } from '../src/run/node-process-env.js';
+import { OomKillWatch } from '../src/run/oom-kill-watch.js';
 import { ProcessRegistry } from '../src/run/process-registry.js';
 import { readProcStat } from '../src/run/process-tree.js';
 import type { HelloMessage } from '../src/samples/protocol.js';
@@ -434,5 +435,48 @@ describe('the process registry: Python processes', () => {
       14: "started with -I (Python ignores PYTHONPATH, where memkit's agent is)",
       16: expect.stringMatching(/^memkit's Python agent never reported \(it could not connect/),
     });
+  });
+});
+
+describe('the process registry: a SIGKILL the kernel OOM killer sent', () => {
+  /** A v1 memory cgroup per pid whose oom_kill count the test raises as the kernel would. */
+  function cgroups(): { watch: OomKillWatch; kill(pid: number): void } {
+    const files: Record<string, string> = { '/proc/self/mountinfo': '34 30 0:31 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n' };
+    for (const pid of [100, 101, 102]) {
+      files[`/proc/${pid}/cgroup`] = `4:memory:/job${pid}\n`;
+      files[`/sys/fs/cgroup/memory/job${pid}/memory.oom_control`] = 'oom_kill 0\n';
+      files[`/sys/fs/cgroup/memory/job${pid}/memory.limit_in_bytes`] = String(96 * 2 ** 20);
+    }
+    return {
+      watch: new OomKillWatch({ read: (p) => files[p] }, () => undefined),
+      kill: (pid) => void (files[`/sys/fs/cgroup/memory/job${pid}/memory.oom_control`] = 'oom_kill 1\n'),
+    };
+  }
+
+  it("the root's and a child's SIGKILL with their cgroup's count risen since first seen: cause oom, the cgroup named; a SIGKILL with no rise stays a signal", () => {
+    const cg = cgroups();
+    const reg = new ProcessRegistry({ readProc: fakeProc({ 100: { exe: '/usr/bin/python3' }, 101: { exe: NODE }, 102: { exe: NODE } }), oomKills: cg.watch });
+    feed(reg, [
+      info(0, 100, 1, ['/usr/bin/python3', 'app.py']),
+      hello(1, 101, { ppid: 100 }),
+      info(5, 102, 100, [NODE, 'other.js']),
+      { type: 'child-exit', tMs: 40, pid: 101, code: null, signal: 'SIGKILL', agentId: 1 } as SampleRecord,
+      { type: 'child-exit', tMs: 45, pid: 102, code: null, signal: 'SIGKILL', agentId: 1 } as SampleRecord,
+    ]);
+    cg.kill(100);
+    cg.kill(101);
+    const { ends } = reg.settle({ pid: 100, exit: { code: null, signal: 'SIGKILL' }, tMs: 50 });
+    const reason = (pid: number): string => `killed by the kernel OOM killer (memory cgroup /job${pid}: oom_kill +1; limit 96 MiB)`;
+    expect(ends.find((e) => e.pid === 100)).toMatchObject({ cause: 'oom', signal: 'SIGKILL', source: 'root', reason: reason(100) });
+    expect(ends.find((e) => e.pid === 101)).toMatchObject({ cause: 'oom', signal: 'SIGKILL', reason: reason(101) });
+    expect(ends.find((e) => e.pid === 102)).toMatchObject({ cause: 'signal', signal: 'SIGKILL' });
+    const cls = classifyTree({
+      root: { code: null, signal: 'SIGKILL', stopCause: null, sawDone: false, stderrTail: '', command: true },
+      rootPid: 100,
+      ends,
+    });
+    expect(cls.status).toBe('crashed');
+    expect(cls.reason).toBe(`pid 101 was ${reason(101)}; the program was ${reason(100)}`);
+    expect(cls.notes).toEqual(['pid 102 was killed by SIGKILL (by its parent, or the kernel OOM killer)']);
   });
 });

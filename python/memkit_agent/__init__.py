@@ -27,6 +27,7 @@ import time
 
 from . import checkpoints as _checkpoints
 from . import pymem as _pymem
+from . import child_exits
 from . import fork
 from .fork import own_start_ticks
 from . import tuning
@@ -312,6 +313,7 @@ def start():
         agent.checkpoints.start()
     atexit.register(_finish_at_exit)
     fork.install(sys.modules[__name__])  # a forked child measures itself
+    child_exits.install(sys.modules[__name__])  # its children's exit status, as it reaps them
     try:
         if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
             signal.signal(signal.SIGTERM, _on_sigterm)

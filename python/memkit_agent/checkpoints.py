@@ -92,6 +92,8 @@ class Checkpoints(object):
             message["heapUsedAfterGcBytes"] = live
             message["externalAfterGcBytes"] = 0
             message["liveSource"] = source
+        else:
+            message["liveSource"] = "none"  # neither /proc nor tracemalloc: the verdict says so
         rss = _rss_bytes()
         if rss is not None:
             message["rssBytes"] = rss

@@ -39,6 +39,8 @@ export interface LeakOptions {
   minPoints?: number;
   /** What the live figure is when it is not V8's heap + external (a Python agent's), said in the reason. */
   liveLabel?: string;
+  /** Why the checkpoints carry no live figure at all (a Python agent's), said instead of asking for more of them. */
+  liveNotMeasured?: string;
 }
 
 const MIN = 60_000;
@@ -71,7 +73,7 @@ export function judgeLeak(
   if (live.length < minPoints) {
     return {
       verdict: 'inconclusive',
-      reason: `only ${live.length} forced-GC checkpoints after warm-up (at least ${minPoints} needed): run longer or checkpoint more often`,
+      reason: live.length === 0 && opts.liveNotMeasured ? opts.liveNotMeasured : `only ${live.length} forced-GC checkpoints after warm-up (at least ${minPoints} needed): run longer or checkpoint more often`,
       ...base,
     };
   }

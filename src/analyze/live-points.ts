@@ -124,7 +124,7 @@ export function programLivePoints(data: RunData): ProgramLive {
   return { points, warmupEndMs };
 }
 
-const PYTHON_LIVE: Record<PythonLiveSource, string> = {
+const PYTHON_LIVE: Record<Exclude<PythonLiveSource, 'none'>, string> = {
   tracemalloc: "Python: tracemalloc's traced bytes after gc.collect()",
   rss: 'Python: RSS right after gc.collect(), tracemalloc off',
 };
@@ -134,13 +134,29 @@ const PYTHON_LIVE: Record<PythonLiveSource, string> = {
  * undefined when no reading came from a Python agent.
  */
 export function pythonLiveLabel(data: RunData): string | undefined {
+  const sources = [...pythonLiveSources(data)].filter((s): s is Exclude<PythonLiveSource, 'none'> => s !== 'none');
+  if (sources.length === 0) return undefined;
+  if (sources.length === 1) return PYTHON_LIVE[sources[0]!];
+  return "Python: tracemalloc's traced bytes where the process traces, else RSS, after gc.collect()";
+}
+
+function pythonLiveSources(data: RunData): Set<PythonLiveSource> {
   const sources = new Set<PythonLiveSource>();
   const scan = (d: RunData): void => {
     for (const m of d.marks) if (m.liveSource) sources.add(m.liveSource);
   };
   scan(data);
   for (const iso of data.isolates.values()) scan(iso);
-  if (sources.size === 0) return undefined;
-  if (sources.size === 1) return PYTHON_LIVE[[...sources][0]!];
-  return "Python: tracemalloc's traced bytes where the process traces, else RSS, after gc.collect()";
+  return sources;
+}
+
+/**
+ * Why a Python agent's checkpoints carry no live figure (no /proc/self/statm off Linux, and
+ * tracemalloc off), for the verdict's reason: without it the verdict would ask for more
+ * checkpoints, which would carry none either. Undefined when any checkpoint had one.
+ */
+export function pythonLiveNotMeasured(data: RunData): string | undefined {
+  const sources = pythonLiveSources(data);
+  if (!sources.has('none') || sources.size > 1) return undefined;
+  return "Python's live memory was not measured: no /proc/self/statm here (not Linux?) and tracemalloc off; run it with PYTHONTRACEMALLOC=1 for tracemalloc's traced bytes";
 }

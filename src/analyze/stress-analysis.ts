@@ -1,6 +1,6 @@
 import { findMark, type RunData } from '../samples/run-data.js';
 import { judgeLeak, type LeakOptions, type LeakVerdict, type LivePoint } from './leak-verdict.js';
-import { livePointsAfterWarmup, programLivePoints, pythonLiveLabel } from './live-points.js';
+import { livePointsAfterWarmup, programLivePoints, pythonLiveLabel, pythonLiveNotMeasured } from './live-points.js';
 import { phaseReport, type PhaseReport } from './phases.js';
 import { fitSlope, type SlopeFit } from './regression.js';
 import { analyzeRun, type RunAnalysis } from './run-metrics.js';
@@ -92,7 +92,7 @@ export function analyzeStressRun(data: RunData, opts: { phaseOrder?: string[]; m
     m[`phase.${p.name}.share_ratio`] = p.share;
   }
 
-  const verdict = judgeLeak(livePoints, rssSlope, { minEffectBytes: opts.minLeakBytes, startRssBytes: rssEdges?.startBytes, liveLabel: pythonLiveLabel(data) });
+  const verdict = judgeLeak(livePoints, rssSlope, { minEffectBytes: opts.minLeakBytes, startRssBytes: rssEdges?.startBytes, liveLabel: pythonLiveLabel(data), liveNotMeasured: pythonLiveNotMeasured(data) });
   const leak = withLeakSites(verdict, data, { fromMs: steady.startMs, cwd: opts.cwd ?? '', startLiveBytes: livePoints[0]?.liveBytes ?? 0 });
   return { ...base, metrics: m, steady, steadySteps, latency, rssSlope, liveSlope, livePoints, leak, phases };
 }
@@ -114,7 +114,7 @@ export function isolateLeak(
   const idx: number[] = [];
   for (let i = 0; i < (rss?.tMs.length ?? 0); i++) if (rss!.tMs[i]! >= fromMs) idx.push(i);
   const rssSlope = rss ? fitSlope(idx.map((i) => rss.tMs[i]!), idx.map((i) => rss.rssBytes[i]!)) : undefined;
-  return judgeLeak(points, rssSlope, { minEffectBytes: opts.minEffectBytes, startRssBytes: idx.length ? rss!.rssBytes[idx[0]!] : undefined, liveLabel: pythonLiveLabel(iso) });
+  return judgeLeak(points, rssSlope, { minEffectBytes: opts.minEffectBytes, startRssBytes: idx.length ? rss!.rssBytes[idx[0]!] : undefined, liveLabel: pythonLiveLabel(iso), liveNotMeasured: pythonLiveNotMeasured(iso) });
 }
 
 /** Sites named: at most this many in the reason (all of them in `sites`). */

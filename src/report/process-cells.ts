@@ -71,7 +71,8 @@ export function endText(r: ProcessRow): string {
     case 'running':
       return 'still running';
     case 'oom':
-      return 'out of heap';
+      // A SIGKILL is the kernel OOM killer's (the registry read it from the memory cgroup); V8's out-of-heap aborts.
+      return e.signal === 'SIGKILL' ? 'OOM-killed' : 'out of heap';
     case 'uncaught':
       return `uncaught (exit ${e.code ?? '?'})`;
     case 'signal':

@@ -160,6 +160,10 @@ export function classifyTree(f: TreeExitFacts): TreeExitClass {
     const python = pythonExceptionReason(f.root, f.ends.every(isRoot));
     if (python) root.reason = python;
   }
+  if (isKernelOomKill(rootEnd) && root.status === 'crashed' && f.root.stopCause === null) {
+    // The kernel's count said who sent the SIGKILL: no longer a guess.
+    root.reason = `the program was ${rootEnd?.reason ?? 'killed by the kernel OOM killer'}`;
+  }
   if (rootEnd?.cause === 'oom' && rootEnd.nearHeapLimit && root.status === 'crashed') {
     // The root's own figures, written from V8's near-heap-limit callback before it died.
     root.reason = describeEnd(rootEnd, name(rootEnd))!.text;
@@ -182,9 +186,19 @@ export function classifyTree(f: TreeExitFacts): TreeExitClass {
   return { status: 'crashed', reason, notes: [...crashes.slice(1), ...notes] };
 }
 
+/**
+ * The registry's 'oom' with a SIGKILL: the kernel OOM killer, named from the memory cgroup's
+ * count (V8's out-of-heap ends by abort, or a worker's exit, never by SIGKILL).
+ */
+export function isKernelOomKill(e: ProcessEndRecord | undefined): boolean {
+  return e?.cause === 'oom' && e.signal === 'SIGKILL';
+}
+
 function describeEnd(e: ProcessEndRecord, who: string): { crash: boolean; text: string } | undefined {
   switch (e.cause) {
     case 'oom': {
+      // Out of memory is what memkit measures: a kill the kernel made for it is a crash.
+      if (isKernelOomKill(e)) return { crash: true, text: `${who} was ${e.reason ?? 'killed by the kernel OOM killer'}` };
       const limits = e.reason?.includes('resourceLimits') ? 'its resourceLimits' : undefined;
       const figures = [limits, e.nearHeapLimit ? nearLimitFigures(e.nearHeapLimit) : undefined].filter(Boolean).join(', ');
       return { crash: true, text: `${who} ran out of V8 heap memory${figures ? ` (${figures})` : ''}` };

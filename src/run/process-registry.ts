@@ -11,6 +11,7 @@ import type {
 } from '../samples/protocol.js';
 import type { NearHeapLimitEvidence, ProcessEndRecord, SampleRecord, UnreachedRecord } from '../samples/run-data.js';
 import { isNodeExe, isPythonExe, linuxProcReader, looksLikeNode, preloadsOf, pythonAgentBlocked, type ProcReader } from './node-process-env.js';
+import { type CgroupSighting, OomKillWatch, oomKillReason } from './oom-kill-watch.js';
 import type { StderrFatal } from './stderr-fatal.js';
 
 /**
@@ -36,6 +37,12 @@ export interface ProcessRegistryOptions {
   isMemkitPythonSite?(path: string): boolean;
   /** Paths under it are shortened in the names of processes. */
   cwd?: string;
+  /**
+   * Reads each process's memory cgroup to tell the kernel OOM killer's SIGKILL from any
+   * other. Default: the real one, unless readProc is a fake (a faked tree's pids are not
+   * this machine's processes); null: none.
+   */
+  oomKills?: OomKillWatch | null;
 }
 
 /** How the root itself ended, from its ChildProcess 'exit'. */
@@ -113,6 +120,8 @@ interface Proc extends OwnWord {
   spawn?: { tMs: number; file: string; argv: string[] };
   parentExit?: Kernel;
   goneMs?: number;
+  /** Its memory cgroup and the cgroup's OOM kills when it was seen there (oom-kill-watch.ts). */
+  memcg?: CgroupSighting;
   threads: Map<number, Thread>;
 }
 
@@ -126,9 +135,11 @@ export class ProcessRegistry {
   private readonly agents = new Map<number, { proc: Proc; thread?: Thread }>();
   private readonly fatals: StderrFatal[] = [];
   private rootPid: number | undefined;
+  private readonly oomKills: OomKillWatch | undefined;
 
   constructor(options: ProcessRegistryOptions = {}) {
     this.readProc = options.readProc ?? linuxProcReader;
+    this.oomKills = options.oomKills === null ? undefined : (options.oomKills ?? (options.readProc ? undefined : new OomKillWatch()));
     this.isMemkitPreload = options.isMemkitPreload ?? ((p) => p.includes('memkit') && p.endsWith('preload.cjs'));
     this.isMemkitPythonSite = options.isMemkitPythonSite ?? ((p) => /(^|\/)python\/site\/?$/.test(p));
     this.cwd = options.cwd ?? process.cwd();
@@ -144,8 +155,10 @@ export class ProcessRegistry {
         p.ppid = r.ppid;
         p.argv = r.argv;
         p.comm = r.comm;
-        // Again on every exec: a fork caught before its exec looks like its (Node) parent.
+        // Again on every exec: a fork caught before its exec looks like its (Node) parent,
+        // and a shell may have moved itself into another cgroup before it exec'd the program.
         this.inspect(p);
+        p.memcg = this.oomKills?.sight(p.pid, p.memcg);
         break;
       }
       case 'proc-gone': {
@@ -168,6 +181,7 @@ export class ProcessRegistry {
           p.ppid ??= r.ppid;
           if (p.argv.length === 0 && r.argv) p.argv = r.argv;
           this.agents.set(agentId, { proc: p });
+          p.memcg = this.oomKills?.sight(p.pid, p.memcg);
         }
         break;
       }
@@ -406,6 +420,11 @@ export class ProcessRegistry {
     // an error ended it only if it did not exit 0 (or die of a signal) after.
     if (p.uncaught && signal === null && code !== 0) {
       return { ...base, tMs, code, signal, cause: 'uncaught', source: 'own-agent', reason: uncaughtReason(p.uncaught) };
+    }
+    if (k && signal === 'SIGKILL') {
+      // Only the kernel knows who sent a SIGKILL: its OOM killer counts its kills in the cgroup.
+      const oom = this.oomKills?.evidence(p.pid, p.memcg);
+      if (oom) return { ...base, tMs, code, signal, cause: 'oom', source: k.source, reason: oomKillReason(oom) };
     }
     if (k) {
       const reason = k.viaShell ? `its parent pid ${k.viaShell.pid} (a shell) exited ${k.viaShell.code} = 128 + ${signal}` : undefined;

@@ -224,14 +224,15 @@ export interface MarkMessage {
   /**
    * The Python agent's checkpoints: which live figure heapUsedAfterGcBytes holds (there is
    * no V8 heap): tracemalloc's traced bytes when the program traces, else the process's RSS
-   * right after gc.collect() (python/memkit_agent/checkpoints.py says why).
+   * right after gc.collect() (python/memkit_agent/checkpoints.py says why); 'none' (and no
+   * heapUsedAfterGcBytes) where there is neither, so the verdict can say it was not measured.
    */
   liveSource?: PythonLiveSource;
   /** The Python agent's checkpoints: sys.getallocatedblocks() after the collection (a count, not bytes). */
   pythonAllocatedBlocks?: number;
 }
 
-export type PythonLiveSource = 'tracemalloc' | 'rss';
+export type PythonLiveSource = 'tracemalloc' | 'rss' | 'none';
 
 /**
  * Step latencies since the previous batch, counted into log-linear buckets
