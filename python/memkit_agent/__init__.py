@@ -118,7 +118,7 @@ class _Agent(object):
             "threadId": 0,
             "isMainThread": True,
             "role": self.role,
-            "argv": list(sys.argv),
+            "argv": list(getattr(sys, "argv", None) or []),  # Python 3.6 sets it after site
             "gcThresholds": list(gc.get_threshold()),
         }
         ticks = own_start_ticks()
