@@ -28,6 +28,7 @@ code is "<module>".
 """
 
 import ast
+import bisect
 import gc
 import os
 import sys
@@ -47,36 +48,47 @@ def _is_own(filename):
     return filename.startswith(_OWN_PREFIXES)
 
 
+_UNREAD = object()
+_STATEMENT_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
 class _Names(object):
     """(file, line) -> (qualname, the def's 1-based line, or 0 for module level)."""
 
     def __init__(self):
         self.by_file = {}
+        self.starts = {}
         self.by_frame = {}
 
     def defs_of(self, filename):
-        defs = self.by_file.get(filename)
-        if defs is None:
+        defs = self.by_file.get(filename, _UNREAD)
+        if defs is _UNREAD:
             defs = []
             try:
                 import tokenize
                 with tokenize.open(filename) as f:
                     tree = ast.parse(f.read(), filename)
+                # Only statement lists: a def or class is a statement, and walking every
+                # expression node costs more than the parse itself.
                 stack = [(tree, "")]
                 while stack:
                     node, prefix = stack.pop()
-                    for child in ast.iter_child_nodes(node):
-                        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                            qual = prefix + child.name
-                            end = getattr(child, "end_lineno", None) or child.lineno
-                            first = min([child.lineno] + [d.lineno for d in child.decorator_list])
-                            defs.append((first, end, child.lineno, qual))
-                            inner = qual + (".<locals>." if not isinstance(child, ast.ClassDef) else ".")
-                            stack.append((child, inner))
-                        else:
-                            stack.append((child, prefix))
+                    for field in _STATEMENT_FIELDS:
+                        for child in getattr(node, field, None) or ():
+                            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                                qual = prefix + child.name
+                                end = getattr(child, "end_lineno", None) or child.lineno
+                                first = min([child.lineno] + [d.lineno for d in child.decorator_list])
+                                defs.append((first, end, child.lineno, qual))
+                                inner = qual + (".<locals>." if not isinstance(child, ast.ClassDef) else ".")
+                                stack.append((child, inner))
+                            elif isinstance(child, ast.AST):
+                                stack.append((child, prefix))
             except Exception:
                 defs = None  # not Python source we can read: "?" at tracemalloc's line
+            if defs is not None:
+                defs.sort()
+                self.starts[filename] = [d[0] for d in defs]
             self.by_file[filename] = defs
         return defs
 
@@ -89,11 +101,16 @@ class _Names(object):
         if defs is None:
             out = ("?", line)
         else:
-            best = None
-            for first, end, at, qual in defs:
-                if first <= line <= end and (best is None or first >= best[0]):
-                    best = (first, at, qual)
-            out = ("<module>", 0) if best is None else (best[2], best[1])
+            # defs sorted by first line: the innermost def around `line` is the last one that
+            # starts at or before it and has not ended (an enclosing def starts earlier).
+            i = bisect.bisect_right(self.starts[filename], line) - 1
+            out = ("<module>", 0)
+            while i >= 0:
+                first, end, at, qual = defs[i]
+                if end >= line:
+                    out = (qual, at)
+                    break
+                i -= 1
         self.by_frame[key] = out
         return out
 
@@ -145,25 +162,23 @@ class AllocSites(object):
 
     def encode(self, traces, why):
         # Live blocks per stack: tracebacks are interned by tracemalloc, so equal ones hash fast.
+        # Keyed by the traceback's id: tracemalloc interns tracebacks (one object per distinct
+        # stack, alive while `traces` is), and hashing a 32-frame tuple per block costs more.
         per_stack = {}
         own_bytes = 0
         for trace in traces:
             size = trace[1]
             tb = trace[2]
-            own = False
-            for frame in tb:
-                if _is_own(frame[0]):
-                    own = True
-                    break
-            if own:
-                own_bytes += size
-                continue
-            entry = per_stack.get(tb)
+            entry = per_stack.get(id(tb))
             if entry is None:
-                per_stack[tb] = [size, 1]
-            else:
-                entry[0] += size
-                entry[1] += 1
+                own = False
+                for frame in tb:
+                    if _is_own(frame[0]):
+                        own = True
+                        break
+                entry = per_stack[id(tb)] = [tb, own, 0, 0]
+            entry[2] += size
+            entry[3] += 1
         strings = []
         string_index = {}
 
@@ -181,13 +196,19 @@ class AllocSites(object):
         child_index = {}
         names = self.names
         cwd = self.cwd
-        for tb, (size, count) in per_stack.items():
+        for tb, own, size, count in per_stack.values():
+            if own:
+                own_bytes += size
+                continue
             node = 0
             for filename, line in reversed(tb):  # root (outermost) first
                 if filename.startswith("<frozen "):
                     continue
                 path = filename if filename.startswith("<") else os.path.join(cwd, filename)
-                qual, def_line = names.of(path, line)
+                if filename == "<unknown>":
+                    qual, def_line = "(no Python frame)", 0  # allocated with no Python code running
+                else:
+                    qual, def_line = names.of(path, line)
                 fkey = (path, qual, def_line)
                 f = frame_index.get(fkey)
                 if f is None:
@@ -208,6 +229,27 @@ class AllocSites(object):
                     nodes["objects"].append(0)
                     child_index[ckey] = child
                 node = child
+            if node == 0:
+                # Only the import machinery's frames (dropped above): one frame that says so, so
+                # every block is under a frame (pprof and folded stacks have no root value).
+                f = frame_index.get("import")
+                if f is None:
+                    f = len(frames["name"])
+                    frames["name"].append(s("(import machinery)"))
+                    frames["url"].append(s(tb[0][0] if tb else "<unknown>"))
+                    frames["line"].append(-1)
+                    frames["col"].append(0)
+                    frames["script"].append(1)
+                    frame_index["import"] = f
+                ckey = (0, f)
+                node = child_index.get(ckey)
+                if node is None:
+                    node = len(nodes["parent"])
+                    nodes["parent"].append(0)
+                    nodes["frame"].append(f)
+                    nodes["bytes"].append(0)
+                    nodes["objects"].append(0)
+                    child_index[ckey] = node
             nodes["bytes"][node] += size
             nodes["objects"][node] += count
         seq = self.seq
