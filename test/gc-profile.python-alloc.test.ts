@@ -37,11 +37,12 @@ describe.skipIf(!PYTHON)('gc-profile --alloc-sites -- python', () => {
   const small = join(tmp.path, 'py-small.json');
   const pprof = join(tmp.path, 'py.pb.gz');
   const folded = join(tmp.path, 'py.folded');
+  const html = join(tmp.path, 'py.html');
   let r: CliResult;
   let rSmall: CliResult;
   beforeAll(async () => {
     [r, rSmall] = await Promise.all([
-      runCli(['gc-profile', '--alloc-sites', '--no-progress', '--out', out, '--pprof', pprof, '--folded', folded, '--', PYTHON!, join(PY, 'keeps-known-sites.py'), '8']),
+      runCli(['gc-profile', '--alloc-sites', '--no-progress', '--out', out, '--pprof', pprof, '--folded', folded, '--html', html, '--', PYTHON!, join(PY, 'keeps-known-sites.py'), '8']),
       runCli(['gc-profile', '--alloc-sites', '--no-progress', '--out', small, '--', PYTHON!, join(PY, 'keeps-known-sites.py'), '2']),
     ]);
   }, 60_000);
@@ -81,6 +82,11 @@ describe.skipIf(!PYTHON)('gc-profile --alloc-sites -- python', () => {
     expect(r.stdout).toMatch(/allocated view not measured \(tracemalloc sees live blocks only\)/);
     expect(r.stdout).toMatch(/In use at the end .* traced by tracemalloc/);
     expect(r.stdout).toMatch(/keep_lists \(test\/fixtures\/python\/keeps-known-sites\.py:11\)/);
+    // The flame graph says who measured it, and that the allocated view was not.
+    const page = readFileSync(html, 'utf8');
+    expect(page).toMatch(/Traced by Python's tracemalloc: every live block, not sampled/);
+    expect(page).not.toMatch(/Sampled by V8/);
+    expect(page).toMatch(/data-not-measured="allocated">allocated: not measured/);
   });
 
   it('--pprof decodes: the in-use values total the in-use bytes, the allocated ones are zeros the comment explains; --folded is the in-use bytes', async () => {
