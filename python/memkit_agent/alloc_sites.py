@@ -27,12 +27,12 @@ only) and placed at that def's line, as V8 places a function at its start; modul
 code is "<module>".
 """
 
-import ast
-import bisect
 import gc
 import os
 import sys
 import threading
+
+# ast and bisect are imported at the first read: a run without --alloc-sites loads nothing more.
 
 # Frames kept per block. tracemalloc keeps the innermost ones and costs more per frame on
 # every allocation (it walks the stack and interns the traceback); 32 covers a web
@@ -55,6 +55,7 @@ _STATEMENT_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
 def _defs_from_source(filename):
     """(first line, last line, the def's line, qualname) per def and class, with ast; None when
     the file is not Python source we can read ("?" at tracemalloc's line)."""
+    import ast
     try:
         import tokenize
         with tokenize.open(filename) as f:
@@ -161,6 +162,7 @@ class _Names(object):
         else:
             # defs sorted by first line: the innermost def around `line` is the last one that
             # starts at or before it and has not ended (an enclosing def starts earlier).
+            import bisect
             i = bisect.bisect_right(self.starts[filename], line) - 1
             out = ("<module>", 0)
             while i >= 0:
