@@ -103,6 +103,8 @@ def _defs_from_bytecode_cache(filename):
         module = marshal.loads(data[16:])
     except Exception:
         return None
+    if not hasattr(module, "co_lines"):
+        return None  # before 3.10: no line table to find a def's last line in; the source says
     defs = []
     stack = [(module, "")]
     code_type = type(module)
