@@ -25,6 +25,7 @@ import sys
 import threading
 import time
 
+from . import alloc_sites as _alloc_sites
 from . import checkpoints as _checkpoints
 from . import pymem as _pymem
 from . import child_exits
@@ -65,6 +66,7 @@ class _Agent(object):
         # because a collection can start inside send() and flush from its callback.
         self.send_lock = threading.RLock()
         self.checkpoints = None
+        self.alloc_sites = None  # --alloc-sites (alloc_sites.py)
         self.pymem = _pymem.PyMemSamples()
         self.lost = 0
         self.finished = False
@@ -248,6 +250,8 @@ class _Agent(object):
         for gen in range(min(3, len(stats_now))):
             seen = stats_now[gen]["collections"] - self.stats_at_start[gen]["collections"]
             desync += abs(seen - self.counts[gen])
+        if self.alloc_sites is not None:
+            self.alloc_sites.read_at_end()  # its collection after the count above: not the program's
         self.send({"type": "mark", "label": "measure-end", "tMs": end_ms, "steps": 0})
         done = {"type": "done", "tMs": self.now(), "steps": 0, "reason": reason, "gcDesync": desync}
         if self.exit_code is not None:
@@ -307,10 +311,14 @@ def start():
     agent.hello()
     agent.stats_at_start = gc.get_stats()
     gc.callbacks.append(agent.on_gc)
+    # Tracing on before the program's first line (and before the checkpoints' first reading).
+    agent.alloc_sites = _alloc_sites.from_config(agent, config)
     agent.watch_program_start(tuning.at_program_start(config))
     agent.checkpoints = _checkpoints.from_config(agent, config)
     if agent.checkpoints is not None:
         agent.checkpoints.start()
+    if agent.alloc_sites is not None:
+        agent.alloc_sites.start_thread()
     atexit.register(_finish_at_exit)
     fork.install(sys.modules[__name__])  # a forked child measures itself
     child_exits.install(sys.modules[__name__])  # its children's exit status, as it reaps them

@@ -99,6 +99,8 @@ class Checkpoints(object):
             message["rssBytes"] = rss
         message["pythonAllocatedBlocks"] = sys.getallocatedblocks()
         agent.send(message)
+        if agent.alloc_sites is not None:
+            agent.alloc_sites.read("checkpoint")  # right after memkit's collection: what is alive
         # Now, not with the next gc batch: a program that never collects sends none.
         samples = agent.pymem.message()
         if samples is not None:

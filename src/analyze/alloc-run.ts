@@ -46,19 +46,27 @@ export function latestInuse(records: readonly AllocProfileRecord[]): Map<number,
   return out;
 }
 
+/** The run's sampler: tracemalloc only when every profile is Python's (a mixed tree is V8's plus Python's in-use blocks). */
+function sourceOf(records: readonly AllocProfileRecord[]): AllocSource {
+  if (records.length > 0 && records.every((r) => r.source === 'tracemalloc')) return 'tracemalloc';
+  return records.some((r) => r.source === 'inspector') ? 'inspector' : 'gc-hooks';
+}
+
 export function allocSitesOfRun(data: RunData, cwd: string): RunAllocSites | undefined {
   const allocated = data.alloc.filter((r) => r.view === 'allocated');
-  if (allocated.length === 0) return undefined;
-  const agents = new Set(allocated.map(agentOf));
   const inuse = latestInuse(data.alloc);
+  // Python's agents (tracemalloc) send the in-use view only: a run of them has no allocated view at all.
+  const inuseOnly = allocated.length === 0;
+  if (inuseOnly && inuse.size === 0) return undefined;
+  const agents = new Set(inuseOnly ? inuse.keys() : allocated.map(agentOf));
   const inuseComplete = [...agents].every((a) => inuse.has(a));
-  const views: AllocView[] = inuseComplete ? ['allocated', 'inuse'] : ['allocated'];
+  const views: AllocView[] = inuseOnly ? ['inuse'] : inuseComplete ? ['allocated', 'inuse'] : ['allocated'];
   const original = originalPositionsOf(data.allocSourceMap);
   const parts = allocated.map((r) => allocTreeOf(r, cwd, original));
   if (inuseComplete) for (const r of inuse.values()) parts.push(allocTreeOf(r, cwd, original));
   const tree = mergeAllocTrees(parts, views);
   const start = data.marks.find((m) => m.label === 'measure-start')?.tMs;
-  const end = data.marks.find((m) => m.label === 'measure-end')?.tMs ?? Math.max(...allocated.map((r) => r.tMs));
+  const end = data.marks.find((m) => m.label === 'measure-end')?.tMs ?? Math.max(...data.alloc.map((r) => r.tMs));
   // Harvest figures are cumulative per isolate: its latest read has them.
   const lastOf = new Map<number, AllocProfileRecord>();
   for (const r of allocated) if ((lastOf.get(agentOf(r))?.seq ?? -1) < r.seq) lastOf.set(agentOf(r), r);
@@ -66,15 +74,16 @@ export function allocSitesOfRun(data: RunData, cwd: string): RunAllocSites | und
   return {
     tree,
     sites: allocSites(tree),
-    source: allocated.some((r) => r.source === 'inspector') ? 'inspector' : 'gc-hooks',
+    source: sourceOf(data.alloc),
     profiles: agents.size,
     reads: allocated.length,
     inuseAt: inuseComplete ? [...inuse.values()].map((r) => r.why) : [],
-    ownBytes: allocated.reduce((s, r) => s + r.ownBytes, 0),
+    // tracemalloc: the agent's own live blocks in the in-use reads shown.
+    ownBytes: inuseOnly ? [...inuse.values()].reduce((s, r) => s + r.ownBytes, 0) : allocated.reduce((s, r) => s + r.ownBytes, 0),
     harvestMs: latest.reduce((s, r) => s + (r.harvestMs ?? 0), 0),
     harvests: latest.reduce((s, r) => s + (r.harvests ?? 0), 0),
     // Steps at each read are the agent's count so far (a scenario has one agent).
-    steps: Math.max(0, ...allocated.map((r) => r.steps)),
+    steps: Math.max(0, ...data.alloc.map((r) => r.steps)),
     seconds: start !== undefined && end > start ? (end - start) / 1000 : 0,
     sourceMaps: { scriptsMapped: original.scriptsMapped, scriptsWithoutMap: original.scriptsWithoutMap },
   };

@@ -19,7 +19,8 @@ export function completeSiteMetrics(base: Side, current: Side): [Side, Side] {
 }
 
 function complete(side: Side, other: Side): Side {
-  const sampled = side.metrics.get('alloc.sites.sampled_bytes');
+  // A Python side (tracemalloc) has the in-use view only: its in-use total says it measured sites.
+  const sampled = side.metrics.get('alloc.sites.sampled_bytes') ?? side.metrics.get('alloc.sites.inuse_bytes');
   if (!sampled) return side; // no sites measured on this side: nothing to impute
   let metrics: Map<string, PooledMetric> | undefined;
   for (const [name, m] of other.metrics) {

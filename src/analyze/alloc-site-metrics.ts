@@ -51,12 +51,18 @@ export function allocSiteMetrics(runs: readonly SiteMetricsInput[]): Array<Recor
     const total = totals.allocBytes;
     const bytes = new Map(a.sites.map((s) => [s.key, s.allocBytes]));
     const inuse = a.tree.views.includes('inuse') ? new Map(a.sites.map((s) => [s.key, s.inuseBytes])) : undefined;
-    out['alloc.sites.sampled_bytes'] = total;
+    // Python's tracemalloc measures no allocated view: its figures are absent, not zeros.
+    const allocated = a.tree.views.includes('allocated');
+    if (allocated) out['alloc.sites.sampled_bytes'] = total;
     if (inuse) out['alloc.sites.inuse_bytes'] = totals.inuseBytes;
-    if (a.steps > 0) out['alloc.sites.sampled_bytes_per_op'] = total / a.steps;
+    if (allocated && a.steps > 0) out['alloc.sites.sampled_bytes_per_op'] = total / a.steps;
     for (const key of keys) {
       const b = bytes.get(key) ?? 0;
       const name = `alloc.site.${key}`;
+      if (!allocated) {
+        if (inuse) out[`${name}.inuse_bytes`] = inuse.get(key) ?? 0;
+        continue;
+      }
       out[`${name}.share`] = total > 0 ? b / total : 0;
       if (a.steps > 0) out[`${name}.bytes_per_op`] = b / a.steps;
       else if (r.selfEnded) out[`${name}.bytes`] = b;

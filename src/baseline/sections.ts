@@ -244,7 +244,7 @@ export interface AllocSitesSection {
    * The sampler, V8's sampling heap profiler in each measured isolate: harvested at each GC
    * by memkit's gc-hooks addon (both views), or through node:inspector (allocated only).
    */
-  source: 'gc-hooks' | 'inspector';
+  source: 'gc-hooks' | 'inspector' | 'tracemalloc';
   intervalBytes: number;
   /**
    * The views measured: 'allocated' (everything sampled in the window, collected or not),
@@ -259,8 +259,8 @@ export interface AllocSitesSection {
 export interface AllocSitesRun {
   /** Isolates whose profile this run has (0: none reported, see notes). */
   profiles: number;
-  /** The window's sampled allocation, and the agent's own reads left out of it. */
-  sampledBytes: number;
+  /** The window's sampled allocation, and the agent's own reads left out of it; absent when the allocated view was not measured (tracemalloc). */
+  sampledBytes?: number;
   ownBytes: number;
   steps: number;
   seconds: number;
@@ -482,7 +482,8 @@ export function allocSitesOf(b: Sections): AllocSitesSection | undefined {
   if (!isObject(a) || typeof a.intervalBytes !== 'number' || !isStrings(a.views) || !Array.isArray(a.runs) || !isStrings(a.notes)) return undefined;
   const runs: AllocSitesRun[] = [];
   for (const r of a.runs) {
-    if (!isObject(r) || typeof r.sampledBytes !== 'number' || typeof r.profiles !== 'number' || !Array.isArray(r.top)) return undefined;
+    const allocatedMeasured = a.views.includes('allocated');
+    if (!isObject(r) || (allocatedMeasured && typeof r.sampledBytes !== 'number') || typeof r.profiles !== 'number' || !Array.isArray(r.top)) return undefined;
     const top = r.top.filter(
       (row): row is AllocSiteRow =>
         isObject(row) && typeof row.key === 'string' && typeof row.label === 'string' && typeof row.allocBytes === 'number' && typeof row.allocShare === 'number' && isStrings(row.stack),
@@ -496,12 +497,13 @@ export function allocSitesOf(b: Sections): AllocSitesSection | undefined {
       : undefined;
     if (topInuse && topInuse.length !== (r.topInuse as unknown[]).length) return undefined;
     runs.push({
-      profiles: r.profiles, sampledBytes: r.sampledBytes, ownBytes: Number(r.ownBytes) || 0, steps: Number(r.steps) || 0, seconds: Number(r.seconds) || 0, top,
+      profiles: r.profiles, ...(typeof r.sampledBytes === 'number' ? { sampledBytes: r.sampledBytes } : {}), ownBytes: Number(r.ownBytes) || 0, steps: Number(r.steps) || 0, seconds: Number(r.seconds) || 0, top,
       ...(topInuse && typeof r.inuseBytes === 'number' ? { topInuse, inuseBytes: r.inuseBytes } : {}),
       ...(typeof r.harvestMs === 'number' && typeof r.harvests === 'number' ? { harvestMs: r.harvestMs, harvests: r.harvests } : {}),
     });
   }
-  return { source: a.source === 'gc-hooks' ? 'gc-hooks' : 'inspector', intervalBytes: a.intervalBytes, views: a.views, runs, notes: a.notes };
+  const source = a.source === 'gc-hooks' || a.source === 'tracemalloc' ? a.source : 'inspector';
+  return { source, intervalBytes: a.intervalBytes, views: a.views, runs, notes: a.notes };
 }
 
 export function processesOf(b: Sections): ProcessesSection | undefined {

@@ -102,12 +102,16 @@ async function writeAllocOutputs(result: MeasuredResult, pprofPath: string | und
   if (pprofPath !== undefined) {
     const { encodeAllocPprof } = await import('../report/alloc/pprof.js');
     const startMs = first?.header?.startedAtMs ?? Date.now();
-    writeFileAtomic(pprofPath, await encodeAllocPprof(sites.tree, { startMs, durationMs: sites.seconds * 1000, defaultView: 'allocated' }));
+    const defaultView = sites.tree.views.includes('allocated') ? 'allocated' : 'inuse'; // a Python run has the in-use view only
+    writeFileAtomic(pprofPath, await encodeAllocPprof(sites.tree, { startMs, durationMs: sites.seconds * 1000, defaultView, source: sites.source }));
     process.stderr.write(`pprof profile written: ${pprofPath}${which}\n`);
   }
   if (foldedPath !== undefined) {
     const { renderFolded } = await import('../report/alloc/folded.js');
-    writeFileAtomic(foldedPath, renderFolded(sites.tree, 'alloc-space'));
-    process.stderr.write(`collapsed stacks written: ${foldedPath}${which}\n`);
+    // Collapsed stacks carry one figure, the allocated bytes; a Python run (tracemalloc) has no
+    // allocated view, so it gets its in-use bytes, and says so.
+    const inuseOnly = !sites.tree.views.includes('allocated');
+    writeFileAtomic(foldedPath, renderFolded(sites.tree, inuseOnly ? 'inuse-space' : 'alloc-space'));
+    process.stderr.write(`collapsed stacks written: ${foldedPath}${which}${inuseOnly ? " (in-use bytes at the end: tracemalloc measures no allocated view)" : ''}\n`);
   }
 }

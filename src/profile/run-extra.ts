@@ -61,19 +61,21 @@ export function allocSitesExtra(sites: readonly (RunAllocSites | undefined)[], c
   const notes: string[] = [];
   const out = sites.map((a, i): AllocSitesRun => {
     if (!a) {
-      notes.push(`run ${i + 1}: no allocation profile reached memkit (no agent could start V8's sampling heap profiler, or none lived to its first read)`);
+      notes.push(`run ${i + 1}: no allocation profile reached memkit (no agent could start its profiler, V8's sampling heap profiler or Python's tracemalloc, or none lived to its first read)`);
       return { profiles: 0, sampledBytes: 0, ownBytes: 0, steps: 0, seconds: 0, top: [] };
     }
     const totals = totalsOf(a.tree);
     const inuse = a.tree.views.includes('inuse');
+    const allocated = a.tree.views.includes('allocated');
     const keys = inuse ? siteKeys(a.tree.frames) : [];
     return {
       profiles: a.profiles,
-      sampledBytes: totals.allocBytes,
+      // Not measured (tracemalloc): absent, not 0, and no sites by allocated bytes.
+      ...(allocated ? { sampledBytes: totals.allocBytes } : {}),
       ownBytes: a.ownBytes,
       steps: a.steps,
       seconds: a.seconds,
-      top: a.sites.slice(0, TOP_SITES).map((s) => ({
+      top: (allocated ? a.sites : []).slice(0, TOP_SITES).map((s) => ({
         key: s.key,
         label: s.label,
         allocBytes: s.allocBytes,
@@ -94,8 +96,9 @@ export function allocSitesExtra(sites: readonly (RunAllocSites | undefined)[], c
       ...(a.source === 'gc-hooks' ? { harvests: a.harvests, harvestMs: a.harvestMs } : {}),
     };
   });
-  const source = sites.some((a) => a?.source === 'inspector') ? 'inspector' : 'gc-hooks';
   const measured = sites.filter((a): a is RunAllocSites => a !== undefined);
+  if (measured.length > 0 && measured.every((a) => a.source === 'tracemalloc')) return tracemallocSection(out, measured, notes);
+  const source = sites.some((a) => a?.source === 'inspector') ? 'inspector' : 'gc-hooks';
   const views = measured.length > 0 && measured.every((a) => a.tree.views.includes('inuse')) ? ['allocated', 'inuse'] : ['allocated'];
   if (!views.includes('inuse')) {
     notes.push(
@@ -128,6 +131,23 @@ export function allocSitesExtra(sites: readonly (RunAllocSites | undefined)[], c
   );
   notes.push('a site is where its function starts (V8 records the function, not the allocating line)');
   return { source, intervalBytes: config.intervalBytes, views, runs: out, notes };
+}
+
+/**
+ * A Python program's section: tracemalloc's in-use view, exact (intervalBytes 1: every
+ * block traced). The allocated view is said to be not measured, never shown as zeros.
+ */
+function tracemallocSection(out: AllocSitesRun[], measured: readonly RunAllocSites[], notes: string[]): AllocSitesSection {
+  const views = measured.every((a) => a.tree.views.includes('inuse')) ? ['inuse'] : [];
+  notes.push(
+    "allocated view not measured: Python's tracemalloc traces the blocks alive at a read and keeps no count of what was allocated and freed, so there is no allocated figure per site (the in-use view is exact: every block traced, not sampled)",
+  );
+  const periodic = measured.filter((a) => a.inuseAt.some((w) => w === 'periodic')).length;
+  if (periodic > 0) notes.push(`${periodic} run(s): the in-use view of a process that did not reach its end is its last periodic read`);
+  notes.push(
+    "a Python site is the def (or class) enclosing the allocating line, at the def's line (tracemalloc records file and line; memkit names them with ast); module-level code is <module>; frames of the import machinery (<frozen importlib…>) are left out, so a module's import-time memory is at its import line",
+  );
+  return { source: 'tracemalloc', intervalBytes: 1, views, runs: out, notes };
 }
 
 /** The heaviest in-use stack through a site, as labels. */

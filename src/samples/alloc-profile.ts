@@ -25,7 +25,8 @@ export interface AllocProfileRecord {
   steps: number;
   /**
    * Which sampler: memkit's gc-hooks addon (V8's sampler harvested at each GC: both views),
-   * or node:inspector's HeapProfiler (the allocated view only).
+   * or node:inspector's HeapProfiler (the allocated view only), or Python's tracemalloc
+   * (the in-use view only, exact; intervalBytes 1).
    */
   source: AllocSource;
   view: AllocView;
@@ -42,7 +43,12 @@ export interface AllocProfileRecord {
   harvests?: number;
 }
 
-export type AllocSource = 'gc-hooks' | 'inspector';
+/**
+ * gc-hooks and inspector: V8's sampling heap profiler (Node). tracemalloc: memkit's Python
+ * agent (python/memkit_agent/alloc_sites.py): every live block traced, not sampled, the
+ * in-use view only (CPython counts no allocation per stack once it is freed).
+ */
+export type AllocSource = 'gc-hooks' | 'inspector' | 'tracemalloc';
 
 /**
  * The agent's own code, whose allocations a profile leaves out: url prefixes (its folders),

@@ -39,7 +39,7 @@ export const FLAGS = {
   ),
 
   // Allocation sites (V8's sampling heap profiler in the measured processes).
-  allocSites: flag<true | undefined>('--alloc-sites', 'sample where the program allocates (function and stack), with V8\'s sampling heap profiler in every measured process'),
+  allocSites: flag<true | undefined>('--alloc-sites', 'sample where the program allocates (function and stack), with V8\'s sampling heap profiler in every measured Node process, tracemalloc\'s live blocks in a Python one'),
   allocInterval: flag<string | undefined>('--alloc-interval <size>', 'with --alloc-sites: one sample per this many bytes allocated, on average (default 512KiB, V8\'s own)'),
   allocNoInline: flag<true | undefined>('--alloc-no-inline', "with --alloc-sites: turn V8's inlining off in the measured isolates, so a small function called in a hot loop is its own site and not its caller's (slower)"),
   pprof: flag<string | undefined>('--pprof <file>', 'with --alloc-sites: also write the sites as a gzipped pprof profile (go tool pprof, Pyroscope, speedscope)'),

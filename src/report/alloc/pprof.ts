@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { siteLabel } from '../../analyze/alloc-frames.js';
 import type { AllocTree, AllocView } from '../../analyze/alloc-tree.js';
+import type { AllocSource } from '../../samples/alloc-profile.js';
 
 /**
  * An allocation tree as a gzipped pprof profile, laid out as Go's heap profiles are so that
@@ -17,6 +18,8 @@ import type { AllocTree, AllocView } from '../../analyze/alloc-tree.js';
 export const PPROF_SAMPLE_TYPES = ['alloc_objects', 'alloc_space', 'inuse_objects', 'inuse_space'] as const;
 
 export interface PprofMeta {
+  /** The profiler behind the values (the profile's comment and period say it). */
+  source?: AllocSource;
   startMs: number;
   durationMs: number;
   /** What pprof shows first: alloc_space for gc-profile, inuse_space for mem-stress. */
@@ -52,7 +55,9 @@ export async function encodeAllocPprof(t: AllocTree, meta: PprofMeta): Promise<U
   }
   const notMeasured = (['allocated', 'inuse'] as const).filter((v) => !t.views.includes(v));
   const comments = [
-    `memkit: V8 sampling heap profiler, one sample per ${t.intervalBytes} bytes on average; values are V8's scaled estimates`,
+    meta.source === 'tracemalloc'
+      ? "memkit: Python's tracemalloc, every live block traced (not sampled); inuse_* values are exact, at the def enclosing each frame's line"
+      : `memkit: V8 sampling heap profiler, one sample per ${t.intervalBytes} bytes on average; values are V8's scaled estimates`,
     ...notMeasured.map((v) => `memkit: the ${v === 'allocated' ? 'alloc_*' : 'inuse_*'} values were not measured in this run (zeros)`),
     ...(meta.comments ?? []),
   ];

@@ -37,10 +37,15 @@ export function buildFlameSection(sides: ReportSide[], siteVerdicts: readonly Si
   const data: FlamePageData = { graphs: [] };
   const viewTitle = { allocated: 'allocated', inuse: 'in use' } as const;
   const one = flameSide(current, 'raw')!;
+  const tracemalloc = current.every((s) => s.source === 'tracemalloc');
+  const sampler = tracemalloc
+    ? html`Traced by Python's tracemalloc: every live block, not sampled; a box is the def enclosing the allocating line`
+    : html`Sampled by V8's heap profiler (${formatBytes(one.tree.intervalBytes)} interval)`;
   const cutShare = flameGraphOf(one.tree, one.tree.views[0] ?? 'allocated')?.cutShare ?? 0;
   for (const view of ['allocated', 'inuse'] as const) {
     const g = flameGraphOf(one.tree, view, { measure: 'raw' });
     if (g) data.graphs.push(flameGraphData(view, `${viewTitle[view]}${sides.length > 1 ? ' (current)' : ''}`, g));
+    else if (view === 'allocated' && tracemalloc) notes.push(html`<li data-not-measured="allocated">allocated: not measured — Python's tracemalloc traces the blocks alive at a read and keeps no count of what was allocated and freed.</li>`);
     else notes.push(html`<li data-not-measured="${view}">${viewTitle[view]}: not measured in ${sides.length > 1 ? 'the current run' : 'this run'}${view === 'inuse' ? ' (no in-use profile was recorded)' : ''}.</li>`);
   }
   let diff: FlameDiff | undefined;
@@ -77,7 +82,7 @@ export function buildFlameSection(sides: ReportSide[], siteVerdicts: readonly Si
   </div>
   <div id="flame-graph" aria-label="flame graph"></div>
   <div id="flame-tip" role="tooltip" hidden></div>
-  <p class="caption">Icicle graph, the root at the top: each box a function on the stack, its width its total (itself and everything it calls); click a box to zoom into it, click the top box (or reset) to go back. Sampled by V8's heap profiler (${formatBytes(one.tree.intervalBytes)} interval); boxes below ${formatPercent(cutShare, 1)} of the view's total are merged into "(other)".${measureNote}</p>
+  <p class="caption">Icicle graph, the root at the top: each box a function on the stack, its width its total (itself and everything it calls); click a box to zoom into it, click the top box (or reset) to go back. ${sampler}; boxes below ${formatPercent(cutShare, 1)} of the view's total are merged into "(other)".${measureNote}</p>
   ${legend}
   ${notes.length ? html`<ul class="flame-notes">${notes}</ul>` : ''}
   ${gone}
