@@ -25,7 +25,6 @@ import sys
 import threading
 import time
 
-from . import alloc_sites as _alloc_sites
 from . import checkpoints as _checkpoints
 from . import pymem as _pymem
 from . import child_exits
@@ -312,7 +311,10 @@ def start():
     agent.stats_at_start = gc.get_stats()
     gc.callbacks.append(agent.on_gc)
     # Tracing on before the program's first line (and before the checkpoints' first reading).
-    agent.alloc_sites = _alloc_sites.from_config(agent, config)
+    if config.get("allocSites"):
+        from . import alloc_sites as _alloc_sites  # only with --alloc-sites: its start-up cost is no one else's
+
+        agent.alloc_sites = _alloc_sites.from_config(agent, config)
     agent.watch_program_start(tuning.at_program_start(config))
     agent.checkpoints = _checkpoints.from_config(agent, config)
     if agent.checkpoints is not None:

@@ -72,11 +72,12 @@ def _after_fork_in_child(agent_module):
     # mem-stress: the child takes its own checkpoints (the parent's thread did not survive the fork).
     from . import checkpoints as _checkpoints
 
-    from . import alloc_sites as _alloc_sites
+    if agent.config.get("allocSites"):
+        from . import alloc_sites as _alloc_sites
 
-    # The parent's traces go on in the child (tracemalloc survives fork): the child's in-use
-    # view is what it holds, inherited blocks included; its reading thread did not survive.
-    agent.alloc_sites = _alloc_sites.from_config(agent, agent.config)
+        # The parent's traces go on in the child (tracemalloc survives fork): the child's in-use
+        # view is what it holds, inherited blocks included; its reading thread did not survive.
+        agent.alloc_sites = _alloc_sites.from_config(agent, agent.config)
     agent.checkpoints = _checkpoints.from_config(agent, agent.config)
     if agent.checkpoints is not None:
         agent.checkpoints.start()
