@@ -188,6 +188,21 @@ describe.skipIf(!PYTHON)('gc-profile -- a Python server: every process of the tr
     for (const d of dones) expect(d.gcDesync).toBe(0);
   });
 
+  it('a process that execs (gunicorn\'s USR2 re-exec: a fork execs a new master; a launcher execs the program): one row per pid, the new program\'s, with its exact counts', async () => {
+    const out = join(tmp.path, 'reexec.json');
+    const r = await runCli(['gc-profile', '--no-progress', '--out', out, '--', PYTHON!, 'reexec.py'], { cwd: SERVE });
+    expect(r.code, r.stderr).toBe(0);
+    const { truths } = truthsOf(r.stdout + r.stderr);
+    expect([...truths.values()].map((t) => t.role).sort()).toEqual(['child', 'root']);
+    const rows = expectRowsEqualTruths(out, truths);
+    // Before its exec each pid ran the launcher's code under an agent of its own: that agent ended with 'exec' and left no row.
+    expect(rows.map((x: any) => `${x.pid} ${x.role}`).sort()).toEqual([...truths.entries()].map(([pid, t]) => `${pid} ${t.role === 'root' ? 'main' : 'process'}`).sort());
+    const records = readJsonl(join(tmp.path, readJson(out).runs[0].samplesFile));
+    expect(records.filter((x) => x.type === 'done' && x.reason === 'exec')).toHaveLength(2);
+    const b = readJson(out);
+    expect(b.metrics['gc.count.gen0'].value).toBe(rows.reduce((n: number, x: any) => n + x.pythonGc.counts.gen0, 0));
+  });
+
   it('python -m pkg: the window starts at the package\'s __main__ (its __init__\'s collections left out), counts exact', async () => {
     const out = join(tmp.path, 'pkg.json');
     const r = await runCli(['gc-profile', '--no-progress', '--out', out, '--', PYTHON!, '-m', 'pkg_main'], { cwd: SERVE });

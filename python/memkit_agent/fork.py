@@ -11,6 +11,12 @@ starts when this hook ends, so collections in the parent are never counted twice
 A forked child often ends with os._exit (multiprocessing does, after its own exit
 functions), which runs no atexit handler: the child's os._exit is wrapped so the agent
 sends its last batch first.
+
+A measured process that execs (gunicorn's USR2 re-exec forks, then execs a new master; a
+launcher that execs the real program) keeps its pid and start time, and the new program
+loads its own agent and says its own hello: os.execv and os.execve (every os.exec*
+function ends in one of them) are wrapped so the old agent first sends its last batch and
+a done with reason 'exec', which tells memkit that this pid's program is the next hello's.
 """
 
 import gc
@@ -21,6 +27,7 @@ import sys
 def install(agent_module):
     if hasattr(os, "register_at_fork"):
         os.register_at_fork(after_in_child=lambda: _after_fork_in_child(agent_module))
+    _wrap_exec(agent_module)
 
 
 def own_start_ticks():
@@ -111,6 +118,26 @@ def _wrap_os_exit():
         _real_exit[0](code)
 
     os._exit = _exit
+
+
+def _wrap_exec(agent_module):
+    for name in ("execv", "execve"):
+        real = getattr(os, name, None)
+        if real is None or getattr(real, "_memkit_real", None) is not None:
+            continue
+
+        def _exec(*args, _real=real):
+            try:
+                agent = agent_module._state
+                if agent is not None and agent.pid == os.getpid():
+                    agent.finish("exec")  # the socket is close-on-exec: nothing is sent after this
+            except Exception:
+                pass
+            return _real(*args)
+
+        _exec._memkit_real = real
+        _exec.__name__ = name
+        setattr(os, name, _exec)
 
 
 def _say_unmeasured(err):
