@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { FIXTURES, readJson, readJsonl, runCli, tempDir, type CliResult } from './helpers/cli.js';
@@ -70,27 +71,51 @@ function rowFigures(row: any): Omit<Truth, 'role'> {
   return { counts: [py.counts.gen0, py.counts.gen1, py.counts.gen2], collected: py.collected, uncollectable: py.uncollectable };
 }
 
-function get(port: number): Promise<boolean> {
+/** One GET: the pid in the body ("ok <pid>") of a 200 response, else undefined. */
+function get(port: number): Promise<number | undefined> {
   return new Promise((resolve) => {
     const req = request({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 10_000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode === 200));
-      res.on('error', () => resolve(false));
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve(res.statusCode === 200 ? Number(/^ok (\d+)/.exec(body)?.[1]) : undefined));
+      res.on('error', () => resolve(undefined));
     });
-    req.on('error', () => resolve(false));
+    req.on('error', () => resolve(undefined));
     req.on('timeout', () => req.destroy());
     req.end();
   });
 }
 
-/** Runs memkit and, while it runs, GETs the server one request after another: the responses that came back 200. */
-async function runWithLoad(args: string[], port: number): Promise<{ r: CliResult; ok: number }> {
+function parentOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+/**
+ * Runs memkit and, while it runs, GETs the server one request after another: the responses
+ * that came back 200. With `stopAfterWorkers`, once that many workers have answered (and 20
+ * requests), the test stops the server itself with SIGTERM to the workers' parent, as
+ * `docker stop` or systemd would: a stop while a worker boots (before its own signal
+ * handlers) is lost by gunicorn and uvicorn, and a loaded machine boots them slowly.
+ */
+async function runWithLoad(args: string[], port: number, stopAfterWorkers?: number): Promise<{ r: CliResult; ok: number }> {
   let done = false;
   const run = runCli(args, { cwd: SERVE }).finally(() => (done = true));
   let ok = 0;
+  const pids = new Set<number>();
+  let stopped = false;
   while (!done) {
-    if (await get(port)) ok++;
-    else await new Promise((r) => setTimeout(r, 50)); // not listening yet, or shutting down
+    const pid = await get(port);
+    if (pid === undefined) {
+      await new Promise((r) => setTimeout(r, 50)); // not listening yet, or shutting down
+      continue;
+    }
+    ok++;
+    pids.add(pid);
+    if (stopAfterWorkers !== undefined && !stopped && ((pids.size >= stopAfterWorkers && ok >= 20) || ok >= 300)) {
+      stopped = true;
+      process.kill(parentOf(pid), 'SIGTERM');
+    }
   }
   return { r: await run, ok };
 }
@@ -139,11 +164,11 @@ describe.skipIf(!PYTHON)('gc-profile -- a Python server: every process of the tr
     }
   });
 
-  it.skipIf(!GUNICORN)('gunicorn -w 2 (sync workers forked by the arbiter, stopped gracefully by memkit\'s SIGTERM): each worker with its own exact counts', async () => {
+  it.skipIf(!GUNICORN)('gunicorn -w 2 (sync workers forked by the arbiter, stopped gracefully on SIGTERM): each worker with its own exact counts', async () => {
     const port = await freePort();
     const out = join(tmp.path, 'gunicorn.json');
-    const args = ['gc-profile', '--no-progress', '--duration', '4', '--out', out, '--', GUNICORN!, '-c', 'gunicorn_truth.py', '-w', '2', '-b', `127.0.0.1:${port}`, 'wsgi_app:app'];
-    const { r, ok } = await runWithLoad(args, port);
+    const args = ['gc-profile', '--no-progress', '--out', out, '--', GUNICORN!, '-c', 'gunicorn_truth.py', '-w', '2', '-b', `127.0.0.1:${port}`, 'wsgi_app:app'];
+    const { r, ok } = await runWithLoad(args, port, 2);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/memkit: the Python agent/);
     expect(r.stderr).toMatch(/Shutting down: Master/); // gunicorn's own graceful shutdown ran
@@ -195,7 +220,7 @@ describe.skipIf(!PYTHON)('gc-profile -- a Python server: every process of the tr
       expect(afterReading.length, `checkpoints in worker ${pid}`).toBeGreaterThan(3);
       const row = rowFigures(rows.find((x: any) => x.pid === pid));
       const memkitCollected = afterReading.reduce((n, x) => n + x, 0);
-      expect({ pid, counts: [row.counts[0], row.counts[1], row.counts[2]! + afterReading.length], collected: row.collected + memkitCollected }).toEqual({
+      expect({ pid, counts: [row.counts[0], row.counts[1], row.counts[2]! + afterReading.length], collected: row.collected + memkitCollected }, `checkpoints ${JSON.stringify(checkpoints)}`).toEqual({
         pid,
         counts: truth.counts,
         collected: truth.collected,
@@ -206,8 +231,8 @@ describe.skipIf(!PYTHON)('gc-profile -- a Python server: every process of the tr
   it.skipIf(!SYSTEM_PYTHON_UVICORN)('uvicorn --workers 2 (workers started by multiprocessing spawn): the supervisor and each worker measured, a worker\'s counts covering its own', async () => {
     const port = await freePort();
     const out = join(tmp.path, 'uvicorn.json');
-    const args = ['gc-profile', '--no-progress', '--duration', '5', '--out', out, '--', '/usr/bin/python3', '-m', 'uvicorn', 'asgi_app:app', '--host', '127.0.0.1', '--port', String(port), '--workers', '2'];
-    const { r, ok } = await runWithLoad(args, port);
+    const args = ['gc-profile', '--no-progress', '--out', out, '--', '/usr/bin/python3', '-m', 'uvicorn', 'asgi_app:app', '--host', '127.0.0.1', '--port', String(port), '--workers', '2'];
+    const { r, ok } = await runWithLoad(args, port, 2);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/memkit: the Python agent/);
     const { truths, served } = truthsOf(r.stdout + r.stderr);
