@@ -63,25 +63,33 @@ def _collection_elsewhere(agent):
     return True
 
 
+# Set by the before-fork hook when its wait ended at the bound, read in the child (a copy).
+_waited_in_vain = [False]
+
+
 def _before_fork(agent_module):
+    _waited_in_vain[0] = False
     try:
         agent = agent_module._state
         if agent is None or agent.finished or agent.pid != os.getpid():
             return
         deadline = time.monotonic() + _FORK_WAIT_S
-        while _collection_elsewhere(agent) and time.monotonic() < deadline:
+        while _collection_elsewhere(agent):
+            if time.monotonic() >= deadline:
+                _waited_in_vain[0] = True
+                return
             time.sleep(0.0005)  # releases the GIL: the other thread ends its collection
     except Exception:
         pass
 
 
-def _forked_inside_collection(parent_agent):
-    """Only when the parent's agent saw a collection under way at the fork (rare: the
-    before-fork hook waited for it), a gen0 collection tells whether this process's collector
-    is stuck: a fork from a finalizer of the forking thread's own collection is not (the
-    child finishes that collection), and the wait may have ended at its bound."""
-    cp = parent_agent.checkpoints
-    if not parent_agent.in_gc and (cp is None or cp.collecting_ident is None):
+def _forked_inside_collection():
+    """Only when the fork went ahead with a collection still under way: a gen0 collection
+    tells whether this process's collector is stuck. (A fork from a finalizer of the forking
+    thread's own collection, which the agent cannot tell from another thread's, also waits
+    1 s and is reported stuck, though the child finishes that collection: CPython leaves such
+    a child in the middle of it anyway.)"""
+    if not _waited_in_vain[0]:
         return False
     try:
         before = gc.get_stats()[0]["collections"]
@@ -119,9 +127,9 @@ def _after_fork_in_child(agent_module):
         pass
     if sys.getprofile() is not None and parent_agent.window_start[0] is None:
         sys.setprofile(None)  # forked before the parent's __main__ ran: the hook was the agent's
-    stuck = _forked_inside_collection(parent_agent)
     if _about_to_exec():
         return  # the exec'd program loads its own agent from PYTHONPATH and says its own hello
+    stuck = _forked_inside_collection()
     try:
         agent = agent_module._Agent(parent_agent.path, parent_agent.config)
     except Exception as err:
