@@ -11,16 +11,92 @@ starts when this hook ends, so collections in the parent are never counted twice
 A forked child often ends with os._exit (multiprocessing does, after its own exit
 functions), which runs no atexit handler: the child's os._exit is wrapped so the agent
 sends its last batch first.
+
+A measured process that execs (gunicorn's USR2 re-exec forks, then execs a new master; a
+launcher that execs the real program) keeps its pid and start time, and the new program
+loads its own agent and says its own hello: os.execv and os.execve (every os.exec*
+function ends in one of them) are wrapped so the old agent first sends its last batch and
+a done with reason 'exec', which tells memkit that this pid's program is the next hello's.
+
+A fork must not happen in the middle of a collection on another thread: CPython copies its
+"a collection is under way" flag into the child, where no thread will ever clear it, and
+the child's collector never runs again (automatic collections and gc.collect() alike). The
+agent's callbacks run Python code inside every collection and mem-stress's checkpoint
+thread runs long full collections, so the GIL often passes to a thread that forks right
+there (gunicorn's arbiter forking a worker lost its worker's collector about one run in
+ten). The before-fork hook waits (the GIL released) until no other thread is inside a
+collection the agent can see; the child says so on stderr if it was forked inside one all
+the same.
 """
 
 import gc
 import os
 import sys
+import threading
+import time
+
+# How long a fork waits for another thread's collection to end: a bound, never a deadlock.
+_FORK_WAIT_S = 1.0
 
 
 def install(agent_module):
     if hasattr(os, "register_at_fork"):
-        os.register_at_fork(after_in_child=lambda: _after_fork_in_child(agent_module))
+        # Before hooks run last registered first: this one, registered at start-up, runs just before the fork.
+        os.register_at_fork(before=lambda: _before_fork(agent_module), after_in_child=lambda: _after_fork_in_child(agent_module))
+    _wrap_exec(agent_module)
+
+
+def _collection_elsewhere(agent):
+    """A collection under way that this thread is not running: one the agent's callbacks are
+    between the start and the end of (in_gc), or mem-stress's gc.collect() on its thread."""
+    cp = agent.checkpoints
+    if cp is not None and cp.collecting_ident not in (None, threading.get_ident()):
+        return True
+    if not agent.in_gc:
+        return False
+    frame = sys._getframe(1)
+    own = agent.on_gc.__func__.__code__
+    while frame is not None:
+        if frame.f_code is own:
+            return False  # forked from this thread's own gc callback: nothing to wait for
+        frame = frame.f_back
+    return True
+
+
+# Set by the before-fork hook when its wait ended at the bound, read in the child (a copy).
+_waited_in_vain = [False]
+
+
+def _before_fork(agent_module):
+    _waited_in_vain[0] = False
+    try:
+        agent = agent_module._state
+        if agent is None or agent.finished or agent.pid != os.getpid():
+            return
+        deadline = time.monotonic() + _FORK_WAIT_S
+        while _collection_elsewhere(agent):
+            if time.monotonic() >= deadline:
+                _waited_in_vain[0] = True
+                return
+            time.sleep(0.0005)  # releases the GIL: the other thread ends its collection
+    except Exception:
+        pass
+
+
+def _forked_inside_collection():
+    """Only when the fork went ahead with a collection still under way: a gen0 collection
+    tells whether this process's collector is stuck. (A fork from a finalizer of the forking
+    thread's own collection, which the agent cannot tell from another thread's, also waits
+    1 s and is reported stuck, though the child finishes that collection: CPython leaves such
+    a child in the middle of it anyway.)"""
+    if not _waited_in_vain[0]:
+        return False
+    try:
+        before = gc.get_stats()[0]["collections"]
+        gc.collect(0)  # before the child's window and callbacks: no one counts it
+        return gc.get_stats()[0]["collections"] == before
+    except Exception:
+        return False
 
 
 def own_start_ticks():
@@ -53,6 +129,7 @@ def _after_fork_in_child(agent_module):
         sys.setprofile(None)  # forked before the parent's __main__ ran: the hook was the agent's
     if _about_to_exec():
         return  # the exec'd program loads its own agent from PYTHONPATH and says its own hello
+    stuck = _forked_inside_collection()
     try:
         agent = agent_module._Agent(parent_agent.path, parent_agent.config)
     except Exception as err:
@@ -69,20 +146,26 @@ def _after_fork_in_child(agent_module):
     agent.window_start[0] = agent.now()
     # The mark goes out now, so a child that never collects and is killed still has its window.
     agent.send_marks()
+    if stuck:
+        _say_collector_stuck()
+        return  # no checkpoints: gc.collect() does nothing in this process
     # mem-stress: the child takes its own checkpoints (the parent's thread did not survive the fork).
-    from . import checkpoints as _checkpoints
+    try:
+        from . import checkpoints as _checkpoints
 
-    if agent.config.get("allocSites"):
-        from . import alloc_sites as _alloc_sites
+        if agent.config.get("allocSites"):
+            from . import alloc_sites as _alloc_sites
 
-        # The parent's traces go on in the child (tracemalloc survives fork): the child's in-use
-        # view is what it holds, inherited blocks included; its reading thread did not survive.
-        agent.alloc_sites = _alloc_sites.from_config(agent, agent.config)
-    agent.checkpoints = _checkpoints.from_config(agent, agent.config)
-    if agent.checkpoints is not None:
-        agent.checkpoints.start()
-    if agent.alloc_sites is not None:
-        agent.alloc_sites.start_thread()
+            # The parent's traces go on in the child (tracemalloc survives fork): the child's in-use
+            # view is what it holds, inherited blocks included; its reading thread did not survive.
+            agent.alloc_sites = _alloc_sites.from_config(agent, agent.config)
+        agent.checkpoints = _checkpoints.from_config(agent, agent.config)
+        if agent.checkpoints is not None:
+            agent.checkpoints.start()
+        if agent.alloc_sites is not None:
+            agent.alloc_sites.start_thread()
+    except Exception as err:
+        agent.fail(err)  # one memkit: line, never a traceback from the fork hook
 
 
 def _about_to_exec():
@@ -119,6 +202,33 @@ def _wrap_os_exit():
         _real_exit[0](code)
 
     os._exit = _exit
+
+
+def _wrap_exec(agent_module):
+    for name in ("execv", "execve"):
+        real = getattr(os, name, None)
+        if real is None or getattr(real, "_memkit_real", None) is not None:
+            continue
+
+        def _exec(*args, _real=real):
+            try:
+                agent = agent_module._state
+                if agent is not None and agent.pid == os.getpid():
+                    agent.finish("exec")  # the socket is close-on-exec: nothing is sent after this
+            except Exception:
+                pass
+            return _real(*args)
+
+        _exec._memkit_real = real
+        _exec.__name__ = name
+        setattr(os, name, _exec)
+
+
+def _say_collector_stuck():
+    try:
+        sys.stderr.write("memkit: pid %d was forked while another thread of its parent was inside a collection: CPython's collector will not run in it again (no automatic collection, gc.collect() does nothing)\n" % os.getpid())
+    except Exception:
+        pass
 
 
 def _say_unmeasured(err):

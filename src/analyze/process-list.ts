@@ -47,6 +47,9 @@ export function treeProcesses(data: RunData): TreeProcess[] {
   for (const [agentId, iso] of isolatesOf(data)) {
     const hello = iso.hello;
     if (!hello) continue; // records of an agent whose hello never arrived: no pid to place them
+    // The program this process exec'd away from (a fork's moment before gunicorn's re-exec): the
+    // pid's row is the new program's, whose agent said the next hello.
+    if (iso.done?.reason === 'exec') continue;
     let p = processOf(procs, hello);
     if (!p) {
       p = {

@@ -298,7 +298,8 @@ export interface DoneMessage {
   type: 'done';
   tMs: number;
   steps: number;
-  reason: 'duration' | 'steps' | 'stopped' | 'exit';
+  /** 'exec': a Python process exec'd; the next hello under its pid is the new program's (python/memkit_agent/fork.py). */
+  reason: 'duration' | 'steps' | 'stopped' | 'exit' | 'exec';
   /** GC events the two observation sources disagreed on (expected 0). */
   gcDesync: number;
   /** A command's process: its exit code as the 'exit' event saw it. */
