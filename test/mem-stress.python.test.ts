@@ -88,6 +88,12 @@ describe.skipIf(!PYTHON)('mem-stress -- python <leaking program>', () => {
     expect(r.result.stdout).toMatch(/Leak verdict: leak\n\s+evidence: live memory .* grows steadily/);
     expect(r.baseline.extra.runs[0].leak.points).toBeGreaterThanOrEqual(4);
     expect(r.result.stderr).not.toMatch(/memkit: the Python agent/);
+    // No V8 words for a Python program: its live memory is named as what it is, and no V8 heap row or metric.
+    expect(r.result.stdout).toMatch(/│ live memory \(right after gc\.collect\(\)\) +│ +\+[\d.]+ [KM]B │/);
+    expect(r.result.stdout).not.toMatch(/V8 heap|heap \+ external/);
+    expect(r.baseline.metrics['live.growth_bytes'].value).toBeGreaterThan(0);
+    expect(r.baseline.metrics['heap.used.growth_bytes']).toBeUndefined();
+    expect(r.baseline.metrics['heap.used.slope_bytes_per_min']).toBeUndefined();
   });
 
   it("a program that traces with tracemalloc: the live figure is tracemalloc's traced bytes, and the verdict says so", () => {

@@ -56,14 +56,16 @@ export function analyzeStressRun(data: RunData, opts: { phaseOrder?: string[]; m
   // A scenario reads its heap at the window's end too; a command's last reading is its last checkpoint.
   const heapAtWarmup = isCommand ? readings[0]?.heapBytes : warm?.heapUsedAfterGcBytes;
   const heapAtEnd = isCommand ? readings[readings.length - 1]?.heapBytes : findMark(data, 'measure-end')?.heapUsedAfterGcBytes;
-  if (heapAtWarmup !== undefined && heapAtEnd !== undefined) m['heap.used.growth_bytes'] = heapAtEnd - heapAtWarmup;
+  // A Python program has no V8 heap: its checkpoints' figure is the live memory itself (RSS or tracemalloc), already live.*.
+  const v8Heap = data.hello?.runtime !== 'python';
+  if (v8Heap && heapAtWarmup !== undefined && heapAtEnd !== undefined) m['heap.used.growth_bytes'] = heapAtEnd - heapAtWarmup;
   if (livePoints.length >= 2) m['live.growth_bytes'] = livePoints[livePoints.length - 1]!.liveBytes - livePoints[0]!.liveBytes;
   if (liveSlope) m['live.slope_bytes_per_min'] = liveSlope.slope * PER_MIN;
   const heapPoints = isCommand
     ? readings.map((r) => ({ tMs: r.tMs, bytes: r.heapBytes }))
     : data.marks.filter((k) => k.heapUsedAfterGcBytes !== undefined && k.tMs >= steady.startMs).map((k) => ({ tMs: k.tMs, bytes: k.heapUsedAfterGcBytes! }));
   const heapSlope = fitSlope(heapPoints.map((k) => k.tMs), heapPoints.map((k) => k.bytes));
-  if (heapSlope) m['heap.used.slope_bytes_per_min'] = heapSlope.slope * PER_MIN;
+  if (v8Heap && heapSlope) m['heap.used.slope_bytes_per_min'] = heapSlope.slope * PER_MIN;
 
   // Steps and their latency after warm-up (a command has steps only from a load driver's progress).
   const endSteps = isCommand ? data.progress?.steps : (findMark(data, 'measure-end')?.steps ?? data.progress?.steps);

@@ -139,7 +139,13 @@ export async function measureSession<K extends MeasuredKind, A extends RunAnalys
       notes.push('no memkit agent reported from inside this command (not a Node program?): RSS and CPU only, sampled from outside');
     }
     const desync = runs.reduce((n, r) => n + (r.outcome.data.done?.gcDesync ?? 0), 0);
-    if (desync > 0) notes.push(`${desync} GC events had no heap figures (the two V8 observation sources disagreed)`);
+    if (desync > 0) {
+      notes.push(
+        first?.runtime === 'python'
+          ? `${desync} collections the Python agent's gc callbacks missed (gc.get_stats() counted them: another callback raised before memkit's, or its process forked inside one)`
+          : `${desync} GC events had no heap figures (the two V8 observation sources disagreed)`,
+      );
+    }
     if (target.type === 'command') {
       for (const r of runs) {
         const facts = selection.kind === 'all' ? undefined : selectionFactsOf(r.outcome.data);

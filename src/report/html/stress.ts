@@ -3,6 +3,7 @@ import { assertionsOf, leakOf, stressRunsOf } from '../../baseline/sections.js';
 import { formatCount, formatMs, formatPercent } from '../../units/format.js';
 import { html, type SafeHtml } from './escape.js';
 import { formatMetric, metricUnit } from '../metric-format.js';
+import { liveMemoryLabel } from '../live-memory-label.js';
 import type { Verdict } from './summary.js';
 
 /**
@@ -47,8 +48,8 @@ export function renderLeakSection(b: Baseline): SafeHtml | undefined {
     <thead><tr><th>after warm-up</th><th class="num">growth</th><th class="num">slope</th></tr></thead>
     <tbody>
       <tr><td>RSS (from outside)</td>${cell('rss.growth_bytes')}${cell('rss.slope_bytes_per_min')}</tr>
-      <tr><td>live memory (heap + external after GC)</td>${cell('live.growth_bytes')}${cell('live.slope_bytes_per_min')}</tr>
-      <tr><td>V8 heap (after GC)</td>${cell('heap.used.growth_bytes')}${cell('heap.used.slope_bytes_per_min')}</tr>
+      <tr><td>${liveMemoryLabel(b)}</td>${cell('live.growth_bytes')}${cell('live.slope_bytes_per_min')}</tr>
+      ${b.environment.runtime === 'python' ? '' : html`<tr><td>V8 heap (after GC)</td>${cell('heap.used.growth_bytes')}${cell('heap.used.slope_bytes_per_min')}</tr>`}
     </tbody>
   </table>
   <p class="caption">Judged on the live memory right after memkit's forced GCs (the black dots on the memory chart), which garbage cannot inflate.</p>

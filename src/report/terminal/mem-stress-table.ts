@@ -4,6 +4,7 @@ import { formatBytes, formatCount, formatMs, formatPercent, formatRate } from '.
 import { palette } from './color.js';
 import { renderGcProfile } from './gc-profile-table.js';
 import { renderTable } from './table.js';
+import { liveMemoryLabel } from '../live-memory-label.js';
 
 /** The terminal report of a mem-stress baseline: gc-profile's tables plus the soak test's. */
 export function renderMemStress(b: Baseline, opts: { color: boolean }): string {
@@ -54,8 +55,8 @@ export function renderMemStress(b: Baseline, opts: { color: boolean }): string {
         head: ['', 'growth', 'slope'],
         rows: [
           ['RSS (from outside)', v('rss.growth_bytes', (x) => formatBytes(x, { signed: true })), slope('rss.slope_bytes_per_min')],
-          ['live memory (heap + external after GC)', v('live.growth_bytes', (x) => formatBytes(x, { signed: true })), slope('live.slope_bytes_per_min')],
-          ['V8 heap (after GC)', v('heap.used.growth_bytes', (x) => formatBytes(x, { signed: true })), slope('heap.used.slope_bytes_per_min')],
+          [liveMemoryLabel(b), v('live.growth_bytes', (x) => formatBytes(x, { signed: true })), slope('live.slope_bytes_per_min')],
+          ...(b.environment.runtime === 'python' ? [] : [['V8 heap (after GC)', v('heap.used.growth_bytes', (x) => formatBytes(x, { signed: true })), slope('heap.used.slope_bytes_per_min')]]),
         ],
         alignRight: [1, 2],
         color: opts.color,
