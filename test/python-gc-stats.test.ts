@@ -24,6 +24,17 @@ const hello = (runtime?: 'python'): HelloMessage => ({
 });
 
 describe("CPython's collections", () => {
+  it("in a tree's selection, a process's collections before its own program start are its start-up, even inside the tree's window", () => {
+    const data = emptyRunData();
+    addRecord(data, hello('python'));
+    addRecord(data, pyBatch([[20, G0, 0.5, 11, 0], [30, G0, 1, 13, 0], [40, G1, 4, 17, 1]]));
+    // The second collection is a spawned child's, before its __main__ (process-merge.ts flags it).
+    const s = pythonGcStats(data.gc, { startMs: 10, endMs: 100 }, { beforeProgramStart: Uint8Array.from([0, 1, 0]) })!;
+    expect([s.byGeneration[0].count, s.byGeneration[1].count]).toEqual([1, 1]);
+    expect(s.beforeWindow).toEqual({ 0: 1, 1: 0, 2: 0 });
+    expect(s.all.collected).toBe(11 + 17);
+  });
+
   it('counts per generation inside the window only; what came before it is start-up, kept apart', () => {
     const data = emptyRunData();
     addRecord(data, hello('python'));

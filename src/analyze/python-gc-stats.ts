@@ -55,7 +55,13 @@ export interface PythonGcStats {
 }
 
 /** Undefined when the run has no Python collection records at all (a Node run). */
-export function pythonGcStats(gc: GcColumns, window: Window, opts: { timeRatioSpanMs?: number } = {}): PythonGcStats | undefined {
+/**
+ * `beforeProgramStart` (a selection of a command's tree, process-merge.ts): a flag per
+ * collection, set where it came before its own process's program start (a spawned or
+ * exec'd interpreter's start-up inside the tree's window), so the tree's totals are the
+ * sum of its processes' rows.
+ */
+export function pythonGcStats(gc: GcColumns, window: Window, opts: { timeRatioSpanMs?: number; beforeProgramStart?: Uint8Array } = {}): PythonGcStats | undefined {
   if (!gc.collected) return undefined;
   const pauses: Record<PythonGeneration, number[]> = { 0: [], 1: [], 2: [] };
   const collected = { 0: 0, 1: 0, 2: 0 };
@@ -68,6 +74,10 @@ export function pythonGcStats(gc: GcColumns, window: Window, opts: { timeRatioSp
     if (gen === undefined) continue;
     sawPython = true;
     if (gc.src[i] === GcSource.Checkpoint) continue;
+    if (opts.beforeProgramStart?.[i]) {
+      beforeWindow[gen]++;
+      continue;
+    }
     if (!inWindow(gc.tMs[i]!, window)) {
       if (gc.tMs[i]! < window.startMs) beforeWindow[gen]++;
       continue;

@@ -42,7 +42,7 @@ export function analyzeRun(data: RunData): RunAnalysis {
         ...(selection ? { beforeProgramStart: selection.gcBeforeProgramStart, timeRatioSpanMs: selection.isolateLifeMs } : {}),
       })
     : undefined;
-  const pythonGc = pythonGcStats(data.gc, window);
+  const pythonGc = pythonGcStats(data.gc, window, selection ? { beforeProgramStart: selection.gcBeforeProgramStart, timeRatioSpanMs: selection.isolateLifeMs } : {});
   const memory = memoryStats(data, window);
   const alloc = instrumented
     ? allocationInWindow(data.gc, data.mem, window, {
