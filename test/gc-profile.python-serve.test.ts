@@ -204,23 +204,27 @@ describe.skipIf(!PYTHON)('gc-profile -- a Python server: every process of the tr
     for (const row of rows) expect(row.leak?.verdict ?? 'none', `${row.pid} ${row.role} ${JSON.stringify(row.leak)}`).toMatch(/^(no leak|inconclusive)$/);
     expect(b.extra.leak.verdict).toMatch(/^(no leak|inconclusive)$/);
     // memkit's forced checkpoints are left out of a row's counts; with them it is the worker's own gc.get_stats()
-    // from post_fork's reading. The first checkpoint is taken in memkit's after-fork hook, inside os.fork(), before that reading.
+    // from post_fork's reading. The first checkpoint's thread starts in memkit's after-fork hook, inside os.fork():
+    // it collects before or after that reading, as the scheduler has it, so the reading's time decides.
     const records = readJsonl(join(tmp.path, b.runs[0].samplesFile));
+    const startMs = new Map([...(r.stdout + r.stderr).matchAll(/^TRUTH-START pid=(\d+) ms=([\d.]+)$/gm)].map((m) => [Number(m[1]), Number(m[2])]));
     for (const [pid, truth] of truths) {
       const agentId = records.find((x) => x.type === 'hello' && x.pid === pid).agentId;
-      const checkpoints: number[] = []; // collected, by memkit's collection in time order
+      const checkpoints: Array<{ tMs: number; collected: number }> = []; // memkit's collections in time order
       for (const g of records.filter((x) => x.type === 'gc' && x.agentId === agentId)) {
         g.src.forEach((src: number, i: number) => {
           if (src !== 1) return;
           expect(g.kind[i]).toBe(1024); // a checkpoint is a full collection
-          checkpoints.push(g.collected[i]);
+          checkpoints.push({ tMs: g.tMs[i], collected: g.collected[i] });
         });
       }
-      const afterReading = checkpoints.slice(1);
+      const readAt = startMs.get(pid);
+      expect(readAt, `TRUTH-START of worker ${pid}`).toBeDefined();
+      const afterReading = checkpoints.filter((c) => c.tMs >= readAt!).map((c) => c.collected);
       expect(afterReading.length, `checkpoints in worker ${pid}`).toBeGreaterThan(3);
       const row = rowFigures(rows.find((x: any) => x.pid === pid));
       const memkitCollected = afterReading.reduce((n, x) => n + x, 0);
-      expect({ pid, counts: [row.counts[0], row.counts[1], row.counts[2]! + afterReading.length], collected: row.collected + memkitCollected }, `checkpoints ${JSON.stringify(checkpoints)}`).toEqual({
+      expect({ pid, counts: [row.counts[0], row.counts[1], row.counts[2]! + afterReading.length], collected: row.collected + memkitCollected }, `checkpoints ${JSON.stringify(checkpoints)}, read at ${readAt}`).toEqual({
         pid,
         counts: truth.counts,
         collected: truth.collected,
