@@ -205,9 +205,10 @@ describe.skipIf(!PYTHON)('gc-profile -- a Python server: every process of the tr
     expect(b.extra.leak.verdict).toMatch(/^(no leak|inconclusive)$/);
     // memkit's forced checkpoints are left out of a row's counts; with them it is the worker's own gc.get_stats()
     // from post_fork's reading. The first checkpoint's thread starts in memkit's after-fork hook, inside os.fork():
-    // it collects before or after that reading, as the scheduler has it, so the reading's time decides.
+    // it collects before or after that reading, as the scheduler has it, so the reading's time decides; and
+    // one can land after worker_exit's last reading (memkit's stop, then gunicorn's graceful exit, under load).
     const records = readJsonl(join(tmp.path, b.runs[0].samplesFile));
-    const startMs = new Map([...(r.stdout + r.stderr).matchAll(/^TRUTH-START pid=(\d+) ms=([\d.]+)$/gm)].map((m) => [Number(m[1]), Number(m[2])]));
+    const spans = new Map([...(r.stdout + r.stderr).matchAll(/^TRUTH-SPAN pid=(\d+) start=([\d.]+) end=([\d.]+)$/gm)].map((m) => [Number(m[1]), { startMs: Number(m[2]), endMs: Number(m[3]) }]));
     for (const [pid, truth] of truths) {
       const agentId = records.find((x) => x.type === 'hello' && x.pid === pid).agentId;
       const checkpoints: Array<{ tMs: number; collected: number }> = []; // memkit's collections in time order
@@ -218,13 +219,13 @@ describe.skipIf(!PYTHON)('gc-profile -- a Python server: every process of the tr
           checkpoints.push({ tMs: g.tMs[i], collected: g.collected[i] });
         });
       }
-      const readAt = startMs.get(pid);
-      expect(readAt, `TRUTH-START of worker ${pid}`).toBeDefined();
-      const afterReading = checkpoints.filter((c) => c.tMs >= readAt!).map((c) => c.collected);
+      const span = spans.get(pid);
+      expect(span, `TRUTH-SPAN of worker ${pid}`).toBeDefined();
+      const afterReading = checkpoints.filter((c) => c.tMs >= span!.startMs && c.tMs < span!.endMs).map((c) => c.collected);
       expect(afterReading.length, `checkpoints in worker ${pid}`).toBeGreaterThan(3);
       const row = rowFigures(rows.find((x: any) => x.pid === pid));
       const memkitCollected = afterReading.reduce((n, x) => n + x, 0);
-      expect({ pid, counts: [row.counts[0], row.counts[1], row.counts[2]! + afterReading.length], collected: row.collected + memkitCollected }, `checkpoints ${JSON.stringify(checkpoints)}, read at ${readAt}`).toEqual({
+      expect({ pid, counts: [row.counts[0], row.counts[1], row.counts[2]! + afterReading.length], collected: row.collected + memkitCollected }, `checkpoints ${JSON.stringify(checkpoints)}, read over ${JSON.stringify(span)}`).toEqual({
         pid,
         counts: truth.counts,
         collected: truth.collected,
