@@ -169,8 +169,12 @@ describe.skipIf(!PYTHON)("memkit's collections", () => {
     }
     // Enough of memkit's collections in the window that leaving them out shows.
     expect(memkitGen2).toBeGreaterThanOrEqual(2);
-    expect(b.metrics['gc.count.gen0'].value).toBe(truth[0]!.collections);
-    expect(b.metrics['gc.count.gen1'].value).toBe(truth[1]!.collections);
+    // What to read when it fails: the agent's own check against gc.get_stats() and the window's edges.
+    const done = records.find((x) => x.type === 'done');
+    const edges = records.filter((x) => x.type === 'mark' && /measure|program/.test(x.label)).map((x) => `${x.label}@${x.tMs}`);
+    const why = `done ${JSON.stringify(done)}; ${edges.join(' ')}`;
+    expect(b.metrics['gc.count.gen0'].value, why).toBe(truth[0]!.collections);
+    expect(b.metrics['gc.count.gen1'].value, why).toBe(truth[1]!.collections);
     expect(b.metrics['gc.count.gen2'].value + memkitGen2).toBe(truth[2]!.collections);
     expect(b.metrics['gc.collected.gen2'].value + memkitCollected).toBe(truth[2]!.collected);
   });
