@@ -75,4 +75,15 @@ describe('growingSites', () => {
     expect(growingSites(records, { fromMs: 180_001, cwd: '/app', minGrowthBytes: 1e5 })).toEqual([]);
     expect(growingSites(records.map((r) => ({ ...r, why: 'periodic' as const })), { fromMs: 0, cwd: '/app', minGrowthBytes: 1e5 })).toEqual([]);
   });
+
+  it("a climb within the sampling noise of the site's readings is not named; the same climb read by every allocation is", () => {
+    // 800 KB held, read at a 64 KiB interval: one reading's noise is sqrt(800 KB × 64 KiB) ≈ 229 KB. A steady
+    // 30 KB a checkpoint over 15 checkpoints (420 KB) has a tight slope, but is under three noise deviations.
+    const climb = (intervalBytes: number): AllocProfileRecord[] =>
+      Array.from({ length: 15 }, (_, i) =>
+        encodeSamplerRead(t, [2, 800_000 + 30_000 * i, 100], { tMs: 250 * i, seq: i, why: 'checkpoint', steps: 0, source: 'gc-hooks', view: 'inuse', intervalBytes }),
+      );
+    expect(growingSites(climb(65_536), { fromMs: 0, cwd: '/app', minGrowthBytes: 4 * 65_536 })).toEqual([]);
+    expect(growingSites(climb(1), { fromMs: 0, cwd: '/app', minGrowthBytes: 4 * 65_536 }).map((x) => x.key)).toEqual(['keep@main.js']);
+  });
 });

@@ -18,7 +18,15 @@ import { fitSlope } from './regression.js';
  *    tested (many sites, one question each: a chance climb of one must not be named);
  *  - the growth it implies over the span is at least `minGrowthBytes`: a few samples'
  *    worth (an estimate made of one or two samples is noise) and a share of the live
- *    memory (what the caller passes).
+ *    memory (what the caller passes);
+ *  - and beyond the sampling noise of the site's own readings: V8 samples one allocation
+ *    per `intervalBytes` on average, so a site holding B bytes is read as a Poisson count
+ *    of samples times the interval, whose standard deviation is sqrt(B × interval). The
+ *    readings share most of their samples (the objects live on), so that noise is not
+ *    independent from point to point and a slope's interval alone underrates it: a
+ *    bounded cache of 800 KB, read at 64 KiB, was named growing by 431 KB once in a
+ *    loaded suite. The growth must be at least three standard deviations of the
+ *    difference of the first and last readings. tracemalloc counts every block (interval 1).
  * Per isolate (each has its own checkpoints and clock), slopes added over isolates.
  */
 
@@ -48,13 +56,14 @@ export function growingSites(records: readonly AllocProfileRecord[], opts: Growi
     byAgent.set(agentOf(r), list);
   }
   // Per isolate: each checkpoint's in-use bytes per site.
-  const series: Array<{ tMs: number[]; bytes: Map<string, number>[] }> = [];
+  const series: Array<{ tMs: number[]; bytes: Map<string, number>[]; intervalBytes: number }> = [];
   const labels = new Map<string, string>();
   for (const list of byAgent.values()) {
     if (list.length < MIN_POINTS) continue;
     list.sort((a, b) => a.seq - b.seq);
     series.push({
       tMs: list.map((r) => r.tMs),
+      intervalBytes: Math.max(...list.map((r) => r.intervalBytes)),
       bytes: list.map((r) => {
         const m = new Map<string, number>();
         for (const s of allocSites(allocTreeOf(r, opts.cwd, opts.original))) {
@@ -75,8 +84,10 @@ export function growingSites(records: readonly AllocProfileRecord[], opts: Growi
     let variance = 0;
     let growth = 0;
     let points = 0;
+    let noiseVariance = 0;
     for (const s of series) {
       const y = s.bytes.map((m) => m.get(key) ?? 0);
+      noiseVariance += s.intervalBytes * (y[0]! + y[y.length - 1]!);
       const fit = fitSlope(s.tMs, y, confidence);
       if (!fit) continue;
       slope += fit.slope;
@@ -85,7 +96,7 @@ export function growingSites(records: readonly AllocProfileRecord[], opts: Growi
       points = Math.max(points, y.length);
     }
     const halfWidth = Math.sqrt(variance);
-    if (slope - halfWidth > 0 && growth >= opts.minGrowthBytes) {
+    if (slope - halfWidth > 0 && growth >= opts.minGrowthBytes && growth >= 3 * Math.sqrt(noiseVariance)) {
       out.push({ key, label: labels.get(key)!, slopeBytesPerMin: slope * PER_MIN, halfWidthBytesPerMin: halfWidth * PER_MIN, growthBytes: growth, points });
     }
   }
