@@ -207,29 +207,30 @@ describe.skipIf(!PYTHON)('gc-profile -- a Python server: every process of the tr
     // from post_fork's reading. The first checkpoint's thread starts in memkit's after-fork hook, inside os.fork():
     // it collects before or after that reading, as the scheduler has it, so the reading's time decides; and
     // one can land after worker_exit's last reading (memkit's stop, then gunicorn's graceful exit, under load).
+    // A collection is in gc.get_stats() from the end of its work, before its 'stop' callback: its start plus its
+    // pause (read first thing in that callback) is when, since a reading can run while the collection's
+    // 'start' callback holds the GIL loosely.
     const records = readJsonl(join(tmp.path, b.runs[0].samplesFile));
     const spans = new Map([...(r.stdout + r.stderr).matchAll(/^TRUTH-SPAN pid=(\d+) start=([\d.]+) end=([\d.]+)$/gm)].map((m) => [Number(m[1]), { startMs: Number(m[2]), endMs: Number(m[3]) }]));
     for (const [pid, truth] of truths) {
       const agentId = records.find((x) => x.type === 'hello' && x.pid === pid).agentId;
-      const checkpoints: Array<{ tMs: number; collected: number }> = []; // memkit's collections in time order
+      const checkpoints: Array<{ tMs: number; endMs: number; collected: number }> = []; // memkit's collections in time order
       for (const g of records.filter((x) => x.type === 'gc' && x.agentId === agentId)) {
         g.src.forEach((src: number, i: number) => {
           if (src !== 1) return;
           expect(g.kind[i]).toBe(1024); // a checkpoint is a full collection
-          checkpoints.push({ tMs: g.tMs[i], collected: g.collected[i] });
+          checkpoints.push({ tMs: g.tMs[i], endMs: g.tMs[i] + g.pauseMs[i], collected: g.collected[i] });
         });
       }
       const span = spans.get(pid);
       expect(span, `TRUTH-SPAN of worker ${pid}`).toBeDefined();
-      const afterReading = checkpoints.filter((c) => c.tMs >= span!.startMs && c.tMs < span!.endMs).map((c) => c.collected);
+      const afterReading = checkpoints.filter((c) => c.endMs >= span!.startMs && c.endMs < span!.endMs).map((c) => c.collected);
       expect(afterReading.length, `checkpoints in worker ${pid}`).toBeGreaterThan(3);
       const row = rowFigures(rows.find((x: any) => x.pid === pid));
       const memkitCollected = afterReading.reduce((n, x) => n + x, 0);
-      expect({ pid, counts: [row.counts[0], row.counts[1], row.counts[2]! + afterReading.length], collected: row.collected + memkitCollected }, `checkpoints ${JSON.stringify(checkpoints)}, read over ${JSON.stringify(span)}`).toEqual({
-        pid,
-        counts: truth.counts,
-        collected: truth.collected,
-      });
+      const measured = { pid, counts: [row.counts[0], row.counts[1], row.counts[2]! + afterReading.length], collected: row.collected + memkitCollected };
+      const expected = { pid, counts: truth.counts, collected: truth.collected };
+      expect(measured, `measured ${JSON.stringify(measured)} vs the worker's own ${JSON.stringify(expected)}; checkpoints ${JSON.stringify(checkpoints)}, read over ${JSON.stringify(span)}`).toEqual(expected);
     }
   });
 
