@@ -24,6 +24,17 @@ const hello = (runtime?: 'python'): HelloMessage => ({
 });
 
 describe("CPython's collections", () => {
+  it('a collection counts where it ends, as gc.get_stats() counts it: one that began on another thread just before the window opened is the window\'s', () => {
+    const data = emptyRunData();
+    addRecord(data, hello('python'));
+    // Began at 9.8 ms (memkit's checkpoint thread, its 'start' callback), the window opened at 10 ms, ended at 10.3 ms.
+    addRecord(data, pyBatch([[9.8, G0, 0.5, 3, 0], [5, G0, 0.1, 1, 0], [99.9, G1, 0.5, 2, 0]]));
+    const s = pythonGcStats(data.gc, { startMs: 10, endMs: 100 })!;
+    expect([s.byGeneration[0].count, s.byGeneration[1].count]).toEqual([1, 0]);
+    expect(s.byGeneration[0].collected).toBe(3);
+    expect(s.beforeWindow).toEqual({ 0: 1, 1: 0, 2: 0 });
+  });
+
   it("in a tree's selection, a process's collections before its own program start are its start-up, even inside the tree's window", () => {
     const data = emptyRunData();
     addRecord(data, hello('python'));

@@ -10,6 +10,11 @@ import { inWindow, type Window } from './window.js';
  * handlers (python/memkit_agent): the collections before it (interpreter start-up, site,
  * memkit's agent) are counted apart, so the counts equal the program's own
  * gc.get_stats() deltas over the same span.
+ *
+ * A collection is placed at its end (start + pause), where CPython counts it in
+ * gc.get_stats(): its callbacks are Python code, so another thread can run in the middle
+ * of one (the program's first line, a reading of its own), and a collection that started
+ * on memkit's checkpoint thread just before the window opened is the window's.
  */
 
 export const PYTHON_GENERATIONS = [0, 1, 2] as const;
@@ -35,6 +40,11 @@ export const PYTHON_GC_KIND_NAMES: readonly PythonGcKindName[] = ['gen0', 'gen1'
 export function pythonGcKindName(kind: number): PythonGcKindName | undefined {
   const gen = pythonGeneration(kind);
   return gen === undefined ? undefined : PYTHON_GC_KIND_NAMES[gen];
+}
+
+/** When a Python collection counts (gc.get_stats() adds it as its work ends); a V8 GC's own time otherwise. */
+export function pythonCollectionEndMs(gc: GcColumns, i: number): number {
+  return pythonGeneration(gc.kind[i]!) === undefined ? gc.tMs[i]! : gc.tMs[i]! + Math.max(0, gc.pauseMs[i]!);
 }
 
 export interface PythonGenerationStats {
@@ -78,8 +88,9 @@ export function pythonGcStats(gc: GcColumns, window: Window, opts: { timeRatioSp
       beforeWindow[gen]++;
       continue;
     }
-    if (!inWindow(gc.tMs[i]!, window)) {
-      if (gc.tMs[i]! < window.startMs) beforeWindow[gen]++;
+    const endMs = pythonCollectionEndMs(gc, i);
+    if (!inWindow(endMs, window)) {
+      if (endMs < window.startMs) beforeWindow[gen]++;
       continue;
     }
     pauses[gen].push(gc.pauseMs[i]!);
