@@ -47,6 +47,15 @@ def _epoch_offset_ms():
     return time.time() * 1000.0 - _perf_counter() * 1000.0
 
 
+def _command_line():
+    """The interpreter's own command line, as /proc/<pid>/cmdline would say it after any exec:
+    sys.orig_argv (3.10+), else the interpreter and sys.argv (3.6 sets sys.argv after site)."""
+    orig = getattr(sys, "orig_argv", None)
+    if orig:
+        return list(orig)
+    return [sys.executable] + list(getattr(sys, "argv", None) or [])
+
+
 class _Agent(object):
     def __init__(self, path, config):
         self.pid = os.getpid()
@@ -119,7 +128,7 @@ class _Agent(object):
             "threadId": 0,
             "isMainThread": True,
             "role": self.role,
-            "argv": list(getattr(sys, "argv", None) or []),  # Python 3.6 sets it after site
+            "argv": _command_line(),
             "gcThresholds": list(gc.get_threshold()),
         }
         ticks = own_start_ticks()

@@ -65,7 +65,9 @@ export function treeProcesses(data: RunData): TreeProcess[] {
     }
     p.node = true;
     p.firstSeenMs = Math.min(p.firstSeenMs, hello.tMs);
-    if (p.argv.length === 0 && hello.argv) p.argv = hello.argv;
+    // A Python agent's hello carries its interpreter's own command line (sys.orig_argv): the outside
+    // sampler may have read the pid between a fork and its exec (subprocess's preexec_fn), and seen the parent's.
+    if (hello.argv?.length && (p.argv.length === 0 || hello.runtime === 'python')) p.argv = hello.argv;
     const list = threads.get(p) ?? [];
     list.push({ agentId, main: hello.isMainThread !== false });
     threads.set(p, list);
