@@ -207,9 +207,11 @@ describe.skipIf(!PYTHON)('gc-profile -- a Python server: every process of the tr
     // from post_fork's reading. The first checkpoint's thread starts in memkit's after-fork hook, inside os.fork():
     // it collects before or after that reading, as the scheduler has it, so the reading's time decides; and
     // one can land after worker_exit's last reading (memkit's stop, then gunicorn's graceful exit, under load).
-    // A collection is in gc.get_stats() from the end of its work, before its 'stop' callback: its start plus its
-    // pause (read first thing in that callback) is when, since a reading can run while the collection's
-    // 'start' callback holds the GIL loosely.
+    // A collection is in gc.get_stats() from the end of its work, somewhere between its 'start' callback and
+    // the clock read that opens its 'stop' callback (start + pause): the callbacks are Python code, and the
+    // worker's own reading can run in the middle of either. A checkpoint with a reading inside that span may
+    // be on either side of it; every other one is on its side for sure, and the figures must add up exactly
+    // for one choice of the undecided ones (one at most in each run seen).
     const records = readJsonl(join(tmp.path, b.runs[0].samplesFile));
     const spans = new Map([...(r.stdout + r.stderr).matchAll(/^TRUTH-SPAN pid=(\d+) start=([\d.]+) end=([\d.]+)$/gm)].map((m) => [Number(m[1]), { startMs: Number(m[2]), endMs: Number(m[3]) }]));
     for (const [pid, truth] of truths) {
@@ -224,13 +226,20 @@ describe.skipIf(!PYTHON)('gc-profile -- a Python server: every process of the tr
       }
       const span = spans.get(pid);
       expect(span, `TRUTH-SPAN of worker ${pid}`).toBeDefined();
-      const afterReading = checkpoints.filter((c) => c.endMs >= span!.startMs && c.endMs < span!.endMs).map((c) => c.collected);
-      expect(afterReading.length, `checkpoints in worker ${pid}`).toBeGreaterThan(3);
+      const straddles = (c: { tMs: number; endMs: number }, at: number): boolean => c.tMs <= at && at <= c.endMs;
+      const undecided = checkpoints.filter((c) => straddles(c, span!.startMs) || straddles(c, span!.endMs));
+      const inside = checkpoints.filter((c) => !undecided.includes(c) && c.tMs > span!.startMs && c.endMs < span!.endMs);
+      expect(inside.length, `checkpoints in worker ${pid}`).toBeGreaterThan(3);
+      expect(undecided.length).toBeLessThanOrEqual(2);
       const row = rowFigures(rows.find((x: any) => x.pid === pid));
-      const memkitCollected = afterReading.reduce((n, x) => n + x, 0);
-      const measured = { pid, counts: [row.counts[0], row.counts[1], row.counts[2]! + afterReading.length], collected: row.collected + memkitCollected };
       const expected = { pid, counts: truth.counts, collected: truth.collected };
-      expect(measured, `measured ${JSON.stringify(measured)} vs the worker's own ${JSON.stringify(expected)}; checkpoints ${JSON.stringify(checkpoints)}, read over ${JSON.stringify(span)}`).toEqual(expected);
+      const choices = Array.from({ length: 2 ** undecided.length }, (_, mask) => [...inside, ...undecided.filter((_, k) => mask & (1 << k))]).map((memkit) => ({
+        pid,
+        counts: [row.counts[0], row.counts[1], row.counts[2]! + memkit.length],
+        collected: row.collected + memkit.reduce((n, c) => n + c.collected, 0),
+      }));
+      const match = choices.find((m) => JSON.stringify(m) === JSON.stringify(expected));
+      expect(match ?? choices[0], `measured ${JSON.stringify(choices)} vs the worker's own ${JSON.stringify(expected)}; checkpoints ${JSON.stringify(checkpoints)}, read over ${JSON.stringify(span)}`).toEqual(expected);
     }
   });
 
