@@ -1,7 +1,7 @@
 import type { DoneMessage, MarkMessage } from '../samples/protocol.js';
 import { findMark, PY_MEM_KEYS, type GcColumns, type MemColumns, type ProcColumns, type PyMemColumns, type RunData } from '../samples/run-data.js';
 import { isolatesOf, type TreeProcess } from './process-list.js';
-import { pythonGeneration } from './python-gc-stats.js';
+import { pythonCollectionEndMs } from './python-gc-stats.js';
 import { measuredWindow } from './window.js';
 
 /**
@@ -173,7 +173,7 @@ function mergeGc(isolates: Isolate[]): { columns: GcColumns; beforeProgramStart:
     out.usedAfter.push(orUnknown(usedAfter[k]! + others));
     out.totalAfter.push(orUnknown(totalAfter[k]! + othersTotal));
     // A Python collection belongs where it ends (python-gc-stats.ts); a V8 GC where it starts.
-    before[n] = (pythonGeneration(g.kind[i]!) === undefined ? t : t + Math.max(0, g.pauseMs[i]!)) < isolates[k]!.programStartMs ? 1 : 0;
+    before[n] = pythonCollectionEndMs(g, i) < isolates[k]!.programStartMs ? 1 : 0;
   });
   return { columns: out, beforeProgramStart: before };
 }
